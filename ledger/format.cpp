@@ -1,0 +1,171 @@
+#include "ledger/format.h"
+
+#include <cstring>
+
+#include "ledger/sha256.h"
+
+namespace ftl::format {
+
+void put_u64(std::string& out, std::uint64_t v) {
+  for (int i = 7; i >= 0; --i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+void put_u32(std::string& out, std::uint32_t v) {
+  for (int i = 3; i >= 0; --i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+void put_u16(std::string& out, std::uint16_t v) {
+  out.push_back(static_cast<char>(v >> 8));
+  out.push_back(static_cast<char>(v & 0xff));
+}
+std::uint64_t get_u64(const char* p) {
+  std::uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v = (v << 8) | static_cast<std::uint8_t>(p[i]);
+  return v;
+}
+
+std::string sequence_key(std::uint64_t seq) {
+  std::string k;
+  put_u64(k, seq);
+  return k;
+}
+std::string stream_prefix(std::string_view stream) {
+  std::string k(stream);
+  k.push_back('\0');
+  return k;
+}
+std::string stream_key(std::string_view stream, std::uint64_t version) {
+  std::string k = stream_prefix(stream);
+  put_u64(k, version);
+  return k;
+}
+std::string actor_prefix(std::string_view actor) { return stream_prefix(actor); }
+std::string actor_key(std::string_view actor, std::uint64_t seq) { return stream_key(actor, seq); }
+
+std::string head_value(const Digest& d) {
+  std::string v;
+  put_u64(v, d.sequence);
+  v.append(reinterpret_cast<const char*>(d.hash.data()), d.hash.size());
+  return v;
+}
+bool parse_head_value(std::string_view v, Digest* d) {
+  if (v.size() != 40) return false;
+  d->sequence = get_u64(v.data());
+  std::memcpy(d->hash.data(), v.data() + 8, 32);
+  return true;
+}
+
+namespace {
+void put_str(std::string& out, std::string_view s) {
+  put_u16(out, static_cast<std::uint16_t>(s.size()));
+  out.append(s);
+}
+void put_hash(std::string& out, const Hash& h) {
+  out.append(reinterpret_cast<const char*>(h.data()), h.size());
+}
+
+struct Reader {
+  std::string_view b;
+  std::size_t pos = 0;
+  bool ok = true;
+  bool need(std::size_t n) {
+    if (!ok || b.size() - pos < n) ok = false;
+    return ok;
+  }
+  std::uint64_t u(int bytes) {
+    if (!need(static_cast<std::size_t>(bytes))) return 0;
+    std::uint64_t v = 0;
+    for (int i = 0; i < bytes; ++i) v = (v << 8) | static_cast<std::uint8_t>(b[pos++]);
+    return v;
+  }
+  std::string str() {
+    auto n = static_cast<std::size_t>(u(2));
+    if (!need(n)) return {};
+    std::string s(b.substr(pos, n));
+    pos += n;
+    return s;
+  }
+  Hash hash() {
+    Hash h{};
+    if (!need(32)) return h;
+    std::memcpy(h.data(), b.data() + pos, 32);
+    pos += 32;
+    return h;
+  }
+};
+}  // namespace
+
+std::string canonical_bytes(const Event& e) {
+  std::string out;
+  out.reserve(96 + e.stream.size() + e.event_id.size() + e.type.size() + e.actor.size());
+  out.push_back(static_cast<char>(kRecordV1));
+  put_u64(out, e.sequence);
+  put_str(out, e.stream);
+  put_u64(out, e.stream_version);
+  put_str(out, e.event_id);
+  put_str(out, e.type);
+  put_u32(out, e.schema_version);
+  put_u64(out, static_cast<std::uint64_t>(e.recorded_us));
+  put_u64(out, static_cast<std::uint64_t>(e.effective_us));
+  put_str(out, e.actor);
+  put_hash(out, e.payload_hash);
+  put_u32(out, static_cast<std::uint32_t>(e.payload.size()));
+  return out;
+}
+
+Hash chain_hash(const Hash& prev, std::string_view canonical) {
+  thread_local Sha256 h;
+  h.update(prev);
+  h.update(canonical);
+  return h.finish();
+}
+
+std::string encode_record(const Event& e, std::string_view canonical) {
+  std::string out;
+  out.reserve(canonical.size() + 64 + e.payload.size());
+  out.append(canonical);
+  put_hash(out, e.prev_hash);
+  put_hash(out, e.hash);
+  out.append(e.payload);
+  return out;
+}
+
+bool decode_record(std::string_view bytes, Event* e, std::string* why) {
+  Reader r{bytes};
+  auto version = r.u(1);
+  if (r.ok && version != kRecordV1) {
+    *why = "unknown record format " + std::to_string(version);
+    return false;
+  }
+  e->sequence = r.u(8);
+  e->stream = r.str();
+  e->stream_version = r.u(8);
+  e->event_id = r.str();
+  e->type = r.str();
+  e->schema_version = static_cast<std::uint32_t>(r.u(4));
+  e->recorded_us = static_cast<std::int64_t>(r.u(8));
+  e->effective_us = static_cast<std::int64_t>(r.u(8));
+  e->actor = r.str();
+  e->payload_hash = r.hash();
+  auto payload_len = static_cast<std::size_t>(r.u(4));
+  e->prev_hash = r.hash();
+  e->hash = r.hash();
+  if (!r.ok) {
+    *why = "record is truncated";
+    return false;
+  }
+  if (bytes.size() - r.pos != payload_len) {
+    *why = "payload length " + std::to_string(bytes.size() - r.pos) + " differs from the recorded " +
+           std::to_string(payload_len);
+    return false;
+  }
+  e->payload.assign(bytes.substr(r.pos));
+  return true;
+}
+
+bool valid_name(std::string_view s) {
+  if (s.empty() || s.size() > kMaxNameBytes) return false;
+  for (unsigned char c : s)
+    if (c < 0x20 || c == 0x7f) return false;
+  return true;
+}
+
+}  // namespace ftl::format

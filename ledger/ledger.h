@@ -1,0 +1,166 @@
+// The ledger: an append-only, hash-chained, indexed event log in RocksDB.
+//
+// It stores envelopes around opaque payload bytes and knows nothing of playbooks or
+// engagements. The bytes it writes are defined in ledger/FORMAT.md.
+//
+// Thread safety: a Ledger may be shared by any number of threads. Appends from all of them
+// go to one appender thread that writes everything queued as one synced WriteBatch (group
+// commit) and then acknowledges each caller.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ledger/status.h"
+
+namespace ftl {
+
+using Hash = std::array<std::uint8_t, 32>;
+std::string to_hex(const Hash& h);
+std::optional<Hash> hash_from_hex(std::string_view hex);
+
+// An event as stored: the envelope of ledger/FORMAT.md plus its payload.
+struct Event {
+  std::uint64_t sequence = 0;        // global, 1-based, no gaps
+  std::string stream;                // e.g. "playbook/enable-services"
+  std::uint64_t stream_version = 0;  // 1-based within the stream
+  std::string event_id;              // idempotency key, unique in the ledger
+  std::string type;                  // e.g. "TaskAdded"
+  std::uint32_t schema_version = 0;  // the payload's class version
+  std::int64_t recorded_us = 0;      // UTC microseconds since the epoch, set by the ledger
+  std::int64_t effective_us = 0;     // the business time a user stated (defaults to recorded)
+  std::string actor;                 // who
+  std::string payload;               // opaque bytes
+  Hash payload_hash{};               // SHA-256(payload)
+  Hash prev_hash{};                  // hash of sequence-1 (zeros for sequence 1)
+  Hash hash{};                       // SHA-256(prev_hash || canonical bytes)
+};
+
+// What a caller proposes; the ledger fills in the rest.
+struct NewEvent {
+  std::string event_id;  // empty: the ledger generates a random one
+  std::string type;
+  std::uint32_t schema_version = 1;
+  std::string actor;
+  std::optional<std::int64_t> effective_us;  // empty: the recorded time
+  std::string payload;
+};
+
+// Optimistic concurrency: what the caller believes the stream's version to be.
+struct ExpectedVersion {
+  enum class Kind { kAny, kNoStream, kStreamExists, kExact };
+  Kind kind = Kind::kAny;
+  std::uint64_t version = 0;
+  static ExpectedVersion Any() { return {Kind::kAny, 0}; }
+  static ExpectedVersion NoStream() { return {Kind::kNoStream, 0}; }
+  static ExpectedVersion StreamExists() { return {Kind::kStreamExists, 0}; }
+  static ExpectedVersion Exact(std::uint64_t v) { return {Kind::kExact, v}; }
+};
+
+struct AppendRequest {
+  std::string stream;
+  ExpectedVersion expected;
+  std::vector<NewEvent> events;  // written all or nothing
+};
+
+struct AppendResult {
+  std::uint64_t first_sequence = 0;
+  std::uint64_t last_sequence = 0;
+  std::uint64_t stream_version = 0;  // the stream's version after the last event
+  bool duplicate = false;            // the event ids were already recorded; nothing new written
+};
+
+struct Digest {
+  std::uint64_t sequence = 0;
+  Hash hash{};
+};
+
+struct LedgerStats {
+  std::uint64_t events = 0;
+  std::uint64_t last_sequence = 0;
+  std::uint64_t streams = 0;
+  std::uint64_t bytes_on_disk = 0;
+  std::uint64_t syncs = 0;  // synced writes this process made (group commits)
+};
+
+// A forward cursor over events. It holds a RocksDB iterator and a consistent snapshot; no
+// read loads more than one event at a time.
+class Cursor {
+ public:
+  virtual ~Cursor() = default;
+  virtual bool valid() const = 0;
+  virtual const Event& event() const = 0;
+  virtual void next() = 0;
+  // Not ok if the cursor stopped on corrupt bytes (with the sequence) or an I/O error.
+  virtual Status status() const = 0;
+};
+
+struct OpenOptions {
+  bool read_only = false;
+  bool create_if_missing = true;  // writers only
+  double wait_seconds = 10;       // how long a writer waits for another process's lock
+  // Test hook: called with the events of a group just before its synced write; a non-ok
+  // status makes the write fail as a disk error would.
+  std::function<Status(std::uint64_t first_sequence, std::size_t events)> before_write;
+};
+
+struct VerifyOptions {
+  std::uint64_t from_sequence = 1;
+  std::optional<Digest> digest;  // also prove that this digest is a prefix of the chain
+  std::function<void(std::uint64_t done, std::uint64_t total)> progress;
+};
+
+struct VerifyReport {
+  std::uint64_t events_checked = 0;
+  std::uint64_t index_entries_checked = 0;
+  Digest head;
+};
+
+class Ledger {
+ public:
+  // Opens (or creates) the ledger at `path`. A writer takes RocksDB's lock; if another process
+  // holds it, waits up to options.wait_seconds and then returns Unavailable naming the path.
+  // A read-only open never takes the lock; it sees the ledger as it was when opened.
+  static Result<std::unique_ptr<Ledger>> Open(const std::string& path, const OpenOptions& options);
+  virtual ~Ledger() = default;
+
+  // Appends the request's events atomically, synced before it returns. Returns Conflict if the
+  // expected version does not match (nothing written), InvalidArgument for a malformed request,
+  // IOError if the write failed (nothing written). If every event id was already recorded,
+  // returns the original positions with duplicate = true; a mix of known and new ids is an
+  // InvalidArgument.
+  virtual Result<AppendResult> append(AppendRequest request) = 0;
+
+  // Events with sequence >= from, in order.
+  virtual std::unique_ptr<Cursor> scan(std::uint64_t from = 1) = 0;
+  // One stream's events with version >= from_version, in order (through the stream index).
+  virtual std::unique_ptr<Cursor> scan_stream(const std::string& stream,
+                                              std::uint64_t from_version = 1) = 0;
+  // One actor's events with sequence >= from, in order (through the actor index).
+  virtual std::unique_ptr<Cursor> scan_actor(const std::string& actor, std::uint64_t from = 1) = 0;
+  // Stream ids in order, starting at the first >= `from`, each with its current version.
+  virtual void list_streams(const std::string& prefix,
+                            const std::function<bool(const std::string&, std::uint64_t)>& fn) = 0;
+
+  virtual Result<Event> get(std::uint64_t sequence) = 0;
+  virtual Result<Event> get_by_id(const std::string& event_id) = 0;
+  virtual std::uint64_t stream_version(const std::string& stream) = 0;  // 0 if none
+  virtual Digest head() = 0;
+  virtual LedgerStats stats() = 0;
+
+  // Walks the chain and every index (rules V1..V9 of ledger/FORMAT.md). Returns Corruption
+  // naming the first event or index entry that breaks a rule, and which rule.
+  virtual Result<VerifyReport> verify(const VerifyOptions& options) = 0;
+
+  virtual const std::string& path() const = 0;
+};
+
+// The current UTC time in microseconds since the epoch.
+std::int64_t now_us();
+
+}  // namespace ftl

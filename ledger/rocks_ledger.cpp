@@ -1,0 +1,572 @@
+#include "ledger/rocks_ledger.h"
+
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
+
+#include <chrono>
+#include <filesystem>
+#include <random>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "ledger/sha256.h"
+
+namespace ftl {
+
+std::int64_t now_us() {
+  using namespace std::chrono;
+  return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+std::string to_hex(const Hash& h) {
+  static const char* kDigits = "0123456789abcdef";
+  std::string s;
+  s.reserve(64);
+  for (auto b : h) {
+    s.push_back(kDigits[b >> 4]);
+    s.push_back(kDigits[b & 15]);
+  }
+  return s;
+}
+
+std::optional<Hash> hash_from_hex(std::string_view hex) {
+  if (hex.size() != 64) return std::nullopt;
+  Hash h{};
+  auto nib = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  for (std::size_t i = 0; i < 32; ++i) {
+    int hi = nib(hex[2 * i]), lo = nib(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    h[i] = static_cast<std::uint8_t>(hi * 16 + lo);
+  }
+  return h;
+}
+
+namespace {
+
+std::string random_event_id() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  static const char* kDigits = "0123456789abcdef";
+  std::string s;
+  for (int part = 0; part < 2; ++part) {
+    auto v = rng();
+    for (int i = 0; i < 16; ++i) s.push_back(kDigits[(v >> (4 * i)) & 15]);
+  }
+  // Shape it as a UUID v4 so that it reads as one.
+  s[12] = '4';
+  s[16] = kDigits[8 + (s[16] % 4)];
+  return s.substr(0, 8) + "-" + s.substr(8, 4) + "-" + s.substr(12, 4) + "-" + s.substr(16, 4) + "-" +
+         s.substr(20, 12);
+}
+
+std::vector<rocksdb::ColumnFamilyDescriptor> descriptors() {
+  rocksdb::ColumnFamilyOptions plain;
+  rocksdb::ColumnFamilyOptions indexed;
+  rocksdb::BlockBasedTableOptions t;
+  t.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  indexed.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
+  return {{rocksdb::kDefaultColumnFamilyName, plain},
+          {format::kEventsCf, plain},
+          {format::kByStreamCf, plain},
+          {format::kByActorCf, plain},
+          {format::kByEventIdCf, indexed}};
+}
+
+bool is_lock_error(const rocksdb::Status& s) {
+  const std::string m = s.ToString();
+  return s.IsIOError() && (m.find("lock") != std::string::npos || m.find("Lock") != std::string::npos);
+}
+
+// One event read through a RocksDB iterator over the events column family.
+class SequenceCursor final : public Cursor {
+ public:
+  SequenceCursor(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, std::uint64_t from, bool snapshot)
+      : db_(db), snap_(snapshot ? db->GetSnapshot() : nullptr) {
+    rocksdb::ReadOptions ro;
+    ro.snapshot = snap_;
+    it_.reset(db->NewIterator(ro, cf));
+    it_->Seek(format::sequence_key(from));
+    load();
+  }
+  ~SequenceCursor() override {
+    it_.reset();
+    if (snap_ != nullptr) db_->ReleaseSnapshot(snap_);
+  }
+  bool valid() const override { return valid_; }
+  const Event& event() const override { return ev_; }
+  void next() override {
+    it_->Next();
+    load();
+  }
+  Status status() const override { return status_; }
+
+ private:
+  void load() {
+    valid_ = false;
+    if (!it_->Valid()) {
+      if (!it_->status().ok()) status_ = Status::IOError(it_->status().ToString());
+      return;
+    }
+    std::string why;
+    if (it_->key().size() != 8 || !format::decode_record(it_->value().ToStringView(), &ev_, &why)) {
+      status_ = Status::Corruption("event at key " + it_->key().ToString(true) + " cannot be read: " + why);
+      return;
+    }
+    valid_ = true;
+  }
+  rocksdb::DB* db_;
+  const rocksdb::Snapshot* snap_;
+  std::unique_ptr<rocksdb::Iterator> it_;
+  Event ev_;
+  bool valid_ = false;
+  Status status_;
+};
+
+// Events found through an index column family whose keys are prefix || u64 and whose
+// sequence is either the value (by_stream) or the key's suffix (by_actor).
+class IndexCursor final : public Cursor {
+ public:
+  IndexCursor(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* index, rocksdb::ColumnFamilyHandle* events,
+              std::string prefix, std::uint64_t from, bool sequence_in_value, bool snapshot)
+      : db_(db),
+        events_(events),
+        snap_(snapshot ? db->GetSnapshot() : nullptr),
+        upper_(prefix),
+        sequence_in_value_(sequence_in_value) {
+    upper_.back() = '\x01';  // prefix ends in 0x00
+    upper_slice_ = rocksdb::Slice(upper_);
+    rocksdb::ReadOptions ro;
+    ro.snapshot = snap_;
+    ro.iterate_upper_bound = &upper_slice_;
+    it_.reset(db->NewIterator(ro, index));
+    std::string start = prefix;
+    format::put_u64(start, from);
+    it_->Seek(start);
+    load();
+  }
+  ~IndexCursor() override {
+    it_.reset();
+    if (snap_ != nullptr) db_->ReleaseSnapshot(snap_);
+  }
+  bool valid() const override { return valid_; }
+  const Event& event() const override { return ev_; }
+  void next() override {
+    it_->Next();
+    load();
+  }
+  Status status() const override { return status_; }
+
+ private:
+  void load() {
+    valid_ = false;
+    if (!it_->Valid()) {
+      if (!it_->status().ok()) status_ = Status::IOError(it_->status().ToString());
+      return;
+    }
+    auto key = it_->key();
+    auto val = it_->value();
+    if (key.size() < 9 || (sequence_in_value_ && val.size() != 8)) {
+      status_ = Status::Corruption("index entry " + key.ToString(true) + " is malformed");
+      return;
+    }
+    std::uint64_t seq = sequence_in_value_ ? format::get_u64(val.data()) : format::get_u64(key.data() + key.size() - 8);
+    rocksdb::ReadOptions ro;
+    ro.snapshot = snap_;
+    std::string bytes;
+    auto s = db_->Get(ro, events_, format::sequence_key(seq), &bytes);
+    std::string why;
+    if (!s.ok() || !format::decode_record(bytes, &ev_, &why)) {
+      status_ = Status::Corruption("index entry " + key.ToString(true) + " points to event " +
+                                   std::to_string(seq) + ", which " + (s.ok() ? "cannot be read: " + why : "is missing"));
+      return;
+    }
+    valid_ = true;
+  }
+  rocksdb::DB* db_;
+  rocksdb::ColumnFamilyHandle* events_;
+  const rocksdb::Snapshot* snap_;
+  std::string upper_;
+  rocksdb::Slice upper_slice_;
+  bool sequence_in_value_;
+  std::unique_ptr<rocksdb::Iterator> it_;
+  Event ev_;
+  bool valid_ = false;
+  Status status_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& path, const OpenOptions& options) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const bool exists = fs::exists(fs::path(path) / "CURRENT", ec);
+  if (!exists && (options.read_only || !options.create_if_missing)) {
+    return Status::Unavailable("no ledger at " + path,
+                               "create one with `ftl playbook import FILE`, or name another with --db PATH");
+  }
+  rocksdb::DBOptions dbo;
+  dbo.create_if_missing = options.create_if_missing;
+  dbo.create_missing_column_families = true;
+  dbo.keep_log_file_num = 3;
+  dbo.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* db = nullptr;
+  rocksdb::Status s;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(options.wait_seconds);
+  for (;;) {
+    handles.clear();
+    if (options.read_only) {
+      s = rocksdb::DB::OpenForReadOnly(dbo, path, descriptors(), &handles, &db);
+    } else {
+      s = rocksdb::DB::Open(dbo, path, descriptors(), &handles, &db);
+    }
+    if (s.ok()) break;
+    const bool retry = options.read_only ? s.IsIOError() || s.IsPathNotFound() : is_lock_error(s);
+    if (!retry || std::chrono::steady_clock::now() >= deadline) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(options.read_only ? 20 : 100));
+  }
+  if (!s.ok()) {
+    if (is_lock_error(s)) {
+      char waited[32];
+      std::snprintf(waited, sizeof waited, "%g", options.wait_seconds);
+      return Status::Unavailable("the ledger at " + path + " is locked by another writer (waited " + waited + "s)",
+                                 "wait longer with --wait SECONDS, or send writes through `ftl serve` with --server");
+    }
+    return Status::Unavailable("cannot open the ledger at " + path + ": " + s.ToString());
+  }
+  auto ledger = std::make_unique<RocksLedger>(path, db, std::move(handles), options);
+  if (auto st = ledger->load_head(); !st.ok()) return st;
+  return std::unique_ptr<Ledger>(std::move(ledger));
+}
+
+RocksLedger::RocksLedger(std::string path, rocksdb::DB* db, std::vector<rocksdb::ColumnFamilyHandle*> cfs,
+                         const OpenOptions& options)
+    : path_(std::move(path)), db_(db), cfs_(std::move(cfs)), options_(options) {
+  if (!options_.read_only) appender_ = std::thread([this] { appender_loop(); });
+}
+
+RocksLedger::~RocksLedger() {
+  {
+    std::lock_guard lk(queue_mu_);
+    stopping_ = true;
+  }
+  queue_cv_.notify_all();
+  if (appender_.joinable()) appender_.join();
+  for (auto* h : cfs_) db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
+  db_->Close().PermitUncheckedError();
+  delete db_;
+}
+
+Status RocksLedger::load_head() {
+  std::string fmt;
+  auto s = db_->Get({}, cf(kMeta), rocksdb::Slice(format::kMetaFormatKey.data(), format::kMetaFormatKey.size()), &fmt);
+  if (s.IsNotFound()) {
+    if (options_.read_only) return Status::Unavailable("the ledger at " + path_ + " has no format marker");
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    s = db_->Put(wo, cf(kMeta), rocksdb::Slice(format::kMetaFormatKey.data(), format::kMetaFormatKey.size()),
+                 rocksdb::Slice(format::kFormatName.data(), format::kFormatName.size()));
+    if (!s.ok()) return Status::IOError(s.ToString());
+  } else if (!s.ok()) {
+    return Status::IOError(s.ToString());
+  } else if (fmt != format::kFormatName) {
+    return Status::Unavailable("the ledger at " + path_ + " has format '" + fmt + "', which this ftl does not read",
+                               "this ftl reads " + std::string(format::kFormatName));
+  }
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, cf(kEvents)));
+  it->SeekToLast();
+  if (it->Valid()) {
+    Event e;
+    std::string why;
+    if (!format::decode_record(it->value().ToStringView(), &e, &why))
+      return Status::Corruption("the last event cannot be read: " + why);
+    head_ = {e.sequence, e.hash};
+    last_recorded_us_ = e.recorded_us;
+  }
+  std::string streams;
+  if (db_->Get({}, cf(kMeta), "streams", &streams).ok() && streams.size() == 8)
+    streams_ = format::get_u64(streams.data());
+  return Status::Ok();
+}
+
+Result<AppendResult> RocksLedger::append(AppendRequest request) {
+  if (options_.read_only) return Status::Unavailable("the ledger at " + path_ + " is open read-only");
+  Pending p{std::move(request), {}};
+  auto fut = p.done.get_future();
+  {
+    std::lock_guard lk(queue_mu_);
+    if (stopping_) return Status::Unavailable("the ledger at " + path_ + " is closing");
+    queue_.push_back(&p);
+  }
+  queue_cv_.notify_one();
+  return fut.get();
+}
+
+void RocksLedger::appender_loop() {
+  std::vector<Pending*> group;
+  for (;;) {
+    {
+      std::unique_lock lk(queue_mu_);
+      queue_cv_.wait(lk, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;
+      group.assign(queue_.begin(), queue_.end());
+      queue_.clear();
+    }
+    commit_group(group);
+  }
+}
+
+// What one group commit has staged but not yet written.
+struct RocksLedger::Group {
+  rocksdb::WriteBatch batch;
+  std::uint64_t seq = 0;
+  Hash hash{};
+  std::int64_t recorded_us = 0;
+  std::uint64_t new_streams = 0;
+  std::unordered_map<std::string, std::uint64_t> versions;  // stream -> version staged so far
+  std::unordered_set<std::string> ids;                      // event ids staged so far
+};
+
+Result<std::uint64_t> RocksLedger::sequence_of_id(const std::string& event_id) {
+  std::string v;
+  auto s = db_->Get({}, cf(kByEventId), event_id, &v);
+  if (s.IsNotFound()) return Status::NotFound(event_id);
+  if (!s.ok()) return Status::IOError(s.ToString());
+  if (v.size() != 8) return Status::Corruption("event id index entry for " + event_id + " is malformed");
+  return format::get_u64(v.data());
+}
+
+Status RocksLedger::stage(Group& g, const AppendRequest& r, AppendResult* out, bool* duplicate) {
+  *duplicate = false;
+  if (!format::valid_name(r.stream))
+    return Status::InvalidArgument("stream id '" + r.stream + "' is empty, too long or has control characters");
+  if (r.events.empty()) return Status::InvalidArgument("an append to " + r.stream + " has no events");
+  std::size_t known = 0;
+  std::unordered_set<std::string> in_request;
+  for (const auto& e : r.events) {
+    if (!format::valid_name(e.type)) return Status::InvalidArgument("event type '" + e.type + "' is not a valid name");
+    if (!format::valid_name(e.actor)) return Status::InvalidArgument("actor '" + e.actor + "' is not a valid name");
+    if (e.payload.size() > format::kMaxPayloadBytes)
+      return Status::InvalidArgument("an event payload of " + std::to_string(e.payload.size()) + " bytes exceeds the limit of " +
+                                     std::to_string(format::kMaxPayloadBytes));
+    if (e.event_id.empty()) continue;
+    if (!format::valid_name(e.event_id))
+      return Status::InvalidArgument("event id '" + e.event_id + "' is not a valid name");
+    if (!in_request.insert(e.event_id).second)
+      return Status::InvalidArgument("event id " + e.event_id + " appears twice in one append");
+    if (g.ids.count(e.event_id) != 0) {
+      ++known;
+      continue;
+    }
+    auto seq = sequence_of_id(e.event_id);
+    if (seq.ok()) ++known;
+    else if (seq.status().code() != Code::kNotFound) return seq.status();
+  }
+  if (known > 0) {
+    if (known != r.events.size())
+      return Status::InvalidArgument("an append to " + r.stream + " mixes " + std::to_string(known) +
+                                     " already recorded event ids with new ones");
+    // A retry of an acknowledged append, or one staged in this very group.
+    auto first = sequence_of_id(r.events.front().event_id);
+    auto last = sequence_of_id(r.events.back().event_id);
+    if (!first.ok() || !last.ok())
+      return Status::Conflict("event id " + r.events.front().event_id + " is being appended concurrently");
+    auto last_ev = read_event({}, *last);
+    if (!last_ev.ok()) return last_ev.status();
+    *out = {*first, *last, last_ev->stream_version, true};
+    *duplicate = true;
+    return Status::Ok();
+  }
+
+  std::uint64_t current;
+  if (auto it = g.versions.find(r.stream); it != g.versions.end()) current = it->second;
+  else current = stream_version(r.stream);
+  const auto& ex = r.expected;
+  auto conflict = [&](const std::string& wanted) {
+    return Status::Conflict("stream " + r.stream + " is at version " + std::to_string(current) + ", not " + wanted);
+  };
+  switch (ex.kind) {
+    case ExpectedVersion::Kind::kAny: break;
+    case ExpectedVersion::Kind::kNoStream:
+      if (current != 0) return conflict("absent");
+      break;
+    case ExpectedVersion::Kind::kStreamExists:
+      if (current == 0) return conflict("existing");
+      break;
+    case ExpectedVersion::Kind::kExact:
+      if (current != ex.version) return conflict(std::to_string(ex.version));
+      break;
+  }
+
+  out->first_sequence = g.seq + 1;
+  if (current == 0) ++g.new_streams;
+  for (const auto& ne : r.events) {
+    Event e;
+    e.sequence = ++g.seq;
+    e.stream = r.stream;
+    e.stream_version = ++current;
+    e.event_id = ne.event_id.empty() ? random_event_id() : ne.event_id;
+    e.type = ne.type;
+    e.schema_version = ne.schema_version;
+    e.recorded_us = g.recorded_us;
+    e.effective_us = ne.effective_us.value_or(g.recorded_us);
+    e.actor = ne.actor;
+    e.payload = ne.payload;
+    e.payload_hash = Sha256::of(e.payload);
+    e.prev_hash = g.hash;
+    auto canonical = format::canonical_bytes(e);
+    e.hash = format::chain_hash(e.prev_hash, canonical);
+    g.hash = e.hash;
+    const auto seq_key = format::sequence_key(e.sequence);
+    g.batch.Put(cf(kEvents), seq_key, format::encode_record(e, canonical)).PermitUncheckedError();
+    g.batch.Put(cf(kByStream), format::stream_key(e.stream, e.stream_version), seq_key).PermitUncheckedError();
+    g.batch.Put(cf(kByActor), format::actor_key(e.actor, e.sequence), "").PermitUncheckedError();
+    g.batch.Put(cf(kByEventId), e.event_id, seq_key).PermitUncheckedError();
+    g.ids.insert(e.event_id);
+  }
+  g.versions[r.stream] = current;
+  out->last_sequence = g.seq;
+  out->stream_version = current;
+  return Status::Ok();
+}
+
+void RocksLedger::commit_group(std::vector<Pending*>& group) {
+  Group g;
+  {
+    std::lock_guard lk(head_mu_);
+    g.seq = head_.sequence;
+    g.hash = head_.hash;
+    g.recorded_us = std::max(now_us(), last_recorded_us_);  // recorded time never runs backwards
+  }
+  std::vector<Result<AppendResult>> results;
+  results.reserve(group.size());
+  for (auto* p : group) {
+    AppendResult r;
+    bool duplicate = false;
+    // stage() validates the whole request before it changes the group, so a refused request
+    // leaves nothing behind in the batch.
+    auto st = stage(g, p->request, &r, &duplicate);
+    if (st.ok()) results.emplace_back(r);
+    else results.emplace_back(st);
+  }
+  const bool any_new = g.seq != head().sequence;
+  Status write_status;
+  if (any_new) {
+    Digest new_head{g.seq, g.hash};
+    g.batch.Put(cf(kMeta), rocksdb::Slice(format::kMetaHeadKey.data(), format::kMetaHeadKey.size()),
+                format::head_value(new_head)).PermitUncheckedError();
+    std::string streams;
+    format::put_u64(streams, streams_ + g.new_streams);
+    g.batch.Put(cf(kMeta), "streams", streams).PermitUncheckedError();
+    if (options_.before_write) write_status = options_.before_write(head().sequence + 1, g.seq - head().sequence);
+    if (write_status.ok()) {
+      rocksdb::WriteOptions wo;
+      wo.sync = true;
+      auto s = db_->Write(wo, &g.batch);
+      if (!s.ok()) write_status = Status::IOError("the synced write failed: " + s.ToString());
+    }
+    if (write_status.ok()) {
+      syncs_.fetch_add(1, std::memory_order_relaxed);
+      std::lock_guard lk(head_mu_);
+      head_ = new_head;
+      last_recorded_us_ = g.recorded_us;
+      streams_ += g.new_streams;
+    }
+  }
+  for (std::size_t i = 0; i < group.size(); ++i) {
+    auto& res = results[i];
+    if (res.ok() && !res->duplicate && !write_status.ok()) res = Result<AppendResult>(write_status);
+    group[i]->done.set_value(std::move(res));
+  }
+}
+
+Result<Event> RocksLedger::read_event(const rocksdb::ReadOptions& ro, std::uint64_t sequence) {
+  std::string bytes;
+  auto s = db_->Get(ro, cf(kEvents), format::sequence_key(sequence), &bytes);
+  if (s.IsNotFound()) return Status::NotFound("no event with sequence " + std::to_string(sequence));
+  if (!s.ok()) return Status::IOError(s.ToString());
+  Event e;
+  std::string why;
+  if (!format::decode_record(bytes, &e, &why))
+    return Status::Corruption("event " + std::to_string(sequence) + " cannot be read: " + why);
+  return e;
+}
+
+Result<Event> RocksLedger::get(std::uint64_t sequence) { return read_event({}, sequence); }
+
+Result<Event> RocksLedger::get_by_id(const std::string& event_id) {
+  auto seq = sequence_of_id(event_id);
+  if (!seq.ok()) {
+    if (seq.status().code() == Code::kNotFound) return Status::NotFound("no event with id " + event_id);
+    return seq.status();
+  }
+  return get(*seq);
+}
+
+std::uint64_t RocksLedger::stream_version(const std::string& stream) {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, cf(kByStream)));
+  auto key = format::stream_key(stream, ~std::uint64_t{0});
+  it->SeekForPrev(key);
+  if (!it->Valid()) return 0;
+  auto k = it->key();
+  auto prefix = format::stream_prefix(stream);
+  if (k.size() != prefix.size() + 8 || !k.starts_with(prefix)) return 0;
+  return format::get_u64(k.data() + prefix.size());
+}
+
+std::unique_ptr<Cursor> RocksLedger::scan(std::uint64_t from) {
+  return std::make_unique<SequenceCursor>(db_, cf(kEvents), from, !options_.read_only);
+}
+std::unique_ptr<Cursor> RocksLedger::scan_stream(const std::string& stream, std::uint64_t from_version) {
+  return std::make_unique<IndexCursor>(db_, cf(kByStream), cf(kEvents), format::stream_prefix(stream), from_version,
+                                       true, !options_.read_only);
+}
+std::unique_ptr<Cursor> RocksLedger::scan_actor(const std::string& actor, std::uint64_t from) {
+  return std::make_unique<IndexCursor>(db_, cf(kByActor), cf(kEvents), format::actor_prefix(actor), from, false,
+                                       !options_.read_only);
+}
+
+void RocksLedger::list_streams(const std::string& prefix,
+                               const std::function<bool(const std::string&, std::uint64_t)>& fn) {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, cf(kByStream)));
+  it->Seek(prefix);
+  while (it->Valid()) {
+    auto k = it->key().ToStringView();
+    if (!k.starts_with(prefix) || k.size() < 9) break;
+    std::string stream(k.substr(0, k.size() - 9));
+    // Jump to the stream's last version, then past it.
+    it->SeekForPrev(format::stream_key(stream, ~std::uint64_t{0}));
+    std::uint64_t version = it->Valid() ? format::get_u64(it->key().data() + it->key().size() - 8) : 0;
+    if (!fn(stream, version)) return;
+    std::string next = stream;
+    next.push_back('\x01');
+    it->Seek(next);
+  }
+}
+
+Digest RocksLedger::head() {
+  std::lock_guard lk(head_mu_);
+  return head_;
+}
+
+LedgerStats RocksLedger::stats() {
+  LedgerStats s;
+  {
+    std::lock_guard lk(head_mu_);
+    s.events = head_.sequence;
+    s.last_sequence = head_.sequence;
+    s.streams = streams_;
+  }
+  s.syncs = syncs_.load();
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(path_, ec))
+    if (entry.is_regular_file(ec)) s.bytes_on_disk += entry.file_size(ec);
+  return s;
+}
+
+}  // namespace ftl

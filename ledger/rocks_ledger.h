@@ -1,0 +1,76 @@
+// The RocksDB implementation of Ledger. Internal: only ledger/*.cpp include this.
+#pragma once
+
+#include <rocksdb/db.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <future>
+#include <mutex>
+#include <thread>
+
+#include "ledger/format.h"
+#include "ledger/ledger.h"
+
+namespace ftl {
+
+class RocksLedger final : public Ledger {
+ public:
+  RocksLedger(std::string path, rocksdb::DB* db, std::vector<rocksdb::ColumnFamilyHandle*> cfs,
+              const OpenOptions& options);
+  ~RocksLedger() override;
+
+  Status load_head();
+
+  Result<AppendResult> append(AppendRequest request) override;
+  std::unique_ptr<Cursor> scan(std::uint64_t from) override;
+  std::unique_ptr<Cursor> scan_stream(const std::string& stream, std::uint64_t from_version) override;
+  std::unique_ptr<Cursor> scan_actor(const std::string& actor, std::uint64_t from) override;
+  void list_streams(const std::string& prefix,
+                    const std::function<bool(const std::string&, std::uint64_t)>& fn) override;
+  Result<Event> get(std::uint64_t sequence) override;
+  Result<Event> get_by_id(const std::string& event_id) override;
+  std::uint64_t stream_version(const std::string& stream) override;
+  Digest head() override;
+  LedgerStats stats() override;
+  Result<VerifyReport> verify(const VerifyOptions& options) override;
+  const std::string& path() const override { return path_; }
+
+  rocksdb::DB* db() { return db_; }
+  rocksdb::ColumnFamilyHandle* cf(int i) { return cfs_[static_cast<std::size_t>(i)]; }
+  enum CfIndex { kMeta = 0, kEvents = 1, kByStream = 2, kByActor = 3, kByEventId = 4 };
+
+ private:
+  struct Pending {
+    AppendRequest request;
+    std::promise<Result<AppendResult>> done;
+  };
+  struct Group;  // the state of one group commit, in rocks_ledger.cpp
+
+  void appender_loop();
+  void commit_group(std::vector<Pending*>& group);
+  Status stage(Group& g, const AppendRequest& r, AppendResult* out, bool* duplicate);
+  Result<Event> read_event(const rocksdb::ReadOptions& ro, std::uint64_t sequence);
+  Result<std::uint64_t> sequence_of_id(const std::string& event_id);
+
+  std::string path_;
+  rocksdb::DB* db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> cfs_;
+  OpenOptions options_;
+
+  // The committed head; written only by the appender thread, read under head_mu_.
+  std::mutex head_mu_;
+  Digest head_;
+  std::int64_t last_recorded_us_ = 0;
+  std::uint64_t streams_ = 0;
+  std::atomic<std::uint64_t> syncs_{0};
+
+  std::mutex queue_mu_;
+  std::condition_variable queue_cv_;
+  std::deque<Pending*> queue_;
+  bool stopping_ = false;
+  std::thread appender_;
+};
+
+}  // namespace ftl

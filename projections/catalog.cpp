@@ -1,0 +1,165 @@
+#include "projections/catalog.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "projections/sentences.h"
+
+#include "schema/codec.h"
+
+namespace ftl::projections {
+
+std::string playbook_stream(const std::string& playbook_id) { return kPlaybookStreamPrefix + playbook_id; }
+
+const StepState* PlaybookState::step(const std::string& name) const {
+  for (const auto& s : steps)
+    if (s.def.name == name) return &s;
+  return nullptr;
+}
+
+std::size_t PlaybookState::listed_tasks() const {
+  return static_cast<std::size_t>(std::count_if(tasks.begin(), tasks.end(), [](const auto& kv) { return kv.second.listed; }));
+}
+
+std::vector<std::uint32_t> deprecated_task_ids(const std::string& what) {
+  std::vector<std::uint32_t> ids;
+  std::string lower;
+  for (char c : what) lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  for (std::size_t at = lower.find("deprecated"); at != std::string::npos; at = lower.find("deprecated", at + 1)) {
+    // "deprecated task(s) 1910, 1911 and 1912": numbers up to the next clause.
+    std::size_t i = at + 10;
+    while (i < lower.size() && !std::isdigit(static_cast<unsigned char>(lower[i])) && lower[i] != ',' && i < at + 24) ++i;
+    for (; i < lower.size(); ++i) {
+      if (std::isdigit(static_cast<unsigned char>(lower[i]))) {
+        std::size_t j = i;
+        while (j < lower.size() && std::isdigit(static_cast<unsigned char>(lower[j]))) ++j;
+        if (j - i <= 9) ids.push_back(static_cast<std::uint32_t>(std::stoul(lower.substr(i, j - i))));
+        i = j - 1;
+      } else if (lower.compare(i, 5, " and ") == 0 || lower[i] == ',' || lower[i] == ' ') {
+        continue;
+      } else {
+        break;
+      }
+    }
+  }
+  return ids;
+}
+
+namespace {
+
+std::string quote(const std::string& s) { return "\"" + s + "\""; }
+
+struct Folder {
+  PlaybookState& s;
+  const Event& e;
+
+  ImportRecord* current_import() { return s.imports.empty() ? nullptr : &s.imports.back(); }
+  void note(std::string verb, std::string noun, std::string object, std::string tail = {}) {
+    if (auto* imp = current_import(); imp != nullptr && !imp->first)
+      imp->changes.push_back({std::move(verb), std::move(noun), std::move(object), std::move(tail)});
+  }
+
+  void operator()(const schema::PlaybookImported& v) {
+    ImportRecord r;
+    r.sequence = e.sequence;
+    r.recorded_us = e.recorded_us;
+    r.effective_us = e.effective_us;
+    r.actor = e.actor;
+    r.source = v.source;
+    r.first = s.imports.empty();
+    r.steps = v.steps;
+    r.tasks = v.tasks;
+    if (!r.first && v.title != s.title) r.changes.push_back({"Renamed", "the playbook", "", "to \"" + v.title + "\""});
+    s.imports.push_back(std::move(r));
+    s.id = v.playbook_id;
+    s.title = v.title;
+    s.phase = v.phase;
+    s.source = v.source;
+    s.content_sha256 = v.content_sha256;
+    s.motions = v.motions;
+    s.front_matter = v.front_matter;
+  }
+  void operator()(const schema::StepAdded& v) {
+    if (auto it = std::find_if(s.steps.begin(), s.steps.end(), [&](const StepState& st) { return st.def.name == v.step.name; });
+        it != s.steps.end()) {
+      it->def = v.step;
+      it->listed = true;
+    } else {
+      s.steps.push_back({v.step, true});
+    }
+    sort_steps();
+    note("Added", "step", quote(v.step.name));
+  }
+  void operator()(const schema::StepChanged& v) {
+    for (auto& st : s.steps)
+      if (st.def.name == v.from.name) st.def = v.to;
+    sort_steps();
+    note("Updated", "step", quote(v.to.name));
+  }
+  void operator()(const schema::StepRemoved& v) {
+    for (auto& st : s.steps)
+      if (st.def.name == v.name) st.listed = false;
+    note("Removed", "step", quote(v.name));
+  }
+  void operator()(const schema::TaskAdded& v) {
+    auto& t = s.tasks[v.id];
+    const bool relisted = t.id != 0;
+    t = {v.id, v.name, v.mandatory, v.role, v.services, v.step, true, e.effective_us};
+    note(relisted ? "Listed" : "Added", "task", std::to_string(v.id), relisted ? "again" : "");
+  }
+  TaskState* task(std::uint32_t id) {
+    auto it = s.tasks.find(id);
+    if (it == s.tasks.end()) return nullptr;
+    it->second.changed_us = e.effective_us;
+    return &it->second;
+  }
+  void operator()(const schema::TaskRenamed& v) {
+    if (auto* t = task(v.id)) t->name = v.to;
+    note("Renamed", "task", std::to_string(v.id), "to " + quote(v.to));
+  }
+  void operator()(const schema::TaskMandatoryChanged& v) {
+    if (auto* t = task(v.id)) t->mandatory = v.to;
+    note("Changed", "task", std::to_string(v.id), v.to ? "to Mandatory" : "to Optional");
+  }
+  void operator()(const schema::TaskRoleChanged& v) {
+    if (auto* t = task(v.id)) t->role = v.to;
+    note("Changed the role of", "task", std::to_string(v.id), "to " + v.to);
+  }
+  void operator()(const schema::TaskServicesChanged& v) {
+    if (auto* t = task(v.id)) t->services = v.to;
+    note("Changed the services of", "task", std::to_string(v.id), "to " + join_list(v.to, " / "));
+  }
+  void operator()(const schema::TaskMoved& v) {
+    if (auto* t = task(v.id)) t->step = v.to;
+    note("Moved", "task", std::to_string(v.id), "to step " + quote(v.to));
+  }
+  void operator()(const schema::TaskUnlisted& v) {
+    if (auto* t = task(v.id)) t->listed = false;
+    note("Removed", "task", std::to_string(v.id));
+  }
+  void operator()(const schema::RefreshSummaryRowRecorded& v) {
+    s.refresh.push_back({v.date, v.who, v.what, v.notes});
+    for (auto id : deprecated_task_ids(v.what)) s.deprecated.emplace(id, v.date);
+  }
+  void sort_steps() {
+    std::stable_sort(s.steps.begin(), s.steps.end(),
+                     [](const StepState& a, const StepState& b) { return a.def.position < b.def.position; });
+  }
+};
+
+}  // namespace
+
+Status apply(PlaybookState& state, const Event& event) {
+  if (event.stream_version != state.version + 1)
+    return Status::Corruption("event " + std::to_string(event.sequence) + " is version " + std::to_string(event.stream_version) +
+                              " of " + event.stream + ", but the catalog expected version " + std::to_string(state.version + 1));
+  auto decoded = schema::decode_catalog(event.type, event.schema_version, event.payload);
+  if (!decoded.ok()) return Status::Corruption("event " + std::to_string(event.sequence) + ": " + decoded.status().message());
+  std::visit(Folder{state, event}, *decoded);
+  state.version = event.stream_version;
+  state.last_sequence = event.sequence;
+  state.last_change_us = event.recorded_us;
+  return Status::Ok();
+}
+
+}  // namespace ftl::projections

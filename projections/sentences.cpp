@@ -1,0 +1,54 @@
+#include "projections/sentences.h"
+
+#include <algorithm>
+#include <cctype>
+
+namespace ftl::projections {
+
+std::string join_list(const std::vector<std::string>& items, const std::string& sep) {
+  std::string out;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) out += sep;
+    out += items[i];
+  }
+  return out;
+}
+
+std::string join_and(const std::vector<std::string>& items) {
+  if (items.size() <= 1) return items.empty() ? "" : items[0];
+  std::vector<std::string> head(items.begin(), items.end() - 1);
+  return join_list(head, ", ") + " and " + items.back();
+}
+
+std::string summarize(const std::vector<Change>& changes) {
+  struct Group {
+    const Change* first;
+    std::vector<std::string> objects;
+  };
+  std::vector<Group> groups;
+  for (const auto& c : changes) {
+    bool merged = false;
+    for (auto& g : groups) {
+      if (g.first->verb == c.verb && g.first->noun == c.noun && g.first->tail == c.tail) {
+        if (std::find(g.objects.begin(), g.objects.end(), c.object) == g.objects.end()) g.objects.push_back(c.object);
+        merged = true;
+        break;
+      }
+    }
+    if (!merged) groups.push_back({&c, {c.object}});
+  }
+  std::vector<std::string> sentences;
+  for (std::size_t i = 0; i < groups.size(); ++i) {
+    const auto& g = groups[i];
+    std::string verb = g.first->verb;
+    if (i > 0 && !verb.empty()) verb[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(verb[0])));
+    std::string s = verb;
+    if (!g.first->noun.empty()) s += " " + g.first->noun + (g.objects.size() > 1 ? "s" : "");
+    if (!g.objects.empty() && !g.objects[0].empty()) s += " " + join_and(g.objects);
+    if (!g.first->tail.empty()) s += " " + g.first->tail;
+    sentences.push_back(s);
+  }
+  return join_list(sentences, "; ");
+}
+
+}  // namespace ftl::projections

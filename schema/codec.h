@@ -1,0 +1,30 @@
+// Payload bytes for every event type: cereal's portable binary archive (little-endian, with
+// the class version before the first field). Decoding is by the envelope's type name and
+// schema version, so that old events keep loading after a struct gains fields.
+#pragma once
+
+#include <nlohmann/json_fwd.hpp>
+#include <string>
+#include <string_view>
+
+#include "ledger/status.h"
+#include "schema/catalog_events.h"
+
+namespace ftl::schema {
+
+struct Encoded {
+  std::string type;
+  std::uint32_t version = 0;
+  std::string bytes;
+};
+
+Encoded encode(const CatalogEvent& e);
+Result<CatalogEvent> decode_catalog(std::string_view type, std::uint32_t version, std::string_view bytes);
+
+// The payload as a JSON object with snake_case keys, for `ftl log` and exports; null for a
+// type this build does not know.
+nlohmann::json payload_json(std::string_view type, std::uint32_t version, std::string_view bytes);
+
+bool is_catalog_type(std::string_view type);
+
+}  // namespace ftl::schema
