@@ -1,0 +1,103 @@
+#include "cli/context.h"
+
+#include <pwd.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <iostream>
+
+#include "schema/playbook_page.h"
+
+namespace ftl::cli {
+
+Globals& globals() {
+  static Globals g;
+  return g;
+}
+
+int& exit_code() {
+  static int code = 0;
+  return code;
+}
+
+Format Globals::format() const { return parse_format(format_name).value_or(Format::kTable); }
+
+bool Globals::color() const {
+  return !no_color && std::getenv("NO_COLOR") == nullptr && isatty(STDOUT_FILENO) != 0;
+}
+
+namespace {
+Status server_not_supported() {
+  return Status::Unavailable("cannot reach " + globals().server + ": this build of ftl has no client for `ftl serve` yet",
+                             "drop --server (and FTL_SERVER) to use the local ledger at --db");
+}
+}  // namespace
+
+Result<std::unique_ptr<Ledger>> open_for_reading() {
+  if (!globals().server.empty()) return server_not_supported();
+  OpenOptions o;
+  o.read_only = true;
+  o.wait_seconds = 2;
+  return Ledger::Open(globals().db, o);
+}
+
+Result<std::unique_ptr<Ledger>> open_for_writing() {
+  if (!globals().server.empty()) return server_not_supported();
+  OpenOptions o;
+  o.wait_seconds = globals().wait_seconds;
+  return Ledger::Open(globals().db, o);
+}
+
+std::string actor() {
+  if (!globals().actor.empty()) return globals().actor;
+  if (const char* a = std::getenv("FTL_ACTOR"); a != nullptr && *a != '\0') return a;
+  if (const passwd* pw = getpwuid(geteuid()); pw != nullptr && pw->pw_name != nullptr) return pw->pw_name;
+  if (const char* u = std::getenv("USER"); u != nullptr && *u != '\0') return u;
+  return "unknown";
+}
+
+int fail(const Status& s) {
+  std::cerr << "error: " << s.message() << "\n";
+  if (!s.hint().empty()) std::cerr << "hint: " << s.hint() << "\n";
+  exit_code() = static_cast<int>(to_exit_code(s));
+  return exit_code();
+}
+
+void warn(const std::string& message) {
+  if (!globals().quiet) std::cerr << "warning: " << message << "\n";
+}
+
+void info(const std::string& message) {
+  if (!globals().quiet) std::cerr << message << "\n";
+}
+
+std::optional<std::int64_t> parse_time(const std::string& text) {
+  auto date = schema::parse_date(text);
+  std::tm tm{};
+  int h = 0, mi = 0, n = 0;
+  double sec = 0;
+  if (date.empty()) {
+    int y = 0, mo = 0, d = 0;
+    const char* s = text.c_str();
+    if (std::sscanf(s, "%4d-%2d-%2dT%2d:%2d%n", &y, &mo, &d, &h, &mi, &n) != 5) return std::nullopt;
+    std::string rest = text.substr(static_cast<std::size_t>(n));
+    if (!rest.empty() && rest[0] == ':') {
+      int m2 = 0;
+      if (std::sscanf(rest.c_str(), ":%lf%n", &sec, &m2) != 1) return std::nullopt;
+      rest = rest.substr(static_cast<std::size_t>(m2));
+    }
+    if (!(rest.empty() || rest == "Z" || rest == "+00:00")) return std::nullopt;
+    date = schema::parse_date(text.substr(0, 10));
+    if (date.empty() || h > 23 || mi > 59 || sec >= 61) return std::nullopt;
+  }
+  std::sscanf(date.c_str(), "%d-%d-%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday);
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  tm.tm_hour = h;
+  tm.tm_min = mi;
+  return static_cast<std::int64_t>(timegm(&tm)) * 1000000 + static_cast<std::int64_t>(sec * 1e6);
+}
+
+}  // namespace ftl::cli

@@ -1,0 +1,54 @@
+// What every `ftl` command shares: the global options, opening the ledger the way the
+// command needs it, and reporting a Status the one documented way.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "cli/output.h"
+#include "ledger/ledger.h"
+
+namespace CLI {
+class App;
+}
+
+namespace ftl::cli {
+
+struct Globals {
+  std::string db = "./ftl-data";
+  std::string actor;
+  std::string server, token;
+  std::string format_name;  // empty: table
+  bool quiet = false;
+  bool no_color = false;
+  double wait_seconds = 10;
+
+  Format format() const;
+  bool color() const;  // on a terminal, unless --no-color or NO_COLOR
+};
+
+Globals& globals();
+
+// Reading commands open read-only and never take the writer's lock.
+Result<std::unique_ptr<Ledger>> open_for_reading();
+// Writing commands wait up to --wait for another writer, then fail naming the path.
+Result<std::unique_ptr<Ledger>> open_for_writing();
+// The actor for local writes: --as, else FTL_ACTOR, else the login name.
+std::string actor();
+
+// Prints "error: ..." (and "hint: ...") to stderr; returns the documented exit code.
+int fail(const Status& s);
+void warn(const std::string& message);
+void info(const std::string& message);  // stderr, unless --quiet
+
+// YYYY-MM-DD, M/D/YYYY or YYYY-MM-DDTHH:MM[:SS[.ffffff]][Z] -> UTC microseconds.
+std::optional<std::int64_t> parse_time(const std::string& text);
+
+// Each command file registers its commands; each command stores its exit code here.
+int& exit_code();
+void setup_playbook(CLI::App& app);
+void setup_log(CLI::App& app);
+void setup_verify(CLI::App& app);
+
+}  // namespace ftl::cli

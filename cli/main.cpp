@@ -1,0 +1,59 @@
+// ftl: the admin CLI. main() only wires the commands up; each lives in its own file.
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+#include "cli/context.h"
+
+namespace {
+
+constexpr const char* kFooter = R"(Exit codes:
+  0  ok
+  1  usage: the command line is wrong
+  2  invalid input: validation failed, or a file cannot be read (file:line named)
+  3  conflict: the stream changed under an expected version
+  4  verification failed: the ledger was tampered with (the first bad event named)
+  5  ledger unavailable: locked by another writer, missing or corrupt
+
+Example:
+  ftl playbook import examples/playbooks/enable-services.md
+  ftl playbook tasks --playbook enable-services --service Exchange --mandatory
+  ftl verify && ftl digest > digest.json)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace ftl::cli;
+  CLI::App app{"ftl: a tamper-evident, event-sourced audit ledger for playbook-driven customer engagements", "ftl"};
+  app.require_subcommand(1);
+  app.footer(kFooter);
+  auto& g = globals();
+  app.add_option("--db", g.db, "Ledger directory (default ./ftl-data)")->envname("FTL_DB");
+  app.add_option("--as", g.actor, "Actor recorded on local writes (default: FTL_ACTOR, else the login name)");
+  app.add_option("--server", g.server, "Talk to a running `ftl serve` at this URL")->envname("FTL_SERVER");
+  app.add_option("--token", g.token, "Bearer token for --server")->envname("FTL_TOKEN");
+  app.add_option("--format", g.format_name, "Output: table, json, jsonl, csv or md (default table)")
+      ->check(CLI::IsMember({"table", "json", "jsonl", "csv", "md"}));
+  app.add_flag("--quiet,-q", g.quiet, "Print only results and errors");
+  app.add_flag("--no-color", g.no_color, "No colour (also: the NO_COLOR environment variable)");
+  app.add_option("--wait", g.wait_seconds, "Seconds a writing command waits for another writer (default 10)")
+      ->check(CLI::NonNegativeNumber);
+  app.fallthrough();
+
+  setup_playbook(app);
+  setup_log(app);
+  setup_verify(app);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    std::cerr << "hint: run `" << (argc > 0 ? "ftl" : "") << " --help` for the commands and their options\n";
+    return static_cast<int>(ftl::ExitCode::kUsage);
+  }
+  return exit_code();
+}
