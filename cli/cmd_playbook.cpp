@@ -51,6 +51,10 @@ std::string lower(std::string s) {
   return s;
 }
 
+std::string count(std::size_t n, const std::string& noun) {
+  return std::to_string(n) + " " + noun + (n == 1 ? "" : "s");
+}
+
 int run_import(const ImportOptions& o) {
   if (!o.id.empty() && o.files.size() > 1)
     return fail(Status::Usage("--id names one playbook, but " + std::to_string(o.files.size()) + " files were given",
@@ -89,9 +93,8 @@ int run_import(const ImportOptions& o) {
     if (out->unchanged) {
       summary = "unchanged since its last import; nothing appended";
     } else if (out->changes.empty() && plan.page.refresh.size() + plan.page.tasks.size() + 1 <= out->events) {
-      summary = "imported " + plan.source + ": " + std::to_string(plan.page.steps.size()) + " steps, " +
-                std::to_string(plan.page.tasks.size()) + " tasks, " + std::to_string(plan.page.refresh.size()) +
-                " Refresh Summary rows";
+      summary = "imported " + plan.source + ": " + count(plan.page.steps.size(), "step") + ", " +
+                count(plan.page.tasks.size(), "task") + ", " + count(plan.page.refresh.size(), "Refresh Summary row");
     } else {
       summary = out->changes.empty() ? "new revision, no catalog change" : projections::summarize(out->changes);
     }
@@ -197,7 +200,11 @@ int run_show(const ShowOptions& o) {
     for (const char* part : {"inputs", "outputs"}) {
       if (s[part].empty()) continue;
       std::cout << "   Step " << (part[0] == 'i' ? "Inputs" : "Outputs") << ":\n";
-      for (const auto& item : s[part]) std::cout << "     - " << item.get<std::string>() << "\n";
+      for (const auto& item : s[part]) {
+        const auto text = item.get<std::string>();
+        const auto depth = text.find_first_not_of(' ');
+        std::cout << "     " << text.substr(0, depth) << "- " << text.substr(depth) << "\n";
+      }
     }
     if (!s["tasks"].empty()) {
       std::cout << "   FTOP Tasks:\n";

@@ -96,7 +96,7 @@ void RowWriter::row(const nlohmann::json& r) {
     case Format::kCsv:
       for (std::size_t i = 0; i < columns_.size(); ++i) {
         const auto& v = r.contains(columns_[i].key) ? r[columns_[i].key] : nlohmann::json();
-        std::string t = v.is_array() ? "" : text(v);
+        std::string t = v.is_array() ? "" : v.is_boolean() ? v.dump() : text(v);
         if (v.is_array())
           for (const auto& x : v) t += (t.empty() ? "" : "; ") + text(x);
         out_ << (i ? "," : "") << csv_cell(t);

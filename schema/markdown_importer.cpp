@@ -155,7 +155,11 @@ Columns classify(const Strings& header) {
   Columns c;
   c.count = header.size();
   std::vector<std::string> k;
-  for (const auto& h : header) k.push_back(key_of(h));
+  for (const auto& h : header) {
+    auto key = key_of(h);  // "(M)andatory / (O)ptional" -> "mandatory / optional"
+    key.erase(std::remove_if(key.begin(), key.end(), [](char ch) { return ch == '(' || ch == ')'; }), key.end());
+    k.push_back(key);
+  }
   if (k.empty()) return c;
   if (contains_any(k[0], {"date", "datum", "fecha", "data", "日付", "日期"})) {
     c.kind = TableKind::kRefresh;
@@ -174,7 +178,7 @@ Columns classify(const Strings& header) {
   for (int i = 0; i < static_cast<int>(k.size()); ++i) {
     const auto& h = k[static_cast<std::size_t>(i)];
     if (c.id < 0 && (has_token(h, "id") || h == "ｉｄ")) c.id = i;
-    else if (c.mo < 0 && contains_any(h, {"mandatory", "optional", "(m)", "obligator", "obrigat", "pflicht", "必須", "必需", "opcional"})) c.mo = i;
+    else if (c.mo < 0 && contains_any(h, {"mandatory", "optional", "obligator", "obrigat", "pflicht", "必須", "必需", "opcional", "m / o", "m/o"})) c.mo = i;
     else if (c.services < 0 && contains_any(h, {"service", "dienst", "servicio", "serviço", "servico", "サービス", "服务", "服務", "workload"})) c.services = i;
     else if (c.role < 0 && (contains_any(h, {"role", "rolle", "função", "funcao", "papel", "ロール", "役割", "角色"}) || has_token(h, "rol"))) c.role = i;
     else if (c.name < 0 && c.id >= 0) c.name = i;
@@ -211,8 +215,11 @@ class Importer {
       if (end == std::string_view::npos) end = text_.size();
       std::string l(text_.substr(start, end - start));
       if (!l.empty() && l.back() == '\r') l.pop_back();
+      if (end == text_.size()) {
+        if (!l.empty()) lines_.push_back(std::move(l));  // no line after the final newline
+        break;
+      }
       lines_.push_back(std::move(l));
-      if (end == text_.size()) break;
       start = end + 1;
     }
   }
@@ -356,6 +363,7 @@ class Importer {
     bool closed = false;
     auto header = split_row(rows[0].second, &closed);
     auto cols = classify(header);
+    warned_no_mo_ = false;
     if (cols.kind == TableKind::kOther) return Status::Ok();
     std::size_t first = 1;
     if (rows.size() > 1) {
@@ -419,7 +427,8 @@ class Importer {
     t.name = clean(cell(cols.name));
     if (t.name.empty()) return error(line, "task " + std::to_string(t.id) + " has no name");
     if (cols.mo < 0) {
-      warn(line, "the task table has no (M)andatory / (O)ptional column; task " + std::to_string(t.id) + " was read as optional");
+      if (!warned_no_mo_) warn(line, "the task table has no (M)andatory / (O)ptional column; its tasks were read as optional");
+      warned_no_mo_ = true;
     } else {
       auto m = parse_mandatory(cell(cols.mo));
       if (!m)
@@ -485,7 +494,7 @@ class Importer {
     }
     if (page().title.empty()) return error(1, "the page has no title (no '# Title' heading and no 'title:' in its front matter)");
     if (page().tasks.empty())
-      return error(static_cast<int>(lines_.size()), "the page has no FTOP Tasks table (a table whose header starts with Task ID and names the task)");
+      return error(std::max(1, static_cast<int>(lines_.size())), "the page has no FTOP Tasks table (a table whose header starts with Task ID and names the task)");
     std::uint32_t position = 0;
     for (std::size_t i = 0; i < candidates_.size(); ++i) {
       auto& s = candidates_[i];
@@ -509,6 +518,7 @@ class Importer {
   std::vector<std::size_t> indents_;
   std::vector<std::pair<int, std::string>> table_;
   std::map<std::uint32_t, int> task_lines_;
+  bool warned_no_mo_ = false;
 };
 
 }  // namespace
