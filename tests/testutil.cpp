@@ -1,0 +1,48 @@
+#include "tests/testutil.h"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace ftl::test {
+
+TempDir::TempDir() {
+  const char* base = std::getenv("TMPDIR");
+  std::string tmpl = std::string(base != nullptr && *base != '\0' ? base : "/tmp") + "/ftl-test-XXXXXX";
+  if (mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+  path_ = tmpl;
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read " + path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void write_file(const std::string& path, const std::string& bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << bytes;
+  if (!out) throw std::runtime_error("cannot write " + path);
+}
+
+std::string data_path(const std::string& relative) { return std::string(FTL_TEST_DATA) + "/" + relative; }
+std::string example_playbook() { return std::string(FTL_EXAMPLES) + "/playbooks/enable-services.md"; }
+
+std::unique_ptr<Ledger> open_ledger(const std::string& path, OpenOptions options) {
+  auto l = Ledger::Open(path, options);
+  if (!l.ok()) throw std::runtime_error("open " + path + ": " + l.status().message());
+  return std::move(*l);
+}
+
+}  // namespace ftl::test

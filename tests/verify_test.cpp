@@ -1,0 +1,260 @@
+// verify catches what an attacker with write access to the RocksDB files could do: change,
+// drop, reorder or insert events, forge index entries, cut the tail, or rewrite the whole
+// chain consistently (caught by a digest taken earlier). Each forgery goes through RocksDB
+// directly, with the ledger closed.
+#include <catch2/catch.hpp>
+#include <rocksdb/db.h>
+
+#include "ledger/format.h"
+#include "ledger/sha256.h"
+#include "tests/testutil.h"
+
+using namespace ftl;
+using ftl::test::TempDir;
+
+namespace {
+
+constexpr int kEvents = 12;
+
+// A ledger of kEvents events over three streams and two actors; returns the digest at 8.
+Digest build(const std::string& path) {
+  auto l = test::open_ledger(path);
+  Digest at8;
+  for (int i = 1; i <= kEvents; ++i) {
+    NewEvent e;
+    e.type = "T";
+    e.actor = i % 2 ? "ana" : "bo";
+    e.payload = "payload " + std::to_string(i);
+    e.event_id = "id-" + std::to_string(i);
+    auto r = l->append({"s/" + std::to_string(i % 3), ExpectedVersion::Any(), {e}});
+    REQUIRE(r.ok());
+    if (i == 8) at8 = l->head();
+  }
+  return at8;
+}
+
+// Raw access to the ledger's column families.
+struct Raw {
+  rocksdb::DB* db = nullptr;
+  std::vector<rocksdb::ColumnFamilyHandle*> cf;  // meta, events, by_stream, by_actor, by_event_id
+  explicit Raw(const std::string& path) {
+    std::vector<rocksdb::ColumnFamilyDescriptor> d;
+    for (const char* n : {"default", format::kEventsCf, format::kByStreamCf, format::kByActorCf, format::kByEventIdCf})
+      d.emplace_back(n, rocksdb::ColumnFamilyOptions());
+    REQUIRE(rocksdb::DB::Open(rocksdb::DBOptions(), path, d, &cf, &db).ok());
+  }
+  ~Raw() {
+    for (auto* h : cf) db->DestroyColumnFamilyHandle(h).PermitUncheckedError();
+    delete db;
+  }
+  Event get(std::uint64_t seq) {
+    std::string v, why;
+    REQUIRE(db->Get({}, cf[1], format::sequence_key(seq), &v).ok());
+    Event e;
+    REQUIRE(format::decode_record(v, &e, &why));
+    return e;
+  }
+  // Stores `e` under `seq` as is (the caller decides which hashes to fix).
+  void put(std::uint64_t seq, const Event& e) {
+    REQUIRE(db->Put({}, cf[1], format::sequence_key(seq), format::encode_record(e, format::canonical_bytes(e))).ok());
+  }
+  void rehash(Event& e, const Hash& prev) {
+    e.payload_hash = Sha256::of(e.payload);
+    e.prev_hash = prev;
+    e.hash = format::chain_hash(prev, format::canonical_bytes(e));
+  }
+};
+
+Status verify(const std::string& path, std::optional<Digest> digest = std::nullopt) {
+  OpenOptions ro;
+  ro.read_only = true;
+  auto l = test::open_ledger(path, ro);
+  VerifyOptions vo;
+  vo.digest = digest;
+  return l->verify(vo).status();
+}
+
+}  // namespace
+
+TEST_CASE("an untouched ledger verifies, with and without its digest", "[verify]") {
+  TempDir dir;
+  auto d = build(dir.sub("db"));
+  CHECK(verify(dir.sub("db")).ok());
+  CHECK(verify(dir.sub("db"), d).ok());
+}
+
+TEST_CASE("verify names an event whose payload was changed (V3)", "[verify][tamper]") {
+  TempDir dir;
+  build(dir.sub("db"));
+  {
+    Raw raw(dir.sub("db"));
+    auto e = raw.get(5);
+    e.payload = "payload X";  // same length, different bytes; hashes untouched
+    raw.put(5, e);
+  }
+  auto s = verify(dir.sub("db"));
+  CHECK(s.code() == Code::kCorruption);
+  CHECK_THAT(s.message(), Catch::StartsWith("event 5 breaks V3"));
+}
+
+TEST_CASE("verify names an event whose envelope was changed (V5)", "[verify][tamper]") {
+  TempDir dir;
+  build(dir.sub("db"));
+  {
+    Raw raw(dir.sub("db"));
+    auto e = raw.get(7);
+    e.actor = "mallory";
+    raw.put(7, e);
+  }
+  CHECK_THAT(verify(dir.sub("db")).message(), Catch::StartsWith("event 7 breaks V5"));
+}
+
+TEST_CASE("an event changed and re-hashed breaks the link of the next one (V4)", "[verify][tamper]") {
+  TempDir dir;
+  build(dir.sub("db"));
+  {
+    Raw raw(dir.sub("db"));
+    auto e = raw.get(6);
+    e.payload = "a different story";
+    raw.rehash(e, e.prev_hash);
+    raw.put(6, e);
+  }
+  CHECK_THAT(verify(dir.sub("db")).message(), Catch::StartsWith("event 7 breaks V4"));
+}
+
+TEST_CASE("verify names a dropped event (V1)", "[verify][tamper]") {
+  TempDir dir;
+  build(dir.sub("db"));
+  {
+    Raw raw(dir.sub("db"));
+    REQUIRE(raw.db->Delete({}, raw.cf[1], format::sequence_key(4)).ok());
+  }
+  auto s = verify(dir.sub("db"));
+  CHECK_THAT(s.message(), Catch::StartsWith("event 4 breaks V1") && Catch::Contains("dropped"));
+}
+
+TEST_CASE("verify names reordered events (V2)", "[verify][tamper]") {
+  TempDir dir;
+  build(dir.sub("db"));
+  {
+    Raw raw(dir.sub("db"));
+    auto a = raw.get(4), b = raw.get(5);
+    raw.put(4, b);
+    raw.put(5, a);
+  }
+  CHECK_THAT(verify(dir.sub("db")).message(), Catch::StartsWith("event 4 breaks V2") && Catch::Contains("reordered"));
+}
+
+TEST_CASE("verify names an inserted event", "[verify][tamper]") {
+  TempDir dir;
+  build(dir.sub("db"));
+  {
+    Raw raw(dir.sub("db"));
+    // Shift 5..N up by one (renumbering them) and chain a forged event in at 5.
+    for (std::uint64_t s = kEvents; s >= 5; --s) {
+      auto e = raw.get(s);
+      e.sequence = s + 1;
+      raw.put(s + 1, e);
+    }
+    auto forged = raw.get(4);
+    forged.sequence = 5;
+    forged.event_id = "forged";
+    forged.payload = "inserted later";
+    raw.rehash(forged, raw.get(4).hash);
+    raw.put(5, forged);
+  }
+  // The forged event itself chains; the first renumbered event after it does not.
+  CHECK_THAT(verify(dir.sub("db")).message(), Catch::StartsWith("event 5 breaks V7") || Catch::StartsWith("event 6 breaks"));
+}
+
+TEST_CASE("verify notices events dropped from the end (V10)", "[verify][tamper]") {
+  TempDir dir;
+  build(dir.sub("db"));
+  {
+    Raw raw(dir.sub("db"));
+    REQUIRE(raw.db->Delete({}, raw.cf[1], format::sequence_key(kEvents)).ok());
+  }
+  auto s = verify(dir.sub("db"));
+  CHECK_THAT(s.message(), Catch::Contains("V10") && Catch::Contains("dropped from the end"));
+}
+
+TEST_CASE("verify notices a missing, a wrong and a forged index entry (V7, V8, V9)", "[verify][index]") {
+  SECTION("stream index entry deleted") {
+    TempDir dir;
+    build(dir.sub("db"));
+    {
+      Raw raw(dir.sub("db"));
+      auto e = raw.get(9);
+      REQUIRE(raw.db->Delete({}, raw.cf[2], format::stream_key(e.stream, e.stream_version)).ok());
+    }
+    CHECK_THAT(verify(dir.sub("db")).message(), Catch::StartsWith("event 9 breaks V7"));
+  }
+  SECTION("forged actor index entry") {
+    TempDir dir;
+    build(dir.sub("db"));
+    {
+      Raw raw(dir.sub("db"));
+      REQUIRE(raw.db->Put({}, raw.cf[3], format::actor_key("mallory", 3), "").ok());
+    }
+    CHECK_THAT(verify(dir.sub("db")).message(), Catch::Contains("actor index") && Catch::Contains("V8"));
+  }
+  SECTION("event id index points elsewhere") {
+    TempDir dir;
+    build(dir.sub("db"));
+    {
+      Raw raw(dir.sub("db"));
+      REQUIRE(raw.db->Put({}, raw.cf[4], "id-3", format::sequence_key(4)).ok());
+    }
+    CHECK_THAT(verify(dir.sub("db")).message(), Catch::StartsWith("event 3 breaks V9"));
+  }
+  SECTION("stream versions out of order") {
+    TempDir dir;
+    build(dir.sub("db"));
+    {
+      Raw raw(dir.sub("db"));
+      REQUIRE(raw.db->Put({}, raw.cf[2], format::stream_key("s/0", 9), format::sequence_key(3)).ok());
+    }
+    CHECK_THAT(verify(dir.sub("db")).message(), Catch::Contains("V6") || Catch::Contains("V7"));
+  }
+}
+
+TEST_CASE("a consistently rewritten chain verifies alone but fails against an earlier digest", "[verify][digest]") {
+  TempDir dir;
+  auto digest = build(dir.sub("db"));
+  {
+    Raw raw(dir.sub("db"));
+    Hash prev = raw.get(2).hash;
+    for (std::uint64_t s = 3; s <= kEvents; ++s) {
+      auto e = raw.get(s);
+      if (s == 3) e.payload = "rewritten history";
+      raw.rehash(e, prev);
+      raw.put(s, e);
+      prev = e.hash;
+    }
+    REQUIRE(raw.db->Put({}, raw.cf[0], std::string(format::kMetaHeadKey), format::head_value({kEvents, prev})).ok());
+  }
+  CHECK(verify(dir.sub("db")).ok());
+  auto s = verify(dir.sub("db"), digest);
+  CHECK(s.code() == Code::kCorruption);
+  CHECK_THAT(s.message(), Catch::StartsWith("event 8 breaks V10") && Catch::Contains("rewritten"));
+}
+
+TEST_CASE("verify --from starts mid-chain and still checks the links from there", "[verify]") {
+  TempDir dir;
+  build(dir.sub("db"));
+  {
+    Raw raw(dir.sub("db"));
+    auto e = raw.get(10);
+    e.actor = "mallory";
+    raw.put(10, e);
+  }
+  OpenOptions ro;
+  ro.read_only = true;
+  auto l = test::open_ledger(dir.sub("db"), ro);
+  VerifyOptions vo;
+  vo.from_sequence = 9;
+  auto r = l->verify(vo);
+  CHECK_THAT(r.status().message(), Catch::StartsWith("event 10 breaks V5"));
+  vo.from_sequence = 11;
+  CHECK(l->verify(vo).ok());
+}
