@@ -37,6 +37,14 @@ std::string summarize(const std::vector<Change>& changes) {
     }
     if (!merged) groups.push_back({&c, {c.object}});
   }
+  // Additions first, removals last, as the playbooks' Refresh Summaries write them.
+  auto rank = [](const std::string& verb) {
+    static const std::vector<std::string> kOrder = {"Imported", "Added", "Listed", "Renamed", "Changed", "Changed the role of",
+                                                    "Changed the services of", "Moved", "Updated"};
+    auto it = std::find(kOrder.begin(), kOrder.end(), verb);
+    return it == kOrder.end() ? (verb == "Removed" ? kOrder.size() + 1 : kOrder.size()) : static_cast<std::size_t>(it - kOrder.begin());
+  };
+  std::stable_sort(groups.begin(), groups.end(), [&](const Group& a, const Group& b) { return rank(a.first->verb) < rank(b.first->verb); });
   std::vector<std::string> sentences;
   for (std::size_t i = 0; i < groups.size(); ++i) {
     const auto& g = groups[i];

@@ -1,0 +1,79 @@
+// Every event type's payload bytes are pinned by a fixture file per class version
+// (tests/data/fixtures/<Type>.v<N>.bin). An event written by any released version must still
+// load: a fixture is never regenerated once committed; a new version adds a new file.
+// FTL_WRITE_FIXTURES=1 writes the fixtures that do not exist yet.
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "schema/codec.h"
+#include "tests/testutil.h"
+
+using namespace ftl;
+using namespace ftl::schema;
+
+namespace {
+
+std::vector<CatalogEvent> samples() {
+  StepDefinition step{"Assist with Enablement", 1, "FastTrack Manager", {"Customer Health", "RFA"}, {"All Services"},
+                      {"Contacts in FTOP are updated", "  nested"}, {"Target date(s) updated"}};
+  StepDefinition step2 = step;
+  step2.outputs.push_back("L1/L2 status changes");
+  return {
+      PlaybookImported{"enable-services", "Enable Services", "Enable", "enable-services.md", std::string(64, 'a'),
+                       {"Customer Health", "RFA", "Targeting"}, {{"title", "FastTrack Playbook"}, {"ms.date", "3/25/2020"}}, 8, 86},
+      StepAdded{step},
+      StepChanged{step, step2},
+      StepRemoved{"Request Migration Velocity Manager"},
+      TaskAdded{1672, "Review and validate the Migration Questionnaire", true, "Migration Velocity Manager",
+                {"Exchange", "OneDrive for Business", "SharePoint"}, "Assist with Enablement"},
+      TaskRenamed{3685, "Teams - {Wizard} Internal Readiness Assessment", "Teams - Internal Readiness Assessment"},
+      TaskMandatoryChanged{3690, false, true},
+      TaskRoleChanged{2218, "FastTrack Engineer", "SME"},
+      TaskServicesChanged{1134, {"Core Onboarding"}, {"Core Onboarding", "Exchange"}},
+      TaskMoved{3650, "Perform Get Modern Enablement Tasks", "Enterprise Additional Benefit Enablement"},
+      TaskUnlisted{1910, "MIP \xE2\x80\x93 Old task", "Perform Enablement Tasks"},
+      RefreshSummaryRowRecorded{"2020-01-31", "Ryan Meehan", "Deprecated task 1910", "Maria Concei\xC3\xA7\xC3\xA3o"},
+  };
+}
+
+}  // namespace
+
+TEST_CASE("every event type and version matches its byte fixture, both ways", "[codec][fixtures]") {
+  const bool write = std::getenv("FTL_WRITE_FIXTURES") != nullptr;
+  const auto all = samples();
+  REQUIRE(all.size() == std::variant_size_v<CatalogEvent>);  // a new type needs a sample and a fixture
+  for (const auto& sample : all) {
+    auto enc = encode(sample);
+    const auto file = test::data_path("fixtures/" + enc.type + ".v" + std::to_string(enc.version) + ".bin");
+    INFO(file);
+    if (write && !std::filesystem::exists(file)) test::write_file(file, enc.bytes);
+    REQUIRE(std::filesystem::exists(file));
+    const auto fixture = test::read_file(file);
+    CHECK(enc.bytes == fixture);
+    auto dec = decode_catalog(enc.type, enc.version, fixture);
+    REQUIRE(dec.ok());
+    CHECK(*dec == sample);
+  }
+}
+
+TEST_CASE("payloads that cannot be decoded are reported, never guessed", "[codec]") {
+  auto enc = encode(TaskAdded{1126, "Meet", true, "FE", {"All Services"}, "Step"});
+  CHECK(decode_catalog("TaskAdded", 2, enc.bytes).status().code() == Code::kCorruption);  // a future version
+  CHECK(decode_catalog("TaskAdded", 1, enc.bytes.substr(0, enc.bytes.size() - 3)).status().code() == Code::kCorruption);
+  CHECK(decode_catalog("TaskAdded", 1, enc.bytes + "x").status().code() == Code::kCorruption);
+  CHECK(decode_catalog("NoSuchEvent", 1, enc.bytes).status().code() == Code::kNotFound);
+}
+
+TEST_CASE("payload JSON uses snake_case keys and plain values", "[codec][json]") {
+  auto enc = encode(TaskAdded{1126, "Meet", true, "FastTrack Engineer", {"All Services"}, "Assist"});
+  auto j = payload_json(enc.type, enc.version, enc.bytes);
+  CHECK(j == nlohmann::json{{"id", 1126}, {"name", "Meet"}, {"mandatory", true}, {"role", "FastTrack Engineer"},
+                            {"services", {"All Services"}}, {"step", "Assist"}});
+  auto imp = encode(std::get<PlaybookImported>(samples()[0]));
+  auto ij = payload_json(imp.type, imp.version, imp.bytes);
+  CHECK(ij["front_matter"]["ms.date"] == "3/25/2020");
+  CHECK(payload_json("NoSuchEvent", 1, "").is_null());
+}
