@@ -1,0 +1,58 @@
+// A helper process for crash_test and the CLI tests.
+//   crash_child append DB PREFIX THREADS  appends forever from THREADS threads; after each
+//                                         acknowledged append prints "ACK <event id> <sequence>"
+//   crash_child hold DB SECONDS           holds the writer's lock, prints "HOLDING", then sleeps
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "ledger/ledger.h"
+
+int main(int argc, char** argv) {
+  if (argc < 4) {
+    std::fprintf(stderr, "usage: crash_child append DB PREFIX THREADS | hold DB SECONDS\n");
+    return 1;
+  }
+  const std::string mode = argv[1];
+  ftl::OpenOptions o;
+  o.wait_seconds = 30;
+  auto ledger = ftl::Ledger::Open(argv[2], o);
+  if (!ledger.ok()) {
+    std::fprintf(stderr, "crash_child: %s\n", ledger.status().message().c_str());
+    return 5;
+  }
+  if (mode == "hold") {
+    const char* msg = "HOLDING\n";
+    if (write(STDOUT_FILENO, msg, std::strlen(msg)) < 0) return 1;
+    std::this_thread::sleep_for(std::chrono::seconds(std::atoi(argv[3])));
+    return 0;
+  }
+  const std::string prefix = argv[3];
+  const int threads = argc > 4 ? std::atoi(argv[4]) : 4;
+  std::vector<std::thread> ts;
+  for (int t = 0; t < threads; ++t) {
+    ts.emplace_back([&, t] {
+      for (long n = 0;; ++n) {
+        ftl::NewEvent e;
+        e.event_id = prefix + "-" + std::to_string(t) + "-" + std::to_string(n);
+        e.type = "CrashTestAppended";
+        e.actor = "crash-test";
+        e.payload = std::string(200, static_cast<char>('a' + t % 26));
+        auto r = (*ledger)->append({"crash/" + std::to_string(t % 3), ftl::ExpectedVersion::Any(), {e}});
+        if (!r.ok()) {
+          std::fprintf(stderr, "crash_child: %s\n", r.status().message().c_str());
+          std::_Exit(3);
+        }
+        // One write(2) per line: atomic on a pipe, so a line is never torn by the kill.
+        std::string line = "ACK " + e.event_id + " " + std::to_string(r->first_sequence) + "\n";
+        if (write(STDOUT_FILENO, line.data(), line.size()) < 0) std::_Exit(4);
+      }
+    });
+  }
+  for (auto& t : ts) t.join();
+}
