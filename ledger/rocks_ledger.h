@@ -6,9 +6,8 @@
 #include <atomic>
 #include <condition_variable>
 #include <deque>
-#include <future>
 #include <mutex>
-#include <thread>
+#include <optional>
 
 #include "ledger/format.h"
 #include "ledger/ledger.h"
@@ -39,17 +38,19 @@ class RocksLedger final : public Ledger {
 
   rocksdb::DB* db() { return db_; }
   rocksdb::ColumnFamilyHandle* cf(int i) { return cfs_[static_cast<std::size_t>(i)]; }
-  enum CfIndex { kMeta = 0, kEvents = 1, kByStream = 2, kByActor = 3, kByEventId = 4 };
+  enum CfIndex { kMeta = 0, kEvents = 1, kByStream = 2, kByActor = 3, kByEventId = 4, kStreamHeads = 5 };
 
  private:
-  struct Pending {
-    AppendRequest request;
-    std::promise<Result<AppendResult>> done;
+  // A caller waiting in append(). The one at the front of the queue is the appender: it takes
+  // every request queued behind it as one group, writes it, and wakes the others.
+  struct Writer {
+    const AppendRequest* request;
+    std::optional<Result<AppendResult>> result;
+    std::condition_variable cv;
   };
   struct Group;  // the state of one group commit, in rocks_ledger.cpp
 
-  void appender_loop();
-  void commit_group(std::vector<Pending*>& group);
+  void commit_group(const std::vector<Writer*>& group);
   Status stage(Group& g, const AppendRequest& r, AppendResult* out, bool* duplicate);
   Result<Event> read_event(const rocksdb::ReadOptions& ro, std::uint64_t sequence);
   Result<std::uint64_t> sequence_of_id(const std::string& event_id);
@@ -67,10 +68,10 @@ class RocksLedger final : public Ledger {
   std::atomic<std::uint64_t> syncs_{0};
 
   std::mutex queue_mu_;
-  std::condition_variable queue_cv_;
-  std::deque<Pending*> queue_;
-  bool stopping_ = false;
-  std::thread appender_;
+  std::deque<Writer*> queue_;
+  std::condition_variable joined_;  // a caller joined the queue
+  std::size_t last_group_ = 1;      // callers in the last group
+  std::int64_t last_write_us_ = 0;  // how long its synced write took
 };
 
 }  // namespace ftl
