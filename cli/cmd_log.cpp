@@ -28,6 +28,7 @@ nlohmann::json event_json(const Event& e) {
           {"actor", e.actor},
           {"data", schema::payload_json(e.type, e.schema_version, e.payload)},
           {"payload_sha256", to_hex(e.payload_hash)},
+          {"payload_size", e.payload.size()},
           {"prev_hash", to_hex(e.prev_hash)},
           {"hash", to_hex(e.hash)}};
 }
