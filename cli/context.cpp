@@ -8,6 +8,7 @@
 #include <ctime>
 #include <iostream>
 
+#include "cli/progress.h"
 #include "schema/playbook_page.h"
 
 namespace ftl::cli {
@@ -59,6 +60,7 @@ std::string actor() {
 }
 
 int fail(const Status& s) {
+  clear_progress_line();
   std::cerr << "error: " << s.message() << "\n";
   if (!s.hint().empty()) std::cerr << "hint: " << s.hint() << "\n";
   exit_code() = static_cast<int>(to_exit_code(s));
@@ -66,6 +68,7 @@ int fail(const Status& s) {
 }
 
 void warn(const std::string& message) {
+  clear_progress_line();
   if (!globals().quiet) std::cerr << "warning: " << message << "\n";
 }
 

@@ -8,6 +8,18 @@
 
 namespace ftl::cli {
 
+namespace {
+bool line_drawn = false;  // a bar occupies the cursor's line on stderr
+}
+
+void clear_progress_line() {
+  if (line_drawn) {
+    std::fprintf(stderr, "\r\x1b[K");
+    std::fflush(stderr);
+    line_drawn = false;
+  }
+}
+
 Progress::Progress(std::string label, std::uint64_t total, std::string unit)
     : label_(std::move(label)), unit_(std::move(unit)), total_(total),
       enabled_(isatty(STDERR_FILENO) != 0 && !globals().quiet),
@@ -32,14 +44,12 @@ void Progress::update(std::uint64_t done) {
                static_cast<unsigned long long>(done), static_cast<unsigned long long>(total_), unit_.c_str(), rate, eta);
   std::fflush(stderr);
   drawn_ = true;
+  line_drawn = true;
 }
 
 void Progress::finish() {
-  if (drawn_) {
-    std::fprintf(stderr, "\r\x1b[K");
-    std::fflush(stderr);
-    drawn_ = false;
-  }
+  if (drawn_) clear_progress_line();
+  drawn_ = false;
 }
 
 }  // namespace ftl::cli

@@ -8,6 +8,10 @@
 
 namespace ftl::cli {
 
+// Clears the line of a bar being drawn, so that a warning prints on a line of its own; the
+// bar redraws on its next update.
+void clear_progress_line();
+
 class Progress {
  public:
   Progress(std::string label, std::uint64_t total, std::string unit);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages ftl builds with, if any is missing. Safe to run again.
 set -euo pipefail
-PKGS=(cmake g++ ninja-build pkg-config
+PKGS=(cmake g++ ninja-build
       librocksdb-dev libssl-dev libcereal-dev catch2 libcli11-dev nlohmann-json3-dev)
 missing=()
 for p in "${PKGS[@]}"; do
