@@ -75,6 +75,18 @@ Status verify(const std::string& path, std::optional<Digest> digest = std::nullo
   return l->verify(vo).status();
 }
 
+// Builds the ledger, applies `forge` through raw RocksDB with the ledger closed, and returns
+// what verify says.
+template <class Fn>
+std::string verify_after(const TempDir& dir, Fn forge) {
+  build(dir.sub("db"));
+  {
+    Raw raw(dir.sub("db"));
+    forge(raw);
+  }
+  return verify(dir.sub("db")).message();
+}
+
 }  // namespace
 
 TEST_CASE("an untouched ledger verifies, with and without its digest", "[verify]") {
@@ -86,71 +98,54 @@ TEST_CASE("an untouched ledger verifies, with and without its digest", "[verify]
 
 TEST_CASE("verify names an event whose payload was changed (V3)", "[verify][tamper]") {
   TempDir dir;
-  build(dir.sub("db"));
-  {
-    Raw raw(dir.sub("db"));
+  auto message = verify_after(dir, [](Raw& raw) {
     auto e = raw.get(5);
     e.payload = "payload X";  // same length, different bytes; hashes untouched
     raw.put(5, e);
-  }
-  auto s = verify(dir.sub("db"));
-  CHECK(s.code() == Code::kCorruption);
-  CHECK_THAT(s.message(), Catch::StartsWith("event 5 breaks V3"));
+  });
+  CHECK_THAT(message, Catch::StartsWith("event 5 breaks V3"));
 }
 
 TEST_CASE("verify names an event whose envelope was changed (V5)", "[verify][tamper]") {
   TempDir dir;
-  build(dir.sub("db"));
-  {
-    Raw raw(dir.sub("db"));
+  auto message = verify_after(dir, [](Raw& raw) {
     auto e = raw.get(7);
     e.actor = "mallory";
     raw.put(7, e);
-  }
-  CHECK_THAT(verify(dir.sub("db")).message(), Catch::StartsWith("event 7 breaks V5"));
+  });
+  CHECK_THAT(message, Catch::StartsWith("event 7 breaks V5"));
 }
 
 TEST_CASE("an event changed and re-hashed breaks the link of the next one (V4)", "[verify][tamper]") {
   TempDir dir;
-  build(dir.sub("db"));
-  {
-    Raw raw(dir.sub("db"));
+  auto message = verify_after(dir, [](Raw& raw) {
     auto e = raw.get(6);
     e.payload = "a different story";
     raw.rehash(e, e.prev_hash);
     raw.put(6, e);
-  }
-  CHECK_THAT(verify(dir.sub("db")).message(), Catch::StartsWith("event 7 breaks V4"));
+  });
+  CHECK_THAT(message, Catch::StartsWith("event 7 breaks V4"));
 }
 
 TEST_CASE("verify names a dropped event (V1)", "[verify][tamper]") {
   TempDir dir;
-  build(dir.sub("db"));
-  {
-    Raw raw(dir.sub("db"));
-    REQUIRE(raw.db->Delete({}, raw.cf[1], format::sequence_key(4)).ok());
-  }
-  auto s = verify(dir.sub("db"));
-  CHECK_THAT(s.message(), Catch::StartsWith("event 4 breaks V1") && Catch::Contains("dropped"));
+  auto message = verify_after(dir, [](Raw& raw) { REQUIRE(raw.db->Delete({}, raw.cf[1], format::sequence_key(4)).ok()); });
+  CHECK_THAT(message, Catch::StartsWith("event 4 breaks V1") && Catch::Contains("dropped"));
 }
 
 TEST_CASE("verify names reordered events (V2)", "[verify][tamper]") {
   TempDir dir;
-  build(dir.sub("db"));
-  {
-    Raw raw(dir.sub("db"));
+  auto message = verify_after(dir, [](Raw& raw) {
     auto a = raw.get(4), b = raw.get(5);
     raw.put(4, b);
     raw.put(5, a);
-  }
-  CHECK_THAT(verify(dir.sub("db")).message(), Catch::StartsWith("event 4 breaks V2") && Catch::Contains("reordered"));
+  });
+  CHECK_THAT(message, Catch::StartsWith("event 4 breaks V2") && Catch::Contains("reordered"));
 }
 
 TEST_CASE("verify names an inserted event", "[verify][tamper]") {
   TempDir dir;
-  build(dir.sub("db"));
-  {
-    Raw raw(dir.sub("db"));
+  auto message = verify_after(dir, [](Raw& raw) {
     // Shift 5..N up by one (renumbering them) and chain a forged event in at 5.
     for (std::uint64_t s = kEvents; s >= 5; --s) {
       auto e = raw.get(s);
@@ -163,59 +158,47 @@ TEST_CASE("verify names an inserted event", "[verify][tamper]") {
     forged.payload = "inserted later";
     raw.rehash(forged, raw.get(4).hash);
     raw.put(5, forged);
-  }
-  // The forged event itself chains; the first renumbered event after it does not.
-  CHECK_THAT(verify(dir.sub("db")).message(), Catch::StartsWith("event 5 breaks V7") || Catch::StartsWith("event 6 breaks"));
+  });
+  // The forged event chains, but no index knows it.
+  CHECK_THAT(message, Catch::StartsWith("event 5 breaks V7"));
 }
 
 TEST_CASE("verify notices events dropped from the end (V10)", "[verify][tamper]") {
   TempDir dir;
-  build(dir.sub("db"));
-  {
-    Raw raw(dir.sub("db"));
-    REQUIRE(raw.db->Delete({}, raw.cf[1], format::sequence_key(kEvents)).ok());
-  }
-  auto s = verify(dir.sub("db"));
-  CHECK_THAT(s.message(), Catch::Contains("V10") && Catch::Contains("dropped from the end"));
+  auto message =
+      verify_after(dir, [](Raw& raw) { REQUIRE(raw.db->Delete({}, raw.cf[1], format::sequence_key(kEvents)).ok()); });
+  CHECK_THAT(message, Catch::Contains("V10") && Catch::Contains("dropped from the end"));
 }
 
 TEST_CASE("verify notices a missing, a wrong and a forged index entry (V7, V8, V9)", "[verify][index]") {
   SECTION("stream index entry deleted") {
     TempDir dir;
-    build(dir.sub("db"));
-    {
-      Raw raw(dir.sub("db"));
+    auto message = verify_after(dir, [](Raw& raw) {
       auto e = raw.get(9);
       REQUIRE(raw.db->Delete({}, raw.cf[2], format::stream_key(e.stream, e.stream_version)).ok());
-    }
-    CHECK_THAT(verify(dir.sub("db")).message(), Catch::StartsWith("event 9 breaks V7"));
+    });
+    CHECK_THAT(message, Catch::StartsWith("event 9 breaks V7"));
   }
   SECTION("forged actor index entry") {
     TempDir dir;
-    build(dir.sub("db"));
-    {
-      Raw raw(dir.sub("db"));
+    auto message = verify_after(dir, [](Raw& raw) {
       REQUIRE(raw.db->Put({}, raw.cf[3], format::actor_key("mallory", 3), "").ok());
-    }
-    CHECK_THAT(verify(dir.sub("db")).message(), Catch::Contains("actor index") && Catch::Contains("V8"));
+    });
+    CHECK_THAT(message, Catch::Contains("actor index") && Catch::Contains("V8"));
   }
   SECTION("event id index points elsewhere") {
     TempDir dir;
-    build(dir.sub("db"));
-    {
-      Raw raw(dir.sub("db"));
+    auto message = verify_after(dir, [](Raw& raw) {
       REQUIRE(raw.db->Put({}, raw.cf[4], "id-3", format::sequence_key(4)).ok());
-    }
-    CHECK_THAT(verify(dir.sub("db")).message(), Catch::StartsWith("event 3 breaks V9"));
+    });
+    CHECK_THAT(message, Catch::StartsWith("event 3 breaks V9"));
   }
   SECTION("stream versions out of order") {
     TempDir dir;
-    build(dir.sub("db"));
-    {
-      Raw raw(dir.sub("db"));
+    auto message = verify_after(dir, [](Raw& raw) {
       REQUIRE(raw.db->Put({}, raw.cf[2], format::stream_key("s/0", 9), format::sequence_key(3)).ok());
-    }
-    CHECK_THAT(verify(dir.sub("db")).message(), Catch::Contains("V6") || Catch::Contains("V7"));
+    });
+    CHECK_THAT(message, Catch::Contains("V6") || Catch::Contains("V7"));
   }
 }
 
