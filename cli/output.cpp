@@ -67,9 +67,10 @@ std::string RowWriter::text(const nlohmann::json& v) {
   return v.dump();
 }
 
-RowWriter::RowWriter(std::ostream& out, Format format, std::vector<Column> columns, bool color)
-    : out_(out), format_(format), columns_(std::move(columns)), color_(color) {
+RowWriter::RowWriter(std::ostream& out, Format format, std::vector<Column> columns, bool color, bool header)
+    : out_(out), format_(format), columns_(std::move(columns)), color_(color), header_(header) {
   if (format_ == Format::kJson) out_ << "[";
+  if (!header_) return;
   if (format_ == Format::kCsv) {
     for (std::size_t i = 0; i < columns_.size(); ++i) out_ << (i ? "," : "") << csv_cell(columns_[i].key);
     out_ << "\n";
@@ -137,7 +138,7 @@ void RowWriter::flush_table_buffer() {
   std::vector<std::string> titles;
   for (const auto& c : columns_) titles.push_back(c.title);
   header_done_ = true;
-  table_line(titles, true);
+  if (header_) table_line(titles, true);
   for (const auto& l : cells) table_line(l, false);
   buffer_.clear();
 }

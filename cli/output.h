@@ -22,7 +22,8 @@ struct Column {
 
 class RowWriter {
  public:
-  RowWriter(std::ostream& out, Format format, std::vector<Column> columns, bool color);
+  // header = false continues an earlier listing (ftl log --follow) without a new header.
+  RowWriter(std::ostream& out, Format format, std::vector<Column> columns, bool color, bool header = true);
   ~RowWriter();
   RowWriter(const RowWriter&) = delete;
   RowWriter& operator=(const RowWriter&) = delete;
@@ -43,6 +44,7 @@ class RowWriter {
   std::vector<nlohmann::json> buffer_;  // table: the rows that set the column widths
   std::vector<std::size_t> widths_;
   bool header_done_ = false;
+  bool header_ = true;
 };
 
 // Display width of UTF-8 text (code points; East Asian wide characters count two).

@@ -76,5 +76,23 @@ elapsed_ms=$(( ($(date +%s%N) - start) / 1000000 ))
 kill $HOLDER; wait $HOLDER 2>/dev/null; HOLDER=
 check "the writer proceeds once the lock is free" 0 "imported german.md" -- "$FTL" playbook import "$SRC/tests/data/playbooks/german.md"
 
+# --follow prints what another process appends, without taking the lock; stopped by its pid.
+"$FTL" --format jsonl log --follow --interval 0.05 --from 110 > "$WORK/follow.out" 2>&1 &
+FOLLOWER=$!
+"$FTL" --quiet playbook import "$SRC/tests/data/playbooks/japanese.md"
+for _ in $(seq 200); do grep -q '"stream":"playbook/japanese"' "$WORK/follow.out" && break; sleep 0.05; done
+kill $FOLLOWER; wait $FOLLOWER 2>/dev/null
+if grep -q '"stream":"playbook/japanese"' "$WORK/follow.out" && ! grep -q '"sequence":109,' "$WORK/follow.out"; then
+  passed=$((passed+1))
+else
+  echo "FAIL log --follow did not print the new events"; head -5 "$WORK/follow.out"; failed=$((failed+1))
+fi
+check "--follow refuses one-document json" 1 "use --format jsonl" -- "$FTL" --format json log --follow
+
+# Any program can recompute the chain from the log alone (ledger/FORMAT.md).
+if command -v python3 >/dev/null; then
+  check "the chain recomputes from ftl log without ftl's code" 0 "^ok: [0-9]+ events recomputed" -- bash -c "'$FTL' --format jsonl log | python3 '$SRC/tools/recompute_chain.py'"
+fi
+
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]
