@@ -79,7 +79,7 @@ check "the writer proceeds once the lock is free" 0 "imported german.md" -- "$FT
 # --follow prints what another process appends, without taking the lock; stopped by its pid.
 "$FTL" --format jsonl log --follow --interval 0.05 --from 110 > "$WORK/follow.out" 2>&1 &
 FOLLOWER=$!
-"$FTL" --quiet playbook import "$SRC/tests/data/playbooks/japanese.md"
+"$FTL" --quiet playbook import "$SRC/tests/data/playbooks/japanese.md" >/dev/null
 for _ in $(seq 200); do grep -q '"stream":"playbook/japanese"' "$WORK/follow.out" && break; sleep 0.05; done
 kill $FOLLOWER; wait $FOLLOWER 2>/dev/null
 if grep -q '"stream":"playbook/japanese"' "$WORK/follow.out" && ! grep -q '"sequence":109,' "$WORK/follow.out"; then
