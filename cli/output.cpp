@@ -4,7 +4,7 @@ namespace ftl::cli {
 
 namespace {
 constexpr std::size_t kMeasureRows = 500;
-constexpr std::size_t kMaxColumn = 80;
+constexpr std::size_t kMaxColumn = 100;  // wider cells overflow rather than being cut
 
 std::string csv_cell(const std::string& s) {
   if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
