@@ -6,6 +6,7 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "ledger/sha256.h"
 #include "schema/codec.h"
@@ -168,7 +169,11 @@ Result<ImportOutcome> import_playbook(Ledger& ledger, const PlannedImport& plan,
     }
     auto res = ledger.append(std::move(req));
     if (!res.ok()) {
-      if (res.status().code() == Code::kConflict && attempt < 8) continue;
+      if (res.status().code() == Code::kConflict && attempt < 8) {
+        // Another append to this playbook got there first: fold again and decide again.
+        std::this_thread::sleep_for(std::chrono::milliseconds(attempt));
+        continue;
+      }
       return res.status();
     }
     outcome.events = events.size();

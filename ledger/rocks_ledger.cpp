@@ -326,12 +326,20 @@ Status RocksLedger::load_head() {
 Result<AppendResult> RocksLedger::append(AppendRequest request) {
   if (options_.read_only) return Status::Unavailable("the ledger at " + path_ + " is open read-only");
   constexpr std::size_t kMaxGroupEvents = 20000;
-  Writer w{&request, std::nullopt, {}};
+  Writer w;
+  w.request = &request;
   std::unique_lock lk(queue_mu_);
   queue_.push_back(&w);
-  if (queue_.size() > 1) joined_.notify_one();
-  w.cv.wait(lk, [&] { return w.result.has_value() || queue_.front() == &w; });
-  if (w.result) return std::move(*w.result);
+  const bool first = queue_.front() == &w;
+  if (!first) joined_.notify_one();
+  lk.unlock();
+  if (!first) {
+    std::unique_lock wl(w.mu);
+    w.cv.wait(wl, [&] { return w.result.has_value() || w.appender; });
+    if (w.result) return std::move(*w.result);
+  }
+  // This caller is the appender now.
+  lk.lock();
   if (queue_.size() < last_group_) {
     const auto delay = std::chrono::microseconds(std::clamp<std::int64_t>(last_write_us_ / 4, 10, 200));
     joined_.wait_for(lk, delay, [&] { return queue_.size() >= last_group_; });
@@ -345,17 +353,25 @@ Result<AppendResult> RocksLedger::append(AppendRequest request) {
   }
   lk.unlock();
   const auto start = std::chrono::steady_clock::now();
-  commit_group(group);  // sets every member's result
+  auto results = commit_group(group);
   const auto took = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);
   lk.lock();
   last_group_ = group.size();
   last_write_us_ = took.count();
-  for (std::size_t i = 0; i < group.size(); ++i) {
-    queue_.pop_front();
-    if (group[i] != &w) group[i]->cv.notify_one();
+  for (std::size_t i = 0; i < group.size(); ++i) queue_.pop_front();
+  Writer* next = queue_.empty() ? nullptr : queue_.front();
+  lk.unlock();
+  if (next != nullptr) {  // still waiting in the queue, so it cannot vanish
+    std::lock_guard nl(next->mu);
+    next->appender = true;
+    next->cv.notify_one();
   }
-  if (!queue_.empty()) queue_.front()->cv.notify_one();  // the next appender
-  return std::move(*w.result);
+  for (std::size_t i = 1; i < group.size(); ++i) {
+    std::lock_guard ml(group[i]->mu);
+    group[i]->result.emplace(std::move(results[i]));
+    group[i]->cv.notify_one();
+  }
+  return std::move(results[0]);  // group[0] is this caller: the appender is the queue's front
 }
 
 // What one group commit has staged but not yet written.
@@ -475,7 +491,7 @@ Status RocksLedger::stage(Group& g, const AppendRequest& r, AppendResult* out, b
   return Status::Ok();
 }
 
-void RocksLedger::commit_group(const std::vector<Writer*>& group) {
+std::vector<Result<AppendResult>> RocksLedger::commit_group(const std::vector<Writer*>& group) {
   Group g;
   {
     std::lock_guard lk(head_mu_);
@@ -523,11 +539,9 @@ void RocksLedger::commit_group(const std::vector<Writer*>& group) {
       streams_ += g.new_streams;
     }
   }
-  for (std::size_t i = 0; i < group.size(); ++i) {
-    auto& res = results[i];
+  for (auto& res : results)
     if (res.ok() && !res->duplicate && !write_status.ok()) res = Result<AppendResult>(write_status);
-    group[i]->result.emplace(std::move(res));
-  }
+  return results;
 }
 
 Result<Event> RocksLedger::read_event(const rocksdb::ReadOptions& ro, std::uint64_t sequence) {

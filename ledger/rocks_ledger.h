@@ -43,14 +43,20 @@ class RocksLedger final : public Ledger {
  private:
   // A caller waiting in append(). The one at the front of the queue is the appender: it takes
   // every request queued behind it as one group, writes it, and wakes the others.
+  //
+  // Each caller waits on its own mutex and condition variable. The appender hands a member its
+  // result (or the next caller the appender role) under that member's mutex and then never
+  // touches it again, so a member may return, and its Writer vanish, as soon as it sees either.
   struct Writer {
     const AppendRequest* request;
-    std::optional<Result<AppendResult>> result;
+    std::mutex mu;
     std::condition_variable cv;
+    std::optional<Result<AppendResult>> result;  // guarded by mu
+    bool appender = false;                       // guarded by mu
   };
   struct Group;  // the state of one group commit, in rocks_ledger.cpp
 
-  void commit_group(const std::vector<Writer*>& group);
+  std::vector<Result<AppendResult>> commit_group(const std::vector<Writer*>& group);
   Status stage(Group& g, const AppendRequest& r, AppendResult* out, bool* duplicate);
   Result<Event> read_event(const rocksdb::ReadOptions& ro, std::uint64_t sequence);
   Result<std::uint64_t> sequence_of_id(const std::string& event_id);
