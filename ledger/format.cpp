@@ -93,7 +93,9 @@ struct Reader {
 };
 }  // namespace
 
-std::string canonical_bytes(const Event& e) {
+std::string canonical_bytes(const Event& e) { return canonical_bytes(e, e.payload.size()); }
+
+std::string canonical_bytes(const Event& e, std::size_t payload_size) {
   std::string out;
   out.reserve(96 + e.stream.size() + e.event_id.size() + e.type.size() + e.actor.size());
   out.push_back(static_cast<char>(kRecordV1));
@@ -107,7 +109,7 @@ std::string canonical_bytes(const Event& e) {
   put_u64(out, static_cast<std::uint64_t>(e.effective_us));
   put_str(out, e.actor);
   put_hash(out, e.payload_hash);
-  put_u32(out, static_cast<std::uint32_t>(e.payload.size()));
+  put_u32(out, static_cast<std::uint32_t>(payload_size));
   return out;
 }
 
@@ -120,12 +122,16 @@ Hash chain_hash(const Hash& prev, std::string_view canonical) {
 
 std::string encode_record(const Event& e, std::string_view canonical) {
   std::string out;
-  out.reserve(canonical.size() + 64 + e.payload.size());
+  encode_record(e, canonical, e.payload, out);
+  return out;
+}
+
+void encode_record(const Event& e, std::string_view canonical, std::string_view payload, std::string& out) {
+  out.reserve(out.size() + canonical.size() + 64 + payload.size());
   out.append(canonical);
   put_hash(out, e.prev_hash);
   put_hash(out, e.hash);
-  out.append(e.payload);
-  return out;
+  out.append(payload);
 }
 
 bool decode_record(std::string_view bytes, Event* e, std::string* why) {

@@ -41,10 +41,14 @@ bool parse_head_value(std::string_view v, Digest* d);
 
 // The canonical bytes of an event (every envelope field and the payload's SHA-256).
 std::string canonical_bytes(const Event& e);
+// The same for an event whose payload is held elsewhere (e.payload is ignored).
+std::string canonical_bytes(const Event& e, std::size_t payload_size);
 // SHA-256(prev_hash || canonical bytes).
 Hash chain_hash(const Hash& prev, std::string_view canonical);
 // The full record stored under the event's sequence key.
 std::string encode_record(const Event& e, std::string_view canonical);
+// The same, appending to `out`, with the payload passed separately.
+void encode_record(const Event& e, std::string_view canonical, std::string_view payload, std::string& out);
 // Decodes a record; returns false (with `why`) if the bytes are malformed.
 bool decode_record(std::string_view bytes, Event* e, std::string* why);
 

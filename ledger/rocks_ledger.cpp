@@ -376,7 +376,9 @@ Result<AppendResult> RocksLedger::append(AppendRequest request) {
 
 // What one group commit has staged but not yet written.
 struct RocksLedger::Group {
+  explicit Group(std::size_t reserve) : batch(reserve) {}
   rocksdb::WriteBatch batch;
+  std::string record;  // reused for each event's record
   std::uint64_t seq = 0;
   Hash hash{};
   std::int64_t recorded_us = 0;
@@ -472,18 +474,19 @@ Status RocksLedger::stage(Group& g, const AppendRequest& r, AppendResult* out, b
     e.recorded_us = g.recorded_us;
     e.effective_us = ne.effective_us.value_or(g.recorded_us);
     e.actor = ne.actor;
-    e.payload = ne.payload;
-    e.payload_hash = Sha256::of(e.payload);
+    e.payload_hash = Sha256::of(ne.payload);  // the payload itself is not copied into `e`
     e.prev_hash = g.hash;
-    auto canonical = format::canonical_bytes(e);
+    const auto canonical = format::canonical_bytes(e, ne.payload.size());
     e.hash = format::chain_hash(e.prev_hash, canonical);
     g.hash = e.hash;
     const auto seq_key = format::sequence_key(e.sequence);
-    g.batch.Put(cf(kEvents), seq_key, format::encode_record(e, canonical)).PermitUncheckedError();
+    g.record.clear();
+    format::encode_record(e, canonical, ne.payload, g.record);
+    g.batch.Put(cf(kEvents), seq_key, g.record).PermitUncheckedError();
     g.batch.Put(cf(kByStream), format::stream_key(e.stream, e.stream_version), seq_key).PermitUncheckedError();
     g.batch.Put(cf(kByActor), format::actor_key(e.actor, e.sequence), "").PermitUncheckedError();
     g.batch.Put(cf(kByEventId), e.event_id, seq_key).PermitUncheckedError();
-    g.ids.insert(e.event_id);
+    if (!ne.event_id.empty()) g.ids.insert(e.event_id);  // generated ids cannot collide
   }
   g.versions[r.stream] = current;
   out->last_sequence = g.seq;
@@ -492,7 +495,11 @@ Status RocksLedger::stage(Group& g, const AppendRequest& r, AppendResult* out, b
 }
 
 std::vector<Result<AppendResult>> RocksLedger::commit_group(const std::vector<Writer*>& group) {
-  Group g;
+  std::size_t bytes = 256;  // room for the whole group, so the batch never grows by copying
+  for (const auto* w : group)
+    for (const auto& e : w->request->events)
+      bytes += e.payload.size() + 2 * w->request->stream.size() + 2 * e.actor.size() + 2 * e.event_id.size() + 300;
+  Group g(bytes);
   {
     std::lock_guard lk(head_mu_);
     g.seq = head_.sequence;
