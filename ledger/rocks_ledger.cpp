@@ -51,22 +51,41 @@ std::optional<Hash> hash_from_hex(std::string_view hex) {
 
 namespace {
 
-// A UUID version 7 (RFC 9562): 48 bits of Unix milliseconds, then random bits. Ids made close
-// in time sort close together, so the event id index grows at its end like the others.
-std::string generated_event_id(std::int64_t recorded_us) {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  static const char* kDigits = "0123456789abcdef";
-  std::string s;
-  const auto ms = static_cast<std::uint64_t>(recorded_us / 1000);
-  for (int i = 11; i >= 0; --i) s.push_back(kDigits[(ms >> (4 * i)) & 15]);
-  auto r1 = rng(), r2 = rng();
-  for (int i = 0; i < 4; ++i) s.push_back(kDigits[(r1 >> (4 * i)) & 15]);
-  for (int i = 0; i < 16; ++i) s.push_back(kDigits[(r2 >> (4 * i)) & 15]);
-  s[12] = '7';
-  s[16] = kDigits[8 + (r1 >> 32) % 4];
-  return s.substr(0, 8) + "-" + s.substr(8, 4) + "-" + s.substr(12, 4) + "-" + s.substr(16, 4) + "-" +
-         s.substr(20, 12);
-}
+}  // namespace
+
+// A UUID version 7 (RFC 9562): 48 bits of Unix milliseconds, then 74 bits that rise by a
+// random step with each id (the monotonic counter of its section 6.2), starting at a random
+// value. Ids made by one appender sort in the order they were made, so the event id index
+// grows at its end like the others.
+class EventIdGenerator {
+ public:
+  std::string next(std::int64_t recorded_us) {
+    const auto ms = static_cast<std::uint64_t>(recorded_us / 1000);
+    if (ms > last_ms_) {  // a new millisecond: start anywhere in the lower half
+      last_ms_ = ms;
+      hi_ = rng_() & 0x1ff;  // 10 bits after the version nibble, top bit clear
+      lo_ = rng_() >> 1;
+    }
+    const std::uint64_t step = 1 + (rng_() & 0xffff);
+    if (lo_ > ~std::uint64_t{0} - step) ++hi_;
+    lo_ += step;
+    static const char* kDigits = "0123456789abcdef";
+    std::string s;
+    for (int i = 11; i >= 0; --i) s.push_back(kDigits[(last_ms_ >> (4 * i)) & 15]);  // 48-bit time
+    s.push_back('7');                                                                  // version
+    for (int i = 2; i >= 0; --i) s.push_back(kDigits[(hi_ >> (4 * i)) & 15]);         // 12 bits
+    s.push_back(kDigits[8 + ((lo_ >> 62) & 3)]);                                       // variant 10xx
+    for (int i = 14; i >= 0; --i) s.push_back(kDigits[(lo_ >> (4 * i)) & 15]);        // 60 bits
+    return s.substr(0, 8) + "-" + s.substr(8, 4) + "-" + s.substr(12, 4) + "-" + s.substr(16, 4) + "-" +
+           s.substr(20, 12);
+  }
+
+ private:
+  std::mt19937_64 rng_{std::random_device{}()};
+  std::uint64_t last_ms_ = 0, hi_ = 0, lo_ = 0;
+};
+
+namespace {
 
 // The part of an index key up to and including its 0x00 separator (the stream or the actor),
 // or the first 8 bytes of an event id: keys that share it are inserted in rising order.
@@ -276,7 +295,7 @@ Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& path, const Open
 
 RocksLedger::RocksLedger(std::string path, rocksdb::DB* db, std::vector<rocksdb::ColumnFamilyHandle*> cfs,
                          const OpenOptions& options)
-    : path_(std::move(path)), db_(db), cfs_(std::move(cfs)), options_(options) {}
+    : path_(std::move(path)), db_(db), cfs_(std::move(cfs)), options_(options), ids_(std::make_unique<EventIdGenerator>()) {}
 
 RocksLedger::~RocksLedger() {
   for (auto* h : cfs_) db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
@@ -468,7 +487,7 @@ Status RocksLedger::stage(Group& g, const AppendRequest& r, AppendResult* out, b
     e.sequence = ++g.seq;
     e.stream = r.stream;
     e.stream_version = ++current;
-    e.event_id = ne.event_id.empty() ? generated_event_id(g.recorded_us) : ne.event_id;
+    e.event_id = ne.event_id.empty() ? ids_->next(g.recorded_us) : ne.event_id;
     e.type = ne.type;
     e.schema_version = ne.schema_version;
     e.recorded_us = g.recorded_us;

@@ -14,6 +14,8 @@
 
 namespace ftl {
 
+class EventIdGenerator;
+
 class RocksLedger final : public Ledger {
  public:
   RocksLedger(std::string path, rocksdb::DB* db, std::vector<rocksdb::ColumnFamilyHandle*> cfs,
@@ -65,6 +67,8 @@ class RocksLedger final : public Ledger {
   rocksdb::DB* db_;
   std::vector<rocksdb::ColumnFamilyHandle*> cfs_;
   OpenOptions options_;
+
+  std::unique_ptr<EventIdGenerator> ids_;  // used by the appender only
 
   // The committed head; written only by the appender thread, read under head_mu_.
   std::mutex head_mu_;

@@ -303,3 +303,21 @@ TEST_CASE("the chain hash is SHA-256(prev || canonical bytes) exactly as FORMAT.
   chained += c;
   CHECK(Sha256::of(chained) == got.hash);
 }
+
+TEST_CASE("generated event ids are UUID v7, unique, and rise in the order they were made", "[ledger][ids]") {
+  TempDir dir;
+  auto l = test::open_ledger(dir.sub("db"));
+  std::vector<NewEvent> batch(500, ev("T", "x"));
+  REQUIRE(l->append(req("s", ExpectedVersion::Any(), batch)).ok());
+  REQUIRE(l->append(req("s", ExpectedVersion::Any(), {ev("T", "y")})).ok());
+  std::string prev;
+  for (const auto& e : all(*l)) {
+    INFO(e.event_id);
+    REQUIRE(e.event_id.size() == 36);
+    CHECK(e.event_id[8] == '-');
+    CHECK(e.event_id[14] == '7');                                          // version 7
+    CHECK(std::string("89ab").find(e.event_id[19]) != std::string::npos);  // RFC 9562 variant
+    CHECK(e.event_id > prev);
+    prev = e.event_id;
+  }
+}
