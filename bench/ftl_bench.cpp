@@ -30,6 +30,7 @@ struct Options {
   std::size_t batch = 1;
   std::string db;
   bool raw = false;
+  std::uint64_t streams = 0;  // 0: one stream per writer
 };
 
 using Clock = std::chrono::steady_clock;
@@ -75,7 +76,9 @@ int bench_ftl(const Options& o, Totals& totals, double* secs, std::uint64_t* syn
   std::atomic<bool> failed{false};
   *secs = run_writers(o, totals, [&](int w, std::uint64_t c) {
     ftl::AppendRequest r;
-    r.stream = "bench/" + std::to_string(w % 64) + "/" + std::to_string(c % 1000);
+    // Each writer appends to its own stream (an engagement per person), or with --streams N
+    // the calls spread over N streams.
+    r.stream = "bench/" + std::to_string(o.streams == 0 ? static_cast<std::uint64_t>(w) : c % o.streams);
     r.expected = ftl::ExpectedVersion::Any();
     for (std::size_t i = 0; i < o.batch; ++i) r.events.push_back({{}, "BenchAppended", 1, "bench-" + std::to_string(w), std::nullopt, payload});
     if (!(*ledger)->append(std::move(r)).ok()) failed = true;
@@ -125,6 +128,7 @@ int main(int argc, char** argv) {
   append->add_option("--batch", o.batch)->check(CLI::PositiveNumber);
   append->add_option("--db", o.db, "A directory that does not exist yet")->required();
   append->add_flag("--raw", o.raw, "Bare RocksDB synced puts instead of the ledger");
+  append->add_option("--streams", o.streams, "Spread appends over this many streams (default: one per writer)");
   append->footer("Example:\n  ftl-bench append --writers 32 --events 50000 --payload 300 --db /tmp/b1");
   CLI11_PARSE(app, argc, argv);
   if (std::filesystem::exists(o.db)) {

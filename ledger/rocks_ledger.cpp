@@ -5,7 +5,12 @@
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <chrono>
+#include <climits>
 #include <cstring>
 #include <filesystem>
 #include <random>
@@ -50,6 +55,16 @@ std::optional<Hash> hash_from_hex(std::string_view hex) {
 }
 
 namespace {
+
+// Sleeps while *word == expected. std::atomic::wait would first spin with sched_yield, which
+// with dozens of waiters on two cores takes the CPU from the appender they are waiting for.
+void futex_wait(std::atomic<std::uint32_t>* word, std::uint32_t expected) {
+  static_assert(sizeof(std::atomic<std::uint32_t>) == sizeof(std::uint32_t));
+  syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(word), FUTEX_WAIT_PRIVATE, expected, nullptr, nullptr, 0);
+}
+void futex_wake_all(std::atomic<std::uint32_t>* word) {
+  syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(word), FUTEX_WAKE_PRIVATE, INT_MAX, nullptr, nullptr, 0);
+}
 
 }  // namespace
 
@@ -350,12 +365,15 @@ Result<AppendResult> RocksLedger::append(AppendRequest request) {
   std::unique_lock lk(queue_mu_);
   queue_.push_back(&w);
   const bool first = queue_.front() == &w;
-  if (!first) joined_.notify_one();
+  if (!first && queue_.size() == last_group_) joined_.notify_one();  // the group an appender may wait for is complete
   lk.unlock();
   if (!first) {
-    std::unique_lock wl(w.mu);
-    w.cv.wait(wl, [&] { return w.result.has_value() || w.appender; });
-    if (w.result) return std::move(*w.result);
+    for (;;) {
+      const auto gen = wake_gen_.load(std::memory_order_acquire);
+      if (w.done.load(std::memory_order_acquire)) return std::move(*w.result);
+      if (w.appender.load(std::memory_order_acquire)) break;
+      futex_wait(&wake_gen_, gen);
+    }
   }
   // This caller is the appender now.
   lk.lock();
@@ -380,16 +398,13 @@ Result<AppendResult> RocksLedger::append(AppendRequest request) {
   for (std::size_t i = 0; i < group.size(); ++i) queue_.pop_front();
   Writer* next = queue_.empty() ? nullptr : queue_.front();
   lk.unlock();
-  if (next != nullptr) {  // still waiting in the queue, so it cannot vanish
-    std::lock_guard nl(next->mu);
-    next->appender = true;
-    next->cv.notify_one();
-  }
   for (std::size_t i = 1; i < group.size(); ++i) {
-    std::lock_guard ml(group[i]->mu);
     group[i]->result.emplace(std::move(results[i]));
-    group[i]->cv.notify_one();
+    group[i]->done.store(true, std::memory_order_release);  // the last touch of that Writer
   }
+  if (next != nullptr) next->appender.store(true, std::memory_order_release);  // queued: cannot vanish
+  wake_gen_.fetch_add(1, std::memory_order_release);
+  futex_wake_all(&wake_gen_);
   return std::move(results[0]);  // group[0] is this caller: the appender is the queue's front
 }
 
@@ -460,6 +475,8 @@ Status RocksLedger::stage(Group& g, const AppendRequest& r, AppendResult* out, b
   std::uint64_t current;
   if (auto it = g.versions.find(r.stream); it != g.versions.end()) {
     current = it->second;
+  } else if (auto hit = heads_.find(r.stream); hit != heads_.end()) {
+    current = hit->second;
   } else {
     current = stream_version(r.stream);
   }
@@ -558,6 +575,9 @@ std::vector<Result<AppendResult>> RocksLedger::commit_group(const std::vector<Wr
       if (!s.ok()) write_status = Status::IOError("the synced write failed: " + s.ToString());
     }
     if (write_status.ok()) {
+      // The appender is the only writer, so what it wrote is the stream's head.
+      if (heads_.size() + g.versions.size() > kMaxCachedHeads) heads_.clear();
+      for (const auto& [stream, version] : g.versions) heads_[stream] = version;
       syncs_.fetch_add(1, std::memory_order_relaxed);
       std::lock_guard lk(head_mu_);
       head_ = new_head;

@@ -8,6 +8,7 @@
 #include <deque>
 #include <mutex>
 #include <optional>
+#include <unordered_map>
 
 #include "ledger/format.h"
 #include "ledger/ledger.h"
@@ -44,17 +45,17 @@ class RocksLedger final : public Ledger {
 
  private:
   // A caller waiting in append(). The one at the front of the queue is the appender: it takes
-  // every request queued behind it as one group, writes it, and wakes the others.
+  // every request queued behind it as one group, writes it, and hands each member its result.
   //
-  // Each caller waits on its own mutex and condition variable. The appender hands a member its
-  // result (or the next caller the appender role) under that member's mutex and then never
-  // touches it again, so a member may return, and its Writer vanish, as soon as it sees either.
+  // Members wait on one generation counter (a futex), so the appender wakes a whole group with
+  // one notify_all. It publishes a member's result with a release store of `done` (or makes the
+  // next caller the appender with `appender`) and never touches that Writer again, so a member
+  // may return, and its Writer vanish, as soon as it sees either flag.
   struct Writer {
-    const AppendRequest* request;
-    std::mutex mu;
-    std::condition_variable cv;
-    std::optional<Result<AppendResult>> result;  // guarded by mu
-    bool appender = false;                       // guarded by mu
+    const AppendRequest* request = nullptr;
+    std::optional<Result<AppendResult>> result;  // written before done is set
+    std::atomic<bool> done{false};
+    std::atomic<bool> appender{false};
   };
   struct Group;  // the state of one group commit, in rocks_ledger.cpp
 
@@ -69,6 +70,10 @@ class RocksLedger final : public Ledger {
   OpenOptions options_;
 
   std::unique_ptr<EventIdGenerator> ids_;  // used by the appender only
+  // Stream heads the appender wrote (it is the only writer, so they are exact); a miss reads
+  // stream_heads. Cleared when it grows past kMaxCachedHeads.
+  static constexpr std::size_t kMaxCachedHeads = 100000;
+  std::unordered_map<std::string, std::uint64_t> heads_;
 
   // The committed head; written only by the appender thread, read under head_mu_.
   std::mutex head_mu_;
@@ -80,6 +85,7 @@ class RocksLedger final : public Ledger {
   std::mutex queue_mu_;
   std::deque<Writer*> queue_;
   std::condition_variable joined_;  // a caller joined the queue
+  std::atomic<std::uint32_t> wake_gen_{0};  // bumped when a group's members are released
   std::size_t last_group_ = 1;      // callers in the last group
   std::int64_t last_write_us_ = 0;  // how long its synced write took
 };
