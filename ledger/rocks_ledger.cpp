@@ -559,9 +559,11 @@ std::vector<Result<AppendResult>> RocksLedger::commit_group(const std::vector<Wr
     Digest new_head{g.seq, g.hash};
     g.batch.Put(cf(kMeta), rocksdb::Slice(format::kMetaHeadKey.data(), format::kMetaHeadKey.size()),
                 format::head_value(new_head)).PermitUncheckedError();
-    std::string streams;
-    format::put_u64(streams, streams_ + g.new_streams);
-    g.batch.Put(cf(kMeta), "streams", streams).PermitUncheckedError();
+    if (g.new_streams > 0) {
+      std::string streams;
+      format::put_u64(streams, streams_ + g.new_streams);
+      g.batch.Put(cf(kMeta), "streams", streams).PermitUncheckedError();
+    }
     for (const auto& [stream, version] : g.versions) {
       std::string v;
       format::put_u64(v, version);
