@@ -123,8 +123,8 @@ std::vector<rocksdb::ColumnFamilyDescriptor> descriptors() {
   events.memtable_insert_with_hint_prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(1));
   rocksdb::ColumnFamilyOptions index;
   index.memtable_insert_with_hint_prefix_extractor = std::make_shared<NamePrefix>();
-  // Point lookups (is this event id known? what version is this stream at?) mostly miss or hit
-  // recent keys: bloom filters in the files and in the memtable.
+  // Point lookups (is this event id known?) mostly miss or hit recent keys: bloom filters in
+  // the files and in the memtable.
   rocksdb::ColumnFamilyOptions lookup;
   rocksdb::BlockBasedTableOptions t;
   t.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
@@ -137,8 +137,7 @@ std::vector<rocksdb::ColumnFamilyDescriptor> descriptors() {
           {format::kEventsCf, events},
           {format::kByStreamCf, index},
           {format::kByActorCf, index},
-          {format::kByEventIdCf, by_id},
-          {format::kStreamHeadsCf, lookup}};
+          {format::kByEventIdCf, by_id}};
 }
 
 bool is_lock_error(const rocksdb::Status& s) {
@@ -564,11 +563,7 @@ std::vector<Result<AppendResult>> RocksLedger::commit_group(const std::vector<Wr
       format::put_u64(streams, streams_ + g.new_streams);
       g.batch.Put(cf(kMeta), "streams", streams).PermitUncheckedError();
     }
-    for (const auto& [stream, version] : g.versions) {
-      std::string v;
-      format::put_u64(v, version);
-      g.batch.Put(cf(kStreamHeads), stream, v).PermitUncheckedError();
-    }
+
     if (options_.before_write) write_status = options_.before_write(head().sequence + 1, g.seq - head().sequence);
     if (write_status.ok()) {
       rocksdb::WriteOptions wo;
@@ -615,10 +610,15 @@ Result<Event> RocksLedger::get_by_id(const std::string& event_id) {
   return get(*seq);
 }
 
+// A stream's head is its last entry in the stream index.
 std::uint64_t RocksLedger::stream_version(const std::string& stream) {
-  std::string v;
-  if (!db_->Get({}, cf(kStreamHeads), stream, &v).ok() || v.size() != 8) return 0;
-  return format::get_u64(v.data());
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, cf(kByStream)));
+  it->SeekForPrev(format::stream_key(stream, ~std::uint64_t{0}));
+  if (!it->Valid()) return 0;
+  const auto k = it->key();
+  const auto prefix = format::stream_prefix(stream);
+  if (k.size() != prefix.size() + 8 || !k.starts_with(prefix)) return 0;
+  return format::get_u64(k.data() + prefix.size());
 }
 
 std::unique_ptr<Cursor> RocksLedger::scan(std::uint64_t from) {
@@ -635,10 +635,17 @@ std::unique_ptr<Cursor> RocksLedger::scan_actor(const std::string& actor, std::u
 
 void RocksLedger::list_streams(const std::string& prefix,
                                const std::function<bool(const std::string&, std::uint64_t)>& fn) {
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, cf(kStreamHeads)));
-  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-    if (it->value().size() != 8) continue;
-    if (!fn(it->key().ToString(), format::get_u64(it->value().data()))) return;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, cf(kByStream)));
+  it->Seek(prefix);
+  while (it->Valid()) {
+    const auto k = it->key().ToStringView();
+    if (!k.starts_with(prefix) || k.size() < 9) break;
+    const std::string stream(k.substr(0, k.size() - 9));
+    // Jump to the stream's last version, read it, then step past the stream.
+    it->SeekForPrev(format::stream_key(stream, ~std::uint64_t{0}));
+    const std::uint64_t version = it->Valid() ? format::get_u64(it->key().data() + it->key().size() - 8) : 0;
+    if (!fn(stream, version)) return;
+    it->Seek(stream + '\x01');
   }
 }
 

@@ -41,7 +41,7 @@ class RocksLedger final : public Ledger {
 
   rocksdb::DB* db() { return db_; }
   rocksdb::ColumnFamilyHandle* cf(int i) { return cfs_[static_cast<std::size_t>(i)]; }
-  enum CfIndex { kMeta = 0, kEvents = 1, kByStream = 2, kByActor = 3, kByEventId = 4, kStreamHeads = 5 };
+  enum CfIndex { kMeta = 0, kEvents = 1, kByStream = 2, kByActor = 3, kByEventId = 4 };
 
  private:
   // A caller waiting in append(). The one at the front of the queue is the appender: it takes
@@ -71,7 +71,7 @@ class RocksLedger final : public Ledger {
 
   std::unique_ptr<EventIdGenerator> ids_;  // used by the appender only
   // Stream heads the appender wrote (it is the only writer, so they are exact); a miss reads
-  // stream_heads. Cleared when it grows past kMaxCachedHeads.
+  // the stream index. Cleared when it grows past kMaxCachedHeads.
   static constexpr std::size_t kMaxCachedHeads = 100000;
   std::unordered_map<std::string, std::uint64_t> heads_;
 

@@ -99,17 +99,7 @@ Result<VerifyReport> RocksLedger::verify(const VerifyOptions& options) {
     std::uint64_t n = 0;
     std::unique_ptr<rocksdb::Iterator> st(db_->NewIterator(ro, cf(kByStream)));
     std::string stream;
-    std::uint64_t prev_version = 0, prev_seq = 0, streams = 0;
-    // V11: the stream's head entry names its last version.
-    auto check_head = [&]() -> Status {
-      if (stream.empty() && prev_version == 0) return Status::Ok();
-      std::string v;
-      auto s = db_->Get(ro, cf(kStreamHeads), stream, &v);
-      if (!s.ok() || v.size() != 8 || format::get_u64(v.data()) != prev_version)
-        return broken(prev_seq, "V11", "the stream head of " + stream + " does not name its last version " + std::to_string(prev_version));
-      ++streams;
-      return Status::Ok();
-    };
+    std::uint64_t prev_version = 0, prev_seq = 0;
     for (st->SeekToFirst(); st->Valid(); st->Next(), ++n) {
       auto k = st->key().ToStringView();
       auto v = st->value();
@@ -118,7 +108,6 @@ Result<VerifyReport> RocksLedger::verify(const VerifyOptions& options) {
       const std::uint64_t version = format::get_u64(k.data() + k.size() - 8);
       const std::uint64_t seq = format::get_u64(v.data());
       if (s != stream) {
-        if (auto h = check_head(); !h.ok()) return h;
         stream = s;
         prev_version = 0;
         prev_seq = 0;
@@ -130,7 +119,6 @@ Result<VerifyReport> RocksLedger::verify(const VerifyOptions& options) {
       prev_version = version;
       prev_seq = seq;
     }
-    if (auto h = check_head(); !h.ok()) return h;
     if (n != last) return Status::Corruption("the stream index holds " + std::to_string(n) + " entries for " + std::to_string(last) + " events: an entry was forged (V7)");
     auto count = [&](int cfi) {
       std::uint64_t c = 0;
@@ -140,8 +128,6 @@ Result<VerifyReport> RocksLedger::verify(const VerifyOptions& options) {
     };
     if (auto c = count(kByActor); c != last)
       return Status::Corruption("the actor index holds " + std::to_string(c) + " entries for " + std::to_string(last) + " events: an entry was forged (V8)");
-    if (auto c = count(kStreamHeads); c != streams)
-      return Status::Corruption("the stream heads hold " + std::to_string(c) + " entries for " + std::to_string(streams) + " streams: an entry was forged (V11)");
     if (auto c = count(kByEventId); c != last)
       return Status::Corruption("the event id index holds " + std::to_string(c) + " entries for " + std::to_string(last) + " events: an entry was forged (V9)");
     report.index_entries_checked += 3 * last;

@@ -36,11 +36,10 @@ Digest build(const std::string& path) {
 // Raw access to the ledger's column families.
 struct Raw {
   rocksdb::DB* db = nullptr;
-  std::vector<rocksdb::ColumnFamilyHandle*> cf;  // meta, events, by_stream, by_actor, by_event_id, stream_heads
+  std::vector<rocksdb::ColumnFamilyHandle*> cf;  // meta, events, by_stream, by_actor, by_event_id
   explicit Raw(const std::string& path) {
     std::vector<rocksdb::ColumnFamilyDescriptor> d;
-    for (const char* n : {"default", format::kEventsCf, format::kByStreamCf, format::kByActorCf, format::kByEventIdCf,
-                          format::kStreamHeadsCf})
+    for (const char* n : {"default", format::kEventsCf, format::kByStreamCf, format::kByActorCf, format::kByEventIdCf})
       d.emplace_back(n, rocksdb::ColumnFamilyOptions());
     REQUIRE(rocksdb::DB::Open(rocksdb::DBOptions(), path, d, &cf, &db).ok());
   }
