@@ -3,9 +3,9 @@
 // It stores envelopes around opaque payload bytes and knows nothing of playbooks or
 // engagements. The bytes it writes are defined in ledger/FORMAT.md.
 //
-// Thread safety: a Ledger may be shared by any number of threads. Appends from all of them
-// go to one appender thread that writes everything queued as one synced WriteBatch (group
-// commit) and then acknowledges each caller.
+// Thread safety: a Ledger may be shared by any number of threads. Concurrent appends queue;
+// the caller at the front appends everything queued as one synced WriteBatch (group commit)
+// and then acknowledges each caller in it. Only one group is written at a time.
 #pragma once
 
 #include <array>
@@ -143,7 +143,8 @@ class Ledger {
                                               std::uint64_t from_version = 1) = 0;
   // One actor's events with sequence >= from, in order (through the actor index).
   virtual std::unique_ptr<Cursor> scan_actor(const std::string& actor, std::uint64_t from = 1) = 0;
-  // Stream ids in order, starting at the first >= `from`, each with its current version.
+  // The streams whose ids start with `prefix`, in order, each with its current version, until
+  // `fn` returns false.
   virtual void list_streams(const std::string& prefix,
                             const std::function<bool(const std::string&, std::uint64_t)>& fn) = 0;
 
