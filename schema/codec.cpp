@@ -1,13 +1,6 @@
 #include "schema/codec.h"
 
-#include <cereal/archives/json.hpp>
-#include <cereal/archives/portable_binary.hpp>
-#include <cereal/types/string.hpp>
-#include <cereal/types/utility.hpp>
-#include <cereal/types/vector.hpp>
-#include <nlohmann/json.hpp>
-
-#include <sstream>
+#include "schema/codec_impl.h"
 
 namespace ftl::schema {
 
@@ -76,24 +69,8 @@ CEREAL_CLASS_VERSION(ftl::schema::TaskUnlisted, 1);
 CEREAL_CLASS_VERSION(ftl::schema::RefreshSummaryRowRecorded, 1);
 
 namespace ftl::schema {
-namespace {
 
-template <class T> std::uint32_t version_of() { return cereal::detail::Version<T>::version; }
-
-// Calls fn(T{}) for the alternative of CatalogEvent whose kType is `type`.
-template <class Fn, std::size_t I = 0>
-bool with_type(std::string_view type, Fn&& fn) {
-  if constexpr (I < std::variant_size_v<CatalogEvent>) {
-    using T = std::variant_alternative_t<I, CatalogEvent>;
-    if (type == T::kType) {
-      fn(T{});
-      return true;
-    }
-    return with_type<Fn, I + 1>(type, std::forward<Fn>(fn));
-  }
-  return false;
-}
-
+namespace detail {
 void unwrap_cereal(nlohmann::json& j) {
   if (j.is_object()) {
     j.erase("cereal_class_version");
@@ -102,72 +79,23 @@ void unwrap_cereal(nlohmann::json& j) {
     for (auto& v : j) unwrap_cereal(v);
   }
 }
+}  // namespace detail
 
-}  // namespace
-
-const char* type_name(const CatalogEvent& e) {
-  return std::visit([](const auto& v) { return std::decay_t<decltype(v)>::kType; }, e);
-}
+const char* type_name(const CatalogEvent& e) { return detail::variant_type_name(e); }
 
 bool is_catalog_type(std::string_view type) {
-  return with_type(type, [](auto) {});
+  return detail::with_type<CatalogEvent>(type, [](auto) {});
 }
 
-Encoded encode(const CatalogEvent& e) {
-  return std::visit(
-      [](const auto& v) {
-        using T = std::decay_t<decltype(v)>;
-        std::ostringstream os;
-        {
-          cereal::PortableBinaryOutputArchive ar(os);
-          ar(v);
-        }
-        return Encoded{T::kType, version_of<T>(), os.str()};
-      },
-      e);
-}
+Encoded encode(const CatalogEvent& e) { return detail::encode_variant(e); }
 
 Result<CatalogEvent> decode_catalog(std::string_view type, std::uint32_t version, std::string_view bytes) {
-  std::optional<Result<CatalogEvent>> out;
-  bool known = with_type(type, [&](auto proto) {
-    using T = decltype(proto);
-    if (version == 0 || version > version_of<T>()) {
-      out = Status::Corruption(std::string(type) + " version " + std::to_string(version) + " is not one this build reads (it reads up to " +
-                               std::to_string(version_of<T>()) + ")");
-      return;
-    }
-    try {
-      std::istringstream is{std::string(bytes)};
-      cereal::PortableBinaryInputArchive ar(is);
-      T v;
-      ar(v);
-      if (is.peek() != std::char_traits<char>::eof()) {
-        out = Status::Corruption(std::string(type) + " payload has trailing bytes");
-        return;
-      }
-      out = CatalogEvent(std::move(v));
-    } catch (const std::exception& ex) {
-      out = Status::Corruption(std::string(type) + " payload cannot be decoded: " + ex.what());
-    }
-  });
-  if (!known) return Status::NotFound("unknown event type " + std::string(type));
-  return std::move(*out);
+  return detail::decode_variant<CatalogEvent>(type, version, bytes);
 }
 
 nlohmann::json payload_json(std::string_view type, std::uint32_t version, std::string_view bytes) {
-  auto ev = decode_catalog(type, version, bytes);
-  if (!ev.ok()) return nullptr;
-  std::ostringstream os;
-  std::visit(
-      [&](const auto& v) {
-        cereal::JSONOutputArchive ar(os, cereal::JSONOutputArchive::Options::NoIndent());
-        ar(cereal::make_nvp("data", v));
-      },
-      *ev);
-  auto j = nlohmann::json::parse(os.str(), nullptr, false);
-  if (j.is_discarded()) return nullptr;
-  nlohmann::json data = std::move(j["data"]);
-  unwrap_cereal(data);
+  if (!is_catalog_type(type)) return detail::engagement_json(type, version, bytes);
+  auto data = detail::json_variant<CatalogEvent>(type, version, bytes);
   if (data.contains("front_matter") && data["front_matter"].is_array()) {
     nlohmann::json fm = nlohmann::json::object();
     for (auto& kv : data["front_matter"]) fm[kv["first"].get<std::string>()] = kv["second"];

@@ -9,6 +9,7 @@
 
 #include "ledger/status.h"
 #include "schema/catalog_events.h"
+#include "schema/engagement_events.h"
 
 namespace ftl::schema {
 
@@ -20,6 +21,9 @@ struct Encoded {
 
 Encoded encode(const CatalogEvent& e);
 Result<CatalogEvent> decode_catalog(std::string_view type, std::uint32_t version, std::string_view bytes);
+Encoded encode(const EngagementEvent& e);
+Result<EngagementEvent> decode_engagement(std::string_view type, std::uint32_t version, std::string_view bytes);
+const char* type_name(const EngagementEvent& e);
 
 // The payload as a JSON object with snake_case keys, for `ftl log` and exports; null for a
 // type this build does not know.

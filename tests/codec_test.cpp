@@ -39,12 +39,35 @@ std::vector<CatalogEvent> samples() {
   };
 }
 
-}  // namespace
+std::vector<EngagementEvent> engagement_samples() {
+  ContactDetails ana{"Ana Silva", "Customer PM", true, "pt", "BR", {"Teams"}};
+  ContactDetails ana2 = ana;
+  ana2.survey_eligible = false;
+  return {
+      EngagementOpened{"contoso", "Contoso Ltd", 25000, {"Exchange", "Teams", "SharePoint"}, {"RFA"}, "Enable", false},
+      ScopeChanged{{"Exchange"}, {"Exchange", "Teams"}},
+      SeatsChanged{900, 25000},
+      MotionsChanged{{"RFA"}, {"RFA", "Targeting"}},
+      PhaseChanged{"Enable", "Migrate"},
+      TaskCompleted{1126, "enable-services", "Kick-off held with PM and tech leads"},
+      TaskReopened{1126, "done", "Kick-off was rescheduled"},
+      TaskMarkedNotApplicable{3222, "enable-services", "No SharePoint hybrid"},
+      ConsumptionStatusSet{"Teams", "In Progress", "Blocked", "Solution or User Adoption", "Adoption Readiness", "2026-12-15", ""},
+      ServiceStatusSet{"Exchange", "Enable", "Migrate"},
+      TargetDateSet{"Teams", "", "2026-12-15"},
+      NoteAdded{"technical-enablement", "ViewPoint validated Directory Sync", "Perform Enablement Tasks", 2},
+      ContactAdded{"ana-silva", ana},
+      ContactChanged{"ana-silva", ana, ana2},
+      UsageRecorded{1800, "Lynx"},
+      CorrectionRecorded{"0190aaaa-bbbb-7ccc-8ddd-eeeeeeeeeeee", "TaskCompleted", "wrong task", {{"task", "1158"}}},
+  };
+}
 
-TEST_CASE("every event type and version matches its byte fixture, both ways", "[codec][fixtures]") {
+// Checks each sample against its fixture file both ways (writing missing ones on request).
+template <class Variant, class Decode>
+void check_fixtures(const std::vector<Variant>& all, Decode decode) {
   const bool write = std::getenv("FTL_WRITE_FIXTURES") != nullptr;
-  const auto all = samples();
-  REQUIRE(all.size() == std::variant_size_v<CatalogEvent>);  // a new type needs a sample and a fixture
+  REQUIRE(all.size() == std::variant_size_v<Variant>);  // a new type needs a sample and a fixture
   for (const auto& sample : all) {
     auto enc = encode(sample);
     const auto file = test::data_path("fixtures/" + enc.type + ".v" + std::to_string(enc.version) + ".bin");
@@ -53,10 +76,20 @@ TEST_CASE("every event type and version matches its byte fixture, both ways", "[
     REQUIRE(std::filesystem::exists(file));
     const auto fixture = test::read_file(file);
     CHECK(enc.bytes == fixture);
-    auto dec = decode_catalog(enc.type, enc.version, fixture);
+    auto dec = decode(enc.type, enc.version, fixture);
     REQUIRE(dec.ok());
     CHECK(*dec == sample);
   }
+}
+
+}  // namespace
+
+TEST_CASE("every catalog event type and version matches its byte fixture, both ways", "[codec][fixtures]") {
+  check_fixtures(samples(), decode_catalog);
+}
+
+TEST_CASE("every engagement event type and version matches its byte fixture, both ways", "[codec][fixtures]") {
+  check_fixtures(engagement_samples(), decode_engagement);
 }
 
 TEST_CASE("payloads that cannot be decoded are reported, never guessed", "[codec]") {
@@ -76,4 +109,6 @@ TEST_CASE("payload JSON uses snake_case keys and plain values", "[codec][json]")
   auto ij = payload_json(imp.type, imp.version, imp.bytes);
   CHECK(ij["front_matter"]["ms.date"] == "3/25/2020");
   CHECK(payload_json("NoSuchEvent", 1, "").is_null());
+  auto corr = encode(EngagementEvent(CorrectionRecorded{"x", "TaskCompleted", "wrong task", {{"task", "1158"}}}));
+  CHECK(payload_json(corr.type, corr.version, corr.bytes)["fields"]["task"] == "1158");
 }

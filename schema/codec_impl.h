@@ -1,0 +1,110 @@
+// Internal to schema/: the cereal machinery shared by the codecs of each event family. A
+// family is a std::variant of event structs, each with kType, a serialize() found by ADL and
+// a CEREAL_CLASS_VERSION, all declared before these templates are instantiated.
+#pragma once
+
+#include <cereal/archives/json.hpp>
+#include <cereal/archives/portable_binary.hpp>
+#include <cereal/types/string.hpp>
+#include <cereal/types/utility.hpp>
+#include <cereal/types/vector.hpp>
+#include <nlohmann/json.hpp>
+
+#include <optional>
+#include <sstream>
+
+#include "schema/codec.h"
+
+namespace ftl::schema::detail {
+
+template <class T>
+std::uint32_t version_of() {
+  return cereal::detail::Version<T>::version;
+}
+
+// Calls fn(T{}) for the alternative of Variant whose kType is `type`; false if none.
+template <class Variant, class Fn, std::size_t I = 0>
+bool with_type(std::string_view type, Fn&& fn) {
+  if constexpr (I < std::variant_size_v<Variant>) {
+    using T = std::variant_alternative_t<I, Variant>;
+    if (type == T::kType) {
+      fn(T{});
+      return true;
+    }
+    return with_type<Variant, Fn, I + 1>(type, std::forward<Fn>(fn));
+  }
+  return false;
+}
+
+template <class Variant>
+const char* variant_type_name(const Variant& e) {
+  return std::visit([](const auto& v) { return std::decay_t<decltype(v)>::kType; }, e);
+}
+
+template <class Variant>
+Encoded encode_variant(const Variant& e) {
+  return std::visit(
+      [](const auto& v) {
+        using T = std::decay_t<decltype(v)>;
+        std::ostringstream os;
+        {
+          cereal::PortableBinaryOutputArchive ar(os);
+          ar(v);
+        }
+        return Encoded{T::kType, version_of<T>(), os.str()};
+      },
+      e);
+}
+
+template <class Variant>
+Result<Variant> decode_variant(std::string_view type, std::uint32_t version, std::string_view bytes) {
+  std::optional<Result<Variant>> out;
+  const bool known = with_type<Variant>(type, [&](auto proto) {
+    using T = decltype(proto);
+    if (version == 0 || version > version_of<T>()) {
+      out = Status::Corruption(std::string(type) + " version " + std::to_string(version) +
+                               " is not one this build reads (it reads up to " + std::to_string(version_of<T>()) + ")");
+      return;
+    }
+    try {
+      std::istringstream is{std::string(bytes)};
+      cereal::PortableBinaryInputArchive ar(is);
+      T v;
+      ar(v);
+      if (is.peek() != std::char_traits<char>::eof()) {
+        out = Status::Corruption(std::string(type) + " payload has trailing bytes");
+        return;
+      }
+      out = Variant(std::move(v));
+    } catch (const std::exception& ex) {
+      out = Status::Corruption(std::string(type) + " payload cannot be decoded: " + ex.what());
+    }
+  });
+  if (!known) return Status::NotFound("unknown event type " + std::string(type));
+  return std::move(*out);
+}
+
+void unwrap_cereal(nlohmann::json& j);
+
+// The payload as JSON with the field names of the serialize() functions; null if it does not decode.
+template <class Variant>
+nlohmann::json json_variant(std::string_view type, std::uint32_t version, std::string_view bytes) {
+  auto ev = decode_variant<Variant>(type, version, bytes);
+  if (!ev.ok()) return nullptr;
+  std::ostringstream os;
+  std::visit(
+      [&](const auto& v) {
+        cereal::JSONOutputArchive ar(os, cereal::JSONOutputArchive::Options::NoIndent());
+        ar(cereal::make_nvp("data", v));
+      },
+      *ev);
+  auto j = nlohmann::json::parse(os.str(), nullptr, false);
+  if (j.is_discarded()) return nullptr;
+  nlohmann::json data = std::move(j["data"]);
+  unwrap_cereal(data);
+  return data;
+}
+
+nlohmann::json engagement_json(std::string_view type, std::uint32_t version, std::string_view bytes);
+
+}  // namespace ftl::schema::detail
