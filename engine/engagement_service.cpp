@@ -1,0 +1,505 @@
+#include "engine/engagement_service.h"
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <set>
+#include <thread>
+
+#include "ledger/sha256.h"
+#include "projections/sentences.h"
+#include "schema/codec.h"
+#include "schema/playbook_page.h"
+#include "schema/taxonomy.h"
+
+namespace ftl::engine {
+
+using projections::EngagementState;
+using projections::TaskState;
+using projections::TaskStatus;
+
+namespace {
+
+std::string lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+bool same(const std::string& a, const std::string& b) { return lower(a) == lower(b); }
+bool is_all_services(const std::string& s) { return same(s, "All Services"); }
+std::string list(const schema::Strings& v) { return projections::join_list(v, ", "); }
+
+Status invalid(std::string msg, std::string hint = {}) { return Status::InvalidArgument(std::move(msg), std::move(hint)); }
+
+// The in-scope spelling of a service, or an error naming the scope.
+Result<std::string> scoped_service(const EngagementState& s, const std::string& service) {
+  for (const auto& x : s.services)
+    if (same(x, service)) return x;
+  return invalid("service '" + service + "' is not in " + s.id + "'s scope (" + list(s.services) + ")",
+                 "change the scope with `ftl engagement scope " + s.id + " --services \"...\"`");
+}
+
+Result<std::string> iso_date(const std::string& text, const char* what) {
+  auto d = schema::parse_date(text);
+  if (d.empty()) return invalid(std::string(what) + " '" + text + "' is not a date", "write it as 2026-12-15 or 12/15/2026");
+  return d;
+}
+
+Decision one(schema::EngagementEvent e, std::string message) {
+  Decision d;
+  d.events.push_back(std::move(e));
+  d.message = std::move(message);
+  return d;
+}
+
+Decision nothing(std::string message) { return Decision{{}, std::move(message)}; }
+
+}  // namespace
+
+schema::Strings split_names(const std::string& text) {
+  schema::Strings out;
+  std::string cur;
+  auto flush = [&] {
+    auto t = schema::normalize_space(cur);
+    if (!t.empty() && std::find(out.begin(), out.end(), t) == out.end()) out.push_back(t);
+    cur.clear();
+  };
+  for (char c : text) {
+    if (c == ',' || c == '/') flush();
+    else cur.push_back(c);
+  }
+  flush();
+  return out;
+}
+
+std::string slug(const std::string& name) {
+  std::string s;
+  for (char c : schema::normalize_space(name)) {
+    const auto u = static_cast<unsigned char>(c);
+    if (std::isalnum(u) != 0 || u >= 0x80) s.push_back(static_cast<char>(std::tolower(u)));
+    else if (!s.empty() && s.back() != '-') s.push_back('-');
+  }
+  while (!s.empty() && s.back() == '-') s.pop_back();
+  return s;
+}
+
+// --- the catalog as the rules see it ---------------------------------------------------------
+
+const TaskState* CatalogView::task(std::uint32_t id, std::string* playbook) const {
+  for (const auto& p : playbooks) {
+    auto it = p.tasks.find(id);
+    if (it != p.tasks.end() && it->second.listed) {
+      if (playbook != nullptr) *playbook = p.id;
+      return &it->second;
+    }
+  }
+  return nullptr;
+}
+
+std::optional<std::string> CatalogView::deprecated(std::uint32_t id) const {
+  for (const auto& p : playbooks)
+    if (auto it = p.deprecated.find(id); it != p.deprecated.end()) return it->second;
+  return std::nullopt;
+}
+
+const schema::StepDefinition* CatalogView::step(const std::string& name) const {
+  for (const auto& p : playbooks)
+    for (const auto& st : p.steps)
+      if (st.listed && same(st.def.name, name)) return &st.def;
+  return nullptr;
+}
+
+Result<CatalogView> load_catalog(Ledger& ledger, std::uint64_t as_of_sequence) {
+  CatalogView view;
+  for (const auto& id : playbook_ids(ledger)) {
+    auto p = load_playbook(ledger, id, as_of_sequence);
+    if (p.ok()) view.playbooks.push_back(std::move(*p));
+    else if (p.status().code() != Code::kNotFound) return p.status();
+  }
+  return view;
+}
+
+bool task_applies(const TaskState& task, const EngagementState& s, std::string* why) {
+  const bool any = std::any_of(task.services.begin(), task.services.end(),
+                               [&](const std::string& x) { return is_all_services(x) || s.in_scope(x); });
+  if (!any) {
+    if (why != nullptr)
+      *why = "task " + std::to_string(task.id) + " is for " + projections::join_list(task.services, " / ") +
+             ", none of which is in " + s.id + "'s scope (" + list(s.services) + ")";
+    return false;
+  }
+  if (same(task.step, kEnterpriseStep) && s.seats < kEnterpriseSeats && !s.exception) {
+    if (why != nullptr)
+      *why = "task " + std::to_string(task.id) + " belongs to the Enterprise Additional Benefit Enablement step, which applies only from " +
+             std::to_string(kEnterpriseSeats) + " seats or with an exception (" + s.id + " has " + std::to_string(s.seats) + ")";
+    return false;
+  }
+  return true;
+}
+
+std::vector<std::pair<const TaskState*, std::string>> applicable_tasks(const CatalogView& catalog, const EngagementState& s) {
+  std::vector<std::pair<const TaskState*, std::string>> out;
+  std::set<std::uint32_t> seen;
+  for (const auto& p : catalog.playbooks)
+    for (const auto& [id, t] : p.tasks)
+      if (t.listed && task_applies(t, s) && seen.insert(id).second) out.emplace_back(&t, p.id);
+  return out;
+}
+
+bool service_enabled(const CatalogView& catalog, const EngagementState& s, const std::string& service) {
+  for (const auto& [t, playbook] : applicable_tasks(catalog, s)) {
+    if (!t->mandatory) continue;
+    const bool names_it = std::any_of(t->services.begin(), t->services.end(), [&](const std::string& x) { return same(x, service); });
+    if (names_it && s.task_status(t->id) != TaskStatus::kDone) return false;
+  }
+  return true;
+}
+
+// --- decisions ----------------------------------------------------------------------------------
+
+Result<Decision> decide_open(const EngagementState& s, const OpenCommand& c) {
+  if (s.version != 0) return Status::Conflict("engagement " + c.id + " is already open (opened for " + s.customer + ")");
+  if (schema::normalize_space(c.customer).empty()) return invalid("--customer is empty; name the customer");
+  if (c.seats == 0) return invalid("--seats must be a positive number of seats");
+  if (c.services.empty()) return invalid("--services is empty; name the services in scope, e.g. \"Exchange, Teams\"");
+  auto phase = schema::canonical_service_status(c.phase);
+  if (!phase)
+    return invalid("phase '" + c.phase + "' is not a phase", "phases: " + list(schema::service_status_values()));
+  for (const auto& m : c.motions)
+    if (!same(m, "Customer Health") && !same(m, "RFA") && !same(m, "Targeting"))
+      return invalid("motion '" + m + "' is not one of Customer Health, RFA, Targeting");
+  return one(schema::EngagementOpened{c.id, schema::normalize_space(c.customer), c.seats, c.services, c.motions, *phase, c.exception},
+             "opened " + c.id + " for " + c.customer + " (" + std::to_string(c.seats) + " seats; " + list(c.services) + ")");
+}
+
+Result<Decision> decide_task(const EngagementState& s, const CatalogView& catalog, const TaskCommand& c) {
+  if (catalog.playbooks.empty())
+    return invalid("the catalog is empty, so task " + std::to_string(c.task) + " cannot be checked",
+                   "import a playbook first: `ftl playbook import FILE`");
+  std::string playbook;
+  const auto* t = catalog.task(c.task, &playbook);
+  const std::string id = std::to_string(c.task);
+  if (t == nullptr) {
+    if (auto when = catalog.deprecated(c.task))
+      return invalid("task " + id + " was deprecated on " + *when + " and is in no playbook any more");
+    const TaskState* best = nullptr;
+    for (const auto& p : catalog.playbooks)
+      for (const auto& [tid, task] : p.tasks)
+        if (task.listed && (best == nullptr || std::abs(static_cast<long>(tid) - static_cast<long>(c.task)) <
+                                                   std::abs(static_cast<long>(best->id) - static_cast<long>(c.task))))
+          best = &task;
+    return invalid("no task " + id + " in the catalog",
+                   best == nullptr ? "" : "did you mean task " + std::to_string(best->id) + " (" + best->name + ")?");
+  }
+  std::string why;
+  if (!task_applies(*t, s, &why)) return invalid(why);
+  const auto status = s.task_status(c.task);
+  using Kind = TaskCommand::Kind;
+  switch (c.kind) {
+    case Kind::kDone: {
+      if (status == TaskStatus::kDone) {
+        const auto& m = s.tasks.at(c.task);
+        return nothing("task " + id + " is already done (by " + m.by.actor + "); nothing recorded");
+      }
+      if (c.task == kEnablementCompleteTask) {
+        std::vector<std::string> open;
+        for (const auto& [task, pb] : applicable_tasks(catalog, s))
+          if (task->mandatory && task->id != kEnablementCompleteTask && s.task_status(task->id) != TaskStatus::kDone)
+            open.push_back(std::to_string(task->id));
+        if (!open.empty())
+          return invalid("task 1701 (Enablement Complete) needs every in-scope mandatory task done; still open: " +
+                         projections::join_and(open));
+        if (!s.has_survey_eligible_contact())
+          return invalid("task 1701 (Enablement Complete) needs at least one contact marked Survey Eligible",
+                         "add one with `ftl contact add " + s.id + " --name NAME --survey-eligible yes ...`");
+      }
+      return one(schema::TaskCompleted{c.task, playbook, c.note}, "completed task " + id + " (" + t->name + ")");
+    }
+    case Kind::kReopen:
+      if (status == TaskStatus::kOpen) return invalid("task " + id + " is already open; there is nothing to reopen");
+      return one(schema::TaskReopened{c.task, projections::task_status_name(status), c.reason}, "reopened task " + id);
+    case Kind::kNotApplicable:
+      if (t->mandatory)
+        return invalid("task " + id + " (" + t->name + ") is mandatory and cannot be marked not applicable");
+      if (schema::normalize_space(c.reason).empty())
+        return invalid("marking task " + id + " not applicable needs a --reason");
+      if (status == TaskStatus::kNotApplicable) return nothing("task " + id + " is already not applicable; nothing recorded");
+      return one(schema::TaskMarkedNotApplicable{c.task, playbook, c.reason}, "marked task " + id + " not applicable");
+  }
+  return invalid("unknown task command");
+}
+
+Result<Decision> decide_status(const EngagementState& s, const StatusCommand& c) {
+  auto l1 = schema::canonical_l1(c.l1);
+  if (!l1) {
+    auto near = schema::nearest(c.l1, schema::l1_values());
+    return invalid("'" + c.l1 + "' is not a Consumption Status (L1)",
+                   (near.empty() ? "" : "did you mean " + near + "? ") + "L1 values: " + list(schema::l1_values()));
+  }
+  std::string l2;
+  if (!c.l2.empty()) {
+    const auto& valid = schema::l2_values(*l1);
+    if (valid.empty()) return invalid(*l1 + " takes no Reason (L2), but '" + c.l2 + "' was given");
+    auto found = schema::canonical_l2(*l1, c.l2);
+    if (!found) {
+      auto owner = schema::l1_of_l2(c.l2);
+      return invalid("'" + c.l2 + "' is not a Reason (L2) of " + *l1 +
+                         (owner ? " (it is one of " + *owner + ")" : ""),
+                     "L2 values of " + *l1 + ": " + list(valid));
+    }
+    l2 = *found;
+  }
+  std::string target;
+  if (!c.target.empty()) {
+    auto d = iso_date(c.target, "--target");
+    if (!d.ok()) return d.status();
+    target = *d;
+  }
+  schema::Strings services;
+  if (c.service.empty()) {
+    services = s.services;
+  } else {
+    auto svc = scoped_service(s, c.service);
+    if (!svc.ok()) return svc.status();
+    services.push_back(*svc);
+  }
+  Decision d;
+  for (const auto& svc : services) {
+    projections::Entitlement cur;
+    if (auto it = s.entitlements.find(svc); it != s.entitlements.end()) cur = it->second;
+    const std::string new_target = target.empty() ? cur.target : target;
+    if (*l1 == "In Progress" && new_target.empty())
+      return invalid("In Progress needs a target date for " + svc + ", and it has none", "add --target YYYY-MM-DD");
+    if (cur.l1 == *l1 && cur.l2 == l2 && cur.target == new_target) continue;
+    d.events.emplace_back(schema::ConsumptionStatusSet{svc, cur.l1, *l1, cur.l2, l2, cur.target, target});
+  }
+  d.message = d.events.empty() ? "status unchanged; nothing recorded"
+                               : "set Consumption Status (L1) to " + *l1 + (l2.empty() ? "" : ", Reason (L2) to " + l2) +
+                                     " for " + std::to_string(d.events.size()) + " service" + (d.events.size() == 1 ? "" : "s");
+  return d;
+}
+
+Result<Decision> decide_service_status(const EngagementState& s, const std::string& service, const std::string& value) {
+  auto svc = scoped_service(s, service);
+  if (!svc.ok()) return svc.status();
+  auto v = schema::canonical_service_status(value);
+  if (!v) return invalid("'" + value + "' is not a Service Status", "values: " + list(schema::service_status_values()));
+  std::string from;
+  if (auto it = s.entitlements.find(*svc); it != s.entitlements.end()) from = it->second.service_status;
+  if (from == *v) return nothing("the Service Status of " + *svc + " is already " + *v + "; nothing recorded");
+  return one(schema::ServiceStatusSet{*svc, from, *v}, "set the Service Status of " + *svc + " to " + *v);
+}
+
+Result<Decision> decide_target(const EngagementState& s, const std::string& service, const std::string& date) {
+  auto svc = scoped_service(s, service);
+  if (!svc.ok()) return svc.status();
+  auto d = iso_date(date, "target date");
+  if (!d.ok()) return d.status();
+  std::string from;
+  if (auto it = s.entitlements.find(*svc); it != s.entitlements.end()) from = it->second.target;
+  if (from == *d) return nothing("the target date of " + *svc + " is already " + *d + "; nothing recorded");
+  return one(schema::TargetDateSet{*svc, from, *d}, "set the target date of " + *svc + " to " + *d);
+}
+
+Result<Decision> decide_note(const EngagementState& /*s*/, const CatalogView& catalog, const NoteCommand& c) {
+  auto kind = schema::canonical_note_kind(c.kind);
+  if (!kind) return invalid("note kind '" + c.kind + "' is not one of " + list(schema::note_kinds()));
+  if (schema::normalize_space(c.text).empty()) return invalid("the note has no --text");
+  std::string step;
+  if (!c.step.empty()) {
+    const auto* st = catalog.step(c.step);
+    if (st == nullptr) return invalid("no step '" + c.step + "' in the catalog", "see the steps with `ftl playbook show ID`");
+    step = st->name;
+    const auto items = st->inputs.size() + st->outputs.size();
+    if (c.item > items)
+      return invalid("step '" + step + "' has " + std::to_string(items) + " checklist items (inputs then outputs), not " +
+                     std::to_string(c.item));
+  } else if (c.item != 0) {
+    return invalid("--item " + std::to_string(c.item) + " needs --step to say which step's checklist");
+  }
+  return one(schema::NoteAdded{*kind, c.text, step, c.item}, "added " + schema::note_kind_title(*kind) + " note");
+}
+
+Result<Decision> decide_contact(const EngagementState& s, const ContactCommand& c) {
+  if (!c.update) {
+    if (!c.name || schema::normalize_space(*c.name).empty()) return invalid("a contact needs a --name");
+    const auto id = slug(*c.name);
+    if (s.contacts.count(id) != 0)
+      return invalid("contact " + id + " (" + *c.name + ") already exists", "change it with `ftl contact update " + s.id + " " + id + " ...`");
+    schema::ContactDetails d;
+    d.name = schema::normalize_space(*c.name);
+    d.role = c.role.value_or("");
+    d.survey_eligible = c.survey_eligible.value_or(false);
+    d.language = c.language.value_or("");
+    d.country = c.country.value_or("");
+    d.services = c.services.value_or(schema::Strings{});
+    for (const auto& svc : d.services)
+      if (!s.in_scope(svc) && !is_all_services(svc))
+        return invalid("contact service '" + svc + "' is not in " + s.id + "'s scope (" + list(s.services) + ")");
+    return one(schema::ContactAdded{id, d}, "added contact " + id);
+  }
+  auto it = s.contacts.find(c.id);
+  if (it == s.contacts.end()) it = s.contacts.find(slug(c.id));
+  if (it == s.contacts.end()) {
+    std::vector<std::string> ids;
+    for (const auto& [id, contact] : s.contacts) ids.push_back(id);
+    return invalid("no contact '" + c.id + "' on " + s.id, ids.empty() ? "" : "contacts: " + list(ids));
+  }
+  auto d = it->second.details;
+  if (c.name) d.name = *c.name;
+  if (c.role) d.role = *c.role;
+  if (c.survey_eligible) d.survey_eligible = *c.survey_eligible;
+  if (c.language) d.language = *c.language;
+  if (c.country) d.country = *c.country;
+  if (c.services) d.services = *c.services;
+  if (d == it->second.details) return nothing("contact " + it->first + " unchanged; nothing recorded");
+  return one(schema::ContactChanged{it->first, it->second.details, d}, "updated contact " + it->first);
+}
+
+Result<Decision> decide_usage(const EngagementState& s, std::uint64_t active_users, const std::string& source) {
+  auto message = "recorded " + std::to_string(active_users) + " active users";
+  auto after = s;
+  after.usage.active_users = active_users;
+  if (after.milestone_reached() && !s.milestone_reached())
+    message += "; the usage milestone (" + std::to_string(s.milestone_threshold()) + ") is reached";
+  return one(schema::UsageRecorded{active_users, source}, message);
+}
+
+Result<Decision> decide_scope(const EngagementState& s, const schema::Strings& services) {
+  if (services.empty()) return invalid("--services is empty; an engagement needs at least one service in scope");
+  if (services == s.services) return nothing("scope unchanged; nothing recorded");
+  return one(schema::ScopeChanged{s.services, services}, "scope is now " + list(services));
+}
+
+Result<Decision> decide_seats(const EngagementState& s, std::uint32_t seats) {
+  if (seats == 0) return invalid("--seats must be a positive number of seats");
+  if (seats == s.seats) return nothing("seats unchanged; nothing recorded");
+  return one(schema::SeatsChanged{s.seats, seats}, "seats are now " + std::to_string(seats));
+}
+
+Result<Decision> decide_motions(const EngagementState& s, const schema::Strings& motions) {
+  for (const auto& m : motions)
+    if (!same(m, "Customer Health") && !same(m, "RFA") && !same(m, "Targeting"))
+      return invalid("motion '" + m + "' is not one of Customer Health, RFA, Targeting");
+  if (motions == s.motions) return nothing("motions unchanged; nothing recorded");
+  return one(schema::MotionsChanged{s.motions, motions}, "motions are now " + list(motions));
+}
+
+Result<Decision> decide_phase(const EngagementState& s, const CatalogView& catalog, const std::string& phase) {
+  auto p = schema::canonical_service_status(phase);
+  if (!p) return invalid("phase '" + phase + "' is not a phase", "phases: " + list(schema::service_status_values()));
+  if (*p == s.phase) return nothing("already in phase " + *p + "; nothing recorded");
+  if (*p == "Migrate" || *p == "Adoption") {
+    std::vector<std::string> not_enabled;
+    for (const auto& svc : s.services)
+      if (!service_enabled(catalog, s, svc)) not_enabled.push_back(svc);
+    if (!not_enabled.empty())
+      return invalid("moving " + s.id + " to " + *p + " needs every scoped service enabled; not yet: " + projections::join_and(not_enabled),
+                     "a service is enabled when its mandatory tasks are done (`ftl task list " + s.id + " --open`)");
+  }
+  return one(schema::PhaseChanged{s.phase, *p}, "phase is now " + *p);
+}
+
+Result<Decision> decide_correct(const EngagementState& s, const Event& corrected, const CorrectCommand& c) {
+  if (schema::normalize_space(c.reason).empty()) return invalid("a correction needs a --reason");
+  if (corrected.stream != projections::engagement_stream(s.id))
+    return invalid("event " + c.event_id + " belongs to " + corrected.stream + ", not to engagement " + s.id);
+  if (s.voided.count(corrected.event_id) != 0) return invalid("event " + c.event_id + " was already corrected");
+  static const std::map<std::string, std::set<std::string>> kFields = {
+      {"TaskCompleted", {"task"}},
+      {"TaskMarkedNotApplicable", {"task", "reason"}},
+      {"TaskReopened", {"reason"}},
+      {"ConsumptionStatusSet", {"l1", "l2", "target"}},
+      {"ServiceStatusSet", {"service_status"}},
+      {"TargetDateSet", {"target"}},
+      {"NoteAdded", {"text"}},
+      {"UsageRecorded", {"active_users", "source"}},
+  };
+  auto allowed = kFields.find(corrected.type);
+  if (allowed == kFields.end())
+    return invalid("a " + corrected.type + " event cannot be corrected",
+                   "record the right value as a new change instead; corrections apply to task, status, note and usage events");
+  for (const auto& [k, v] : c.fields) {
+    if (allowed->second.count(k) == 0) {
+      std::vector<std::string> names(allowed->second.begin(), allowed->second.end());
+      return invalid("a correction of " + corrected.type + " cannot set '" + k + "'", "it can set: " + list(names));
+    }
+    if ((k == "task" || k == "active_users") && (v.empty() || !std::all_of(v.begin(), v.end(), ::isdigit)))
+      return invalid("--" + k + " '" + v + "' is not a number");
+  }
+  return one(schema::CorrectionRecorded{corrected.event_id, corrected.type, c.reason, c.fields},
+             "recorded a correction of event " + corrected.event_id + " (" + corrected.type + ")");
+}
+
+// --- execution ------------------------------------------------------------------------------------
+
+Result<EngagementState> load_engagement(Ledger& ledger, const std::string& engagement_id, std::uint64_t as_of_sequence) {
+  EngagementState state;
+  auto cur = ledger.scan_stream(projections::engagement_stream(engagement_id));
+  for (; cur->valid(); cur->next()) {
+    if (as_of_sequence != 0 && cur->event().sequence > as_of_sequence) break;
+    if (auto st = projections::apply(state, cur->event()); !st.ok()) return st;
+  }
+  if (!cur->status().ok()) return cur->status();
+  if (state.version == 0) {
+    auto ids = engagement_ids(ledger);
+    return Status::NotFound("no engagement " + engagement_id,
+                            ids.empty() ? "open one with `ftl engagement open ID --customer NAME --seats N --services \"A, B\"`"
+                                        : "engagements: " + list(ids));
+  }
+  return state;
+}
+
+std::vector<std::string> engagement_ids(Ledger& ledger) {
+  std::vector<std::string> ids;
+  const std::string prefix = projections::kEngagementStreamPrefix;
+  ledger.list_streams(prefix, [&](const std::string& stream, std::uint64_t) {
+    ids.push_back(stream.substr(prefix.size()));
+    return true;
+  });
+  return ids;
+}
+
+Result<Outcome> execute(Ledger& ledger, const std::string& engagement_id, const std::string& actor,
+                        std::optional<std::int64_t> effective_us, bool create, const Decide& decide) {
+  const auto stream = projections::engagement_stream(engagement_id);
+  for (int attempt = 0;; ++attempt) {
+    EngagementState state;
+    auto loaded = load_engagement(ledger, engagement_id);
+    if (loaded.ok()) state = std::move(*loaded);
+    else if (!(create && loaded.status().code() == Code::kNotFound)) return loaded.status();
+    auto catalog = load_catalog(ledger);
+    if (!catalog.ok()) return catalog.status();
+    auto decision = decide(state, *catalog);
+    if (!decision.ok()) return decision.status();
+    Outcome out;
+    out.message = decision->message;
+    if (decision->events.empty()) return out;
+    AppendRequest req;
+    req.stream = stream;
+    req.expected = state.version == 0 ? ExpectedVersion::NoStream() : ExpectedVersion::Exact(state.version);
+    for (const auto& e : decision->events) {
+      auto enc = schema::encode(e);
+      NewEvent ne;
+      ne.type = enc.type;
+      ne.schema_version = enc.version;
+      ne.actor = actor;
+      ne.effective_us = effective_us;
+      ne.payload = std::move(enc.bytes);
+      req.events.push_back(std::move(ne));
+    }
+    auto res = ledger.append(std::move(req));
+    if (!res.ok()) {
+      if (res.status().code() == Code::kConflict && attempt < 20) {
+        // Someone else recorded something on this engagement first: decide again on the new state.
+        std::this_thread::sleep_for(std::chrono::milliseconds(attempt));
+        continue;
+      }
+      return res.status();
+    }
+    out.events = decision->events.size();
+    out.position = *res;
+    return out;
+  }
+}
+
+}  // namespace ftl::engine

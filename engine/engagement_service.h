@@ -1,0 +1,115 @@
+// The application layer for engagements. Each command is a pure decision
+// (state, catalog, command) -> events or an error naming the offending value, and one
+// execute() loads the state, decides, appends with the expected stream version and decides
+// again if another writer got there first. The CLI and the server call these; neither writes
+// engagement events itself.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/catalog_service.h"
+#include "projections/engagement.h"
+
+namespace ftl::engine {
+
+// The catalog as the rules see it: every playbook's listed tasks.
+struct CatalogView {
+  std::vector<projections::PlaybookState> playbooks;
+  // The listed task with this id and its playbook, or nullptr.
+  const projections::TaskState* task(std::uint32_t id, std::string* playbook = nullptr) const;
+  // Date a Refresh Summary called the task deprecated, if any.
+  std::optional<std::string> deprecated(std::uint32_t id) const;
+  const schema::StepDefinition* step(const std::string& name) const;  // case-insensitive
+};
+Result<CatalogView> load_catalog(Ledger& ledger, std::uint64_t as_of_sequence = 0);
+
+inline constexpr const char* kEnterpriseStep = "Enterprise Additional Benefit Enablement";
+inline constexpr std::uint32_t kEnablementCompleteTask = 1701;
+inline constexpr std::uint32_t kEnterpriseSeats = 20000;
+
+// Whether a catalog task applies to the engagement: one of its services is in scope (or it is
+// for All Services), and an Enterprise Additional Benefit task only from 20,000 seats or with
+// an exception. `why` says why not.
+bool task_applies(const projections::TaskState& task, const projections::EngagementState& s, std::string* why = nullptr);
+// Every listed catalog task that applies, with its playbook.
+std::vector<std::pair<const projections::TaskState*, std::string>> applicable_tasks(const CatalogView& catalog,
+                                                                                    const projections::EngagementState& s);
+// A scoped service is enabled when every applicable mandatory task naming it is done.
+bool service_enabled(const CatalogView& catalog, const projections::EngagementState& s, const std::string& service);
+
+struct Decision {
+  std::vector<schema::EngagementEvent> events;  // empty: nothing to record
+  std::string message;                          // says what was (or was not) recorded
+};
+using Decide = std::function<Result<Decision>(const projections::EngagementState&, const CatalogView&)>;
+
+struct OpenCommand {
+  std::string id, customer;
+  std::uint32_t seats = 0;
+  schema::Strings services, motions;
+  std::string phase = "Enable";
+  bool exception = false;
+};
+struct TaskCommand {
+  enum class Kind { kDone, kReopen, kNotApplicable } kind = Kind::kDone;
+  std::uint32_t task = 0;
+  std::string reason, note;
+};
+struct StatusCommand {
+  std::string service;  // empty: every service in scope
+  std::string l1, l2, target;
+};
+struct NoteCommand {
+  std::string kind, text, step;
+  std::uint32_t item = 0;
+};
+struct ContactCommand {
+  bool update = false;
+  std::string id;  // update: the contact's id or name
+  std::optional<std::string> name, role, language, country;
+  std::optional<bool> survey_eligible;
+  std::optional<schema::Strings> services;
+};
+struct CorrectCommand {
+  std::string event_id, reason;
+  std::vector<std::pair<std::string, std::string>> fields;
+};
+
+Result<Decision> decide_open(const projections::EngagementState& s, const OpenCommand& c);
+Result<Decision> decide_task(const projections::EngagementState& s, const CatalogView& catalog, const TaskCommand& c);
+Result<Decision> decide_status(const projections::EngagementState& s, const StatusCommand& c);
+Result<Decision> decide_service_status(const projections::EngagementState& s, const std::string& service, const std::string& value);
+Result<Decision> decide_target(const projections::EngagementState& s, const std::string& service, const std::string& date);
+Result<Decision> decide_note(const projections::EngagementState& s, const CatalogView& catalog, const NoteCommand& c);
+Result<Decision> decide_contact(const projections::EngagementState& s, const ContactCommand& c);
+Result<Decision> decide_usage(const projections::EngagementState& s, std::uint64_t active_users, const std::string& source);
+Result<Decision> decide_scope(const projections::EngagementState& s, const schema::Strings& services);
+Result<Decision> decide_seats(const projections::EngagementState& s, std::uint32_t seats);
+Result<Decision> decide_motions(const projections::EngagementState& s, const schema::Strings& motions);
+Result<Decision> decide_phase(const projections::EngagementState& s, const CatalogView& catalog, const std::string& phase);
+// `corrected` is the event the correction names (looked up by the caller).
+Result<Decision> decide_correct(const projections::EngagementState& s, const Event& corrected, const CorrectCommand& c);
+
+struct Outcome {
+  std::string message;
+  std::size_t events = 0;
+  AppendResult position;
+};
+
+// Loads the engagement (must exist unless `create`), decides, appends, retries on conflict.
+Result<Outcome> execute(Ledger& ledger, const std::string& engagement_id, const std::string& actor,
+                        std::optional<std::int64_t> effective_us, bool create, const Decide& decide);
+
+Result<projections::EngagementState> load_engagement(Ledger& ledger, const std::string& engagement_id,
+                                                     std::uint64_t as_of_sequence = 0);
+std::vector<std::string> engagement_ids(Ledger& ledger);
+
+// "Exchange, Teams" or "Exchange / Teams" -> {"Exchange", "Teams"}
+schema::Strings split_names(const std::string& text);
+// "Ana Silva" -> "ana-silva"
+std::string slug(const std::string& name);
+
+}  // namespace ftl::engine
