@@ -50,5 +50,6 @@ int& exit_code();
 void setup_playbook(CLI::App& app);
 void setup_log(CLI::App& app);
 void setup_verify(CLI::App& app);
+void setup_engagement(CLI::App& app);
 
 }  // namespace ftl::cli

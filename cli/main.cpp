@@ -43,6 +43,7 @@ int main(int argc, char** argv) {
   setup_playbook(app);
   setup_log(app);
   setup_verify(app);
+  setup_engagement(app);
 
   try {
     app.parse(argc, argv);
