@@ -77,6 +77,9 @@ std::vector<json> task_rows(const EngagementState& s, const engine::CatalogView&
     if (auto it = s.tasks.find(t->id); it != s.tasks.end()) {
       row["by"] = it->second.by.actor;
       row["at"] = projections::iso_time(it->second.by.effective_us);
+      row["recorded_at"] = projections::iso_time(it->second.by.recorded_us);
+      // Back-dated: stated for a business day before the day it was recorded.
+      row["backdated"] = projections::iso_date(it->second.by.effective_us) < projections::iso_date(it->second.by.recorded_us);
       if (!it->second.reason.empty()) row["reason"] = it->second.reason;
       if (!it->second.note.empty()) row["note"] = it->second.note;
     }
@@ -206,7 +209,9 @@ int run_show(const ShowOptions& o) {
   for (const auto& row : doc["task_list"])
     if (row["status"] != "open")
       std::cout << "  " << (row["status"] == "done" ? "done " : "n/a  ") << row["id"] << "  " << row["name"].get<std::string>()
-                << "  (" << row["by"].get<std::string>() << ", " << row["at"].get<std::string>().substr(0, 10) << ")\n";
+                << "  (" << row["by"].get<std::string>() << ", " << row["at"].get<std::string>().substr(0, 10)
+                << (row["backdated"].get<bool>() ? ", back-dated: recorded " + row["recorded_at"].get<std::string>().substr(0, 10) : "")
+                << ")\n";
   const auto& u = doc["usage"];
   std::cout << "\nUsage: " << u["active_users"] << " active users" << (s->usage.source.empty() ? "" : " (" + s->usage.source + ")")
             << "; milestone " << u["threshold"] << (u["milestone_reached"].get<bool>() ? ": reached" : ": not reached") << "\n";

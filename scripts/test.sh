@@ -11,5 +11,5 @@ scripts/build.sh build-asan -DFTL_SANITIZE=ON
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --test-dir build-asan --output-on-failure
 echo "== concurrency tests under ThreadSanitizer"
 cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFTL_TSAN=ON >/dev/null
-cmake --build build-tsan -j2 --target ledger_test catalog_test
-TSAN_OPTIONS=halt_on_error=1 ctest --test-dir build-tsan --output-on-failure -R "^(ledger_test|catalog_test)$"
+cmake --build build-tsan -j2 --target ledger_test catalog_test engagement_test
+TSAN_OPTIONS=halt_on_error=1 ctest --test-dir build-tsan --output-on-failure -R "^(ledger_test|catalog_test|engagement_test)$"

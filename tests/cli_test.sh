@@ -89,6 +89,48 @@ else
 fi
 check "--follow refuses one-document json" 1 "use --format jsonl" -- "$FTL" --format json log --follow
 
+# Engagements: the issue's walk-through, exit codes and messages.
+check "open an engagement" 0 "opened contoso for Contoso Ltd" -- "$FTL" engagement open contoso --customer "Contoso Ltd" --seats 25000 --services "Exchange, Teams, SharePoint" --motions RFA
+check "opening it again is a conflict" 3 "already open" -- "$FTL" engagement open contoso --customer "Contoso Ltd" --seats 25000 --services "Exchange"
+check "task done" 0 "completed task 1126" -- "$FTL" task done contoso 1126 --note "Kick-off held with PM and tech leads"
+check "task done twice records nothing" 0 "already done" -- "$FTL" task done contoso 1126
+check "task na" 0 "marked task 3222 not applicable" -- "$FTL" task na contoso 3222 --reason "No SharePoint hybrid"
+before=$("$FTL" digest)
+check "a mandatory task cannot be not applicable" 2 "task 1235 .* is mandatory" -- "$FTL" task na contoso 1235 --reason "..."
+check "an unknown task is refused with a suggestion" 2 "hint: did you mean task" -- "$FTL" task done contoso 9999
+check "an L2 of another L1 is refused with the valid ones" 2 "hint: L2 values of In Progress: Technical Onboarding and Deployment, Migration, Solution or User Adoption" -- "$FTL" status contoso --l1 "In Progress" --l2 "Legal/Regulatory" --target 2026-12-15
+check "1701 needs the mandatory tasks done" 2 "still open" -- "$FTL" task done contoso 1701
+check "an unknown engagement is refused" 2 "no engagement fabrikam" -- "$FTL" task done fabrikam 1126
+check "a bad --survey-eligible is refused" 2 "neither yes nor no" -- "$FTL" contact add contoso --name "Ana Silva" --survey-eligible maybe
+[[ $("$FTL" digest) == "$before" ]] && passed=$((passed+1)) || { echo "FAIL: a refused command appended"; failed=$((failed+1)); }
+check "status for every service" 0 "for 3 services" -- "$FTL" status contoso --l1 "In Progress" --l2 "Solution or User Adoption" --target 2026-12-15
+check "status for one service" 0 "for 1 service" -- "$FTL" status contoso --service Teams --l1 Blocked --l2 "Adoption Readiness"
+check "service status" 0 "Service Status of Exchange to Migrate" -- "$FTL" service status contoso Exchange Migrate
+check "note with a checklist item" 0 "added Technical Enablement note" -- "$FTL" note add contoso --kind technical-enablement --text "ViewPoint validated Directory Sync" --step "Perform Enablement Tasks" --item 2
+check "contact" 0 "added contact ana-silva" -- "$FTL" contact add contoso --name "Ana Silva" --role "Customer PM" --survey-eligible yes --language pt --country BR --services Teams
+check "usage reaches the milestone" 0 "milestone \(100\) is reached" -- "$FTL" usage contoso --active-users 1800 --source Lynx
+check "back-dated completion shows as such" 0 "back-dated: recorded" -- bash -c "'$FTL' task done contoso 1158 --effective 2026-11-02 >/dev/null && '$FTL' engagement show contoso"
+check "show" 0 "Teams +Blocked +Adoption Readiness" -- "$FTL" engagement show contoso
+check "show json" 0 '"milestone_reached":true' -- "$FTL" --format jsonl engagement show contoso
+check "list" 0 "contoso +Contoso Ltd +Enable +25000 +2/[0-9]+" -- "$FTL" engagement list
+check "task list filters" 0 "^1159 +open +O +Exchange - \{Wizard\} Configure Mail flow" -- "$FTL" task list contoso --open --service Exchange
+wrong=$("$FTL" --format jsonl log --stream engagement/contoso | grep '"type":"TaskCompleted"' | grep '"task":1158' | head -1 | sed 's/.*"event_id":"\([^"]*\)".*/\1/')
+check "a correction" 0 "recorded a correction" -- "$FTL" correct "$wrong" --reason "wrong task" --task 2474
+check "the correction shows" 0 "done 2474" -- "$FTL" engagement show contoso
+# Two people record at the same moment from two processes: both land, neither is lost.
+"$FTL" --as ana task done contoso 3306 > "$WORK/p1.out" 2>&1 &
+p1=$!
+"$FTL" --as bo task done contoso 1235 > "$WORK/p2.out" 2>&1 &
+p2=$!
+wait $p1; r1=$?
+wait $p2; r2=$?
+if [[ $r1 -eq 0 && $r2 -eq 0 ]] && "$FTL" --format jsonl task list contoso --done | grep -q '"id":3306' && "$FTL" --format jsonl task list contoso --done | grep -q '"id":1235'; then
+  passed=$((passed+1))
+else
+  echo "FAIL concurrent task done from two processes: $r1 $r2"; cat "$WORK/p1.out" "$WORK/p2.out"; failed=$((failed+1))
+fi
+check "the ledger still verifies" 0 "^ok:" -- "$FTL" verify
+
 # Any program can recompute the chain from the log alone (ledger/FORMAT.md).
 if command -v python3 >/dev/null; then
   check "the chain recomputes from ftl log without ftl's code" 0 "^ok: [0-9]+ events recomputed" -- bash -c "'$FTL' --format jsonl log | python3 '$SRC/tools/recompute_chain.py'"
