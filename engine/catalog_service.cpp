@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "ledger/sha256.h"
+#include "projections/fold.h"
 #include "schema/codec.h"
 
 namespace ftl::engine {
@@ -192,11 +193,7 @@ Result<ImportOutcome> import_playbook(Ledger& ledger, const PlannedImport& plan,
 Result<PlaybookState> load_playbook(Ledger& ledger, const std::string& playbook_id, std::uint64_t as_of_sequence) {
   PlaybookState state;
   auto cur = ledger.scan_stream(projections::playbook_stream(playbook_id));
-  for (; cur->valid(); cur->next()) {
-    if (as_of_sequence != 0 && cur->event().sequence > as_of_sequence) break;
-    if (auto st = projections::apply(state, cur->event()); !st.ok()) return st;
-  }
-  if (!cur->status().ok()) return cur->status();
+  if (auto st = projections::fold_stream(*cur, as_of_sequence, state); !st.ok()) return st;
   if (state.version == 0) {
     auto known = playbook_ids(ledger);
     std::string hint = known.empty() ? "import one with `ftl playbook import FILE`"

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "ledger/sha256.h"
+#include "projections/fold.h"
 #include "projections/sentences.h"
 #include "schema/codec.h"
 #include "schema/playbook_page.h"
@@ -435,11 +436,7 @@ Result<Decision> decide_correct(const EngagementState& s, const Event& corrected
 Result<EngagementState> load_engagement(Ledger& ledger, const std::string& engagement_id, std::uint64_t as_of_sequence) {
   EngagementState state;
   auto cur = ledger.scan_stream(projections::engagement_stream(engagement_id));
-  for (; cur->valid(); cur->next()) {
-    if (as_of_sequence != 0 && cur->event().sequence > as_of_sequence) break;
-    if (auto st = projections::apply(state, cur->event()); !st.ok()) return st;
-  }
-  if (!cur->status().ok()) return cur->status();
+  if (auto st = projections::fold_stream(*cur, as_of_sequence, state); !st.ok()) return st;
   if (state.version == 0) {
     auto ids = engagement_ids(ledger);
     return Status::NotFound("no engagement " + engagement_id,

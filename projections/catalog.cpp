@@ -5,6 +5,7 @@
 
 #include "projections/sentences.h"
 
+#include "projections/fold.h"
 #include "schema/codec.h"
 
 namespace ftl::projections {
@@ -150,16 +151,7 @@ struct Folder {
 }  // namespace
 
 Status apply(PlaybookState& state, const Event& event) {
-  if (event.stream_version != state.version + 1)
-    return Status::Corruption("event " + std::to_string(event.sequence) + " is version " + std::to_string(event.stream_version) +
-                              " of " + event.stream + ", but the catalog expected version " + std::to_string(state.version + 1));
-  auto decoded = schema::decode_catalog(event.type, event.schema_version, event.payload);
-  if (!decoded.ok()) return Status::Corruption("event " + std::to_string(event.sequence) + ": " + decoded.status().message());
-  std::visit(Folder{state, event}, *decoded);
-  state.version = event.stream_version;
-  state.last_sequence = event.sequence;
-  state.last_change_us = event.recorded_us;
-  return Status::Ok();
+  return fold_event<Folder>(state, event, "catalog", schema::decode_catalog);
 }
 
 }  // namespace ftl::projections

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "projections/fold.h"
 #include "schema/codec.h"
 
 namespace ftl::projections {
@@ -198,16 +199,7 @@ std::uint64_t EngagementState::milestone_threshold() const {
 }
 
 Status apply(EngagementState& state, const Event& event) {
-  if (event.stream_version != state.version + 1)
-    return Status::Corruption("event " + std::to_string(event.sequence) + " is version " + std::to_string(event.stream_version) +
-                              " of " + event.stream + ", but the engagement expected version " + std::to_string(state.version + 1));
-  auto decoded = schema::decode_engagement(event.type, event.schema_version, event.payload);
-  if (!decoded.ok()) return Status::Corruption("event " + std::to_string(event.sequence) + ": " + decoded.status().message());
-  std::visit(Folder{state, event}, *decoded);
-  state.version = event.stream_version;
-  state.last_sequence = event.sequence;
-  state.last_change_us = event.recorded_us;
-  return Status::Ok();
+  return fold_event<Folder>(state, event, "engagement", schema::decode_engagement);
 }
 
 }  // namespace ftl::projections
