@@ -203,14 +203,15 @@ Result<PlaybookState> load_playbook(Ledger& ledger, const std::string& playbook_
   return state;
 }
 
-std::vector<std::string> playbook_ids(Ledger& ledger) {
+std::vector<std::string> stream_ids(Ledger& ledger, const std::string& prefix) {
   std::vector<std::string> ids;
-  const std::string prefix = projections::kPlaybookStreamPrefix;
   ledger.list_streams(prefix, [&](const std::string& stream, std::uint64_t) {
     ids.push_back(stream.substr(prefix.size()));
     return true;
   });
   return ids;
 }
+
+std::vector<std::string> playbook_ids(Ledger& ledger) { return stream_ids(ledger, projections::kPlaybookStreamPrefix); }
 
 }  // namespace ftl::engine

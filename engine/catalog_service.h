@@ -49,5 +49,7 @@ Result<ImportOutcome> import_playbook(Ledger& ledger, const PlannedImport& plan,
 Result<projections::PlaybookState> load_playbook(Ledger& ledger, const std::string& playbook_id,
                                                  std::uint64_t as_of_sequence = 0);
 std::vector<std::string> playbook_ids(Ledger& ledger);
+// The ids of the streams "<prefix><id>", in order.
+std::vector<std::string> stream_ids(Ledger& ledger, const std::string& prefix);
 
 }  // namespace ftl::engine

@@ -447,13 +447,7 @@ Result<EngagementState> load_engagement(Ledger& ledger, const std::string& engag
 }
 
 std::vector<std::string> engagement_ids(Ledger& ledger) {
-  std::vector<std::string> ids;
-  const std::string prefix = projections::kEngagementStreamPrefix;
-  ledger.list_streams(prefix, [&](const std::string& stream, std::uint64_t) {
-    ids.push_back(stream.substr(prefix.size()));
-    return true;
-  });
-  return ids;
+  return stream_ids(ledger, projections::kEngagementStreamPrefix);
 }
 
 Result<Outcome> execute(Ledger& ledger, const std::string& engagement_id, const std::string& actor,
