@@ -102,6 +102,11 @@ check "an L2 of another L1 is refused with the valid ones" 2 "hint: L2 values of
 check "1701 needs the mandatory tasks done" 2 "still open" -- "$FTL" task done contoso 1701
 check "an unknown engagement is refused" 2 "no engagement fabrikam" -- "$FTL" task done fabrikam 1126
 check "a bad --survey-eligible is refused" 2 "neither yes nor no" -- "$FTL" contact add contoso --name "Ana Silva" --survey-eligible maybe
+check "correcting an unknown event" 2 "no event nope" -- "$FTL" correct nope --reason "typo"
+check "an engagement id must be a slug" 2 "use contoso-ltd" -- "$FTL" engagement open "Contoso Ltd" --customer "Contoso Ltd" --seats 10 --services Exchange
+check "--effective must be a date" 2 "--effective 'yesterday' is not a date" -- "$FTL" task done contoso 1159 --effective yesterday
+check "updating an unknown contact" 2 "no contact 'zed' on contoso" -- "$FTL" contact update contoso zed --role Sponsor
+check "a contact service outside the scope" 2 "not in contoso's scope" -- "$FTL" contact add contoso --name "Cy Doe" --services Yammer
 [[ $("$FTL" digest) == "$before" ]] && passed=$((passed+1)) || { echo "FAIL: a refused command appended"; failed=$((failed+1)); }
 check "status for every service" 0 "for 3 services" -- "$FTL" status contoso --l1 "In Progress" --l2 "Solution or User Adoption" --target 2026-12-15
 check "status for one service" 0 "for 1 service" -- "$FTL" status contoso --service Teams --l1 Blocked --l2 "Adoption Readiness"
