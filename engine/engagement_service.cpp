@@ -213,7 +213,8 @@ Result<Decision> decide_task(const EngagementState& s, const CatalogView& catalo
           return invalid("task 1701 (Enablement Complete) needs at least one contact marked Survey Eligible",
                          "add one with `ftl contact add " + s.id + " --name NAME --survey-eligible yes ...`");
       }
-      return one(schema::TaskCompleted{c.task, playbook, c.note}, "completed task " + id + " (" + t->name + ")");
+      return one(schema::TaskCompleted{c.task, playbook, c.note, projections::task_status_name(status)},
+                 "completed task " + id + " (" + t->name + ")");
     }
     case Kind::kReopen:
       if (status == TaskStatus::kOpen) return invalid("task " + id + " is already open; there is nothing to reopen");
@@ -224,7 +225,8 @@ Result<Decision> decide_task(const EngagementState& s, const CatalogView& catalo
       if (schema::normalize_space(c.reason).empty())
         return invalid("marking task " + id + " not applicable needs a --reason");
       if (status == TaskStatus::kNotApplicable) return nothing("task " + id + " is already not applicable; nothing recorded");
-      return one(schema::TaskMarkedNotApplicable{c.task, playbook, c.reason}, "marked task " + id + " not applicable");
+      return one(schema::TaskMarkedNotApplicable{c.task, playbook, c.reason, projections::task_status_name(status)},
+                 "marked task " + id + " not applicable");
   }
   return invalid("unknown task command");
 }

@@ -23,13 +23,15 @@ template <class A> void serialize(A& a, PhaseChanged& e, std::uint32_t) {
   a(cereal::make_nvp("from", e.from), cereal::make_nvp("to", e.to));
 }
 template <class A> void serialize(A& a, TaskCompleted& e, std::uint32_t) {
-  a(cereal::make_nvp("task", e.task), cereal::make_nvp("playbook", e.playbook), cereal::make_nvp("note", e.note));
+  a(cereal::make_nvp("task", e.task), cereal::make_nvp("playbook", e.playbook), cereal::make_nvp("note", e.note),
+    cereal::make_nvp("from", e.from));
 }
 template <class A> void serialize(A& a, TaskReopened& e, std::uint32_t) {
   a(cereal::make_nvp("task", e.task), cereal::make_nvp("from", e.from), cereal::make_nvp("reason", e.reason));
 }
 template <class A> void serialize(A& a, TaskMarkedNotApplicable& e, std::uint32_t) {
-  a(cereal::make_nvp("task", e.task), cereal::make_nvp("playbook", e.playbook), cereal::make_nvp("reason", e.reason));
+  a(cereal::make_nvp("task", e.task), cereal::make_nvp("playbook", e.playbook), cereal::make_nvp("reason", e.reason),
+    cereal::make_nvp("from", e.from));
 }
 template <class A> void serialize(A& a, ConsumptionStatusSet& e, std::uint32_t) {
   a(cereal::make_nvp("service", e.service), cereal::make_nvp("l1_from", e.l1_from), cereal::make_nvp("l1_to", e.l1_to),

@@ -48,6 +48,7 @@ struct TaskCompleted {
   static constexpr const char* kType = "TaskCompleted";
   std::uint32_t task = 0;
   std::string playbook, note;
+  std::string from = "open";  // the status before: "open" or "not applicable"
   bool operator==(const TaskCompleted&) const = default;
 };
 struct TaskReopened {
@@ -61,6 +62,7 @@ struct TaskMarkedNotApplicable {
   static constexpr const char* kType = "TaskMarkedNotApplicable";
   std::uint32_t task = 0;
   std::string playbook, reason;
+  std::string from = "open";  // the status before: "open" or "done"
   bool operator==(const TaskMarkedNotApplicable&) const = default;
 };
 
