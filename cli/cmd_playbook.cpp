@@ -270,30 +270,11 @@ struct HistoryOptions {
 };
 
 int run_history(const HistoryOptions& o) {
-  std::string since;
-  if (!o.since.empty()) {
-    auto t = parse_time(o.since);
-    if (!t) return fail(Status::InvalidArgument("--since '" + o.since + "' is not a date", "write it as 2020-01-31 or 1/31/2020"));
-    since = projections::iso_date(*t);
-  }
   auto ledger = open_for_reading();
   if (!ledger.ok()) return fail(ledger.status());
   auto st = engine::load_playbook(**ledger, o.id);
   if (!st.ok()) return fail(st.status());
-  const auto format = globals().format();
-  std::vector<Column> cols = {{"date", "Date"}, {"who", "Who Changed"}, {"what", "What Changed"}};
-  if (format != Format::kMd) cols.push_back({"source", "Source"});
-  RowWriter w(std::cout, format, cols, globals().color());
-  for (const auto& r : projections::playbook_history(*st)) {
-    if (!since.empty() && r.date < since) continue;
-    std::string what = r.what;
-    if (r.backdated) what += " (back-dated)";
-    json row = {{"date", format == Format::kMd ? schema::playbook_date(r.date) : r.date},
-                {"who", r.who}, {"what", what}, {"source", r.source}, {"backdated", r.backdated}};
-    if (!r.notes.empty()) row["notes"] = r.notes;
-    w.row(row);
-  }
-  return 0;
+  return print_history(projections::playbook_history(*st), o.since, true);
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 
 #include "cli/output.h"
 #include "ledger/ledger.h"
+#include "projections/history.h"
 
 namespace CLI {
 class App;
@@ -45,11 +46,17 @@ void info(const std::string& message);  // stderr, unless --quiet
 // YYYY-MM-DD, M/D/YYYY or YYYY-MM-DDTHH:MM[:SS[.ffffff]][Z] -> UTC microseconds.
 std::optional<std::int64_t> parse_time(const std::string& text);
 
+// Prints history rows (Date | Who Changed | What Changed) on or after `since` (any date form;
+// empty: all), in the playbook's M/D/YYYY style for --format md. `with_source` adds whether a
+// row is the page's own or detected by the ledger.
+int print_history(const std::vector<projections::HistoryRow>& rows, const std::string& since, bool with_source);
+
 // Each command file registers its commands; each command stores its exit code here.
 int& exit_code();
 void setup_playbook(CLI::App& app);
 void setup_log(CLI::App& app);
 void setup_verify(CLI::App& app);
 void setup_engagement(CLI::App& app);
+void setup_history(CLI::App& app);
 
 }  // namespace ftl::cli

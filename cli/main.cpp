@@ -44,6 +44,7 @@ int main(int argc, char** argv) {
   setup_log(app);
   setup_verify(app);
   setup_engagement(app);
+  setup_history(app);
 
   try {
     app.parse(argc, argv);

@@ -39,7 +39,7 @@ std::string summarize(const std::vector<Change>& changes) {
   }
   // Additions first, removals last, as the playbooks' Refresh Summaries write them.
   auto rank = [](const std::string& verb) {
-    static const std::vector<std::string> kOrder = {"Imported", "Added", "Listed", "Renamed", "Changed", "Changed the role of",
+    static const std::vector<std::string> kOrder = {"Opened", "Imported", "Added", "Listed", "Renamed", "Changed", "Changed the role of",
                                                     "Changed the services of", "Moved", "Updated"};
     auto it = std::find(kOrder.begin(), kOrder.end(), verb);
     return it == kOrder.end() ? (verb == "Removed" ? kOrder.size() + 1 : kOrder.size()) : static_cast<std::size_t>(it - kOrder.begin());

@@ -135,6 +135,15 @@ else
   echo "FAIL concurrent task done from two processes: $r1 $r2"; cat "$WORK/p1.out" "$WORK/p2.out"; failed=$((failed+1))
 fi
 check "the ledger still verifies" 0 "^ok:" -- "$FTL" verify
+check "engagement history" 0 "Completed tasks? [0-9]" -- "$FTL" history contoso
+check "engagement history in md" 0 "^\| [0-9]+/[0-9]+/[0-9]{4} \| tester \| " -- "$FTL" --format md history contoso
+check "the correction in the history" 0 "[Cc]orrected the completion of task 1158 on 11/2/2026 \\(wrong task; now task 2474\\)" -- "$FTL" history contoso
+check "playbook history through ftl history" 0 "Ryan Meehan" -- "$FTL" history --playbook enable-services
+check "history needs an engagement or a playbook" 1 "name an engagement or --playbook" -- "$FTL" history
+check "audit of a task, from what to what" 0 "task 1126 +open +done" -- "$FTL" audit --task 1126
+check "audit by type as csv" 0 "^sequence,recorded_at,effective_date,actor,stream,type,field,from,to" -- "$FTL" --format csv audit --type status
+check "audit by actor" 0 "bo +engagement/contoso +TaskCompleted +task 1235" -- "$FTL" audit --actor bo
+check "audit filters combine" 0 "Teams L2 +Solution or User Adoption +Adoption Readiness" -- "$FTL" audit --engagement contoso --type status --since 2020-01-01
 
 # Any program can recompute the chain from the log alone (ledger/FORMAT.md).
 if command -v python3 >/dev/null; then
