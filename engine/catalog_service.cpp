@@ -78,15 +78,6 @@ bool same_row(const projections::RefreshRow& a, const schema::RefreshSummaryRowR
   return a.date == b.date && a.who == b.who && a.what == b.what;
 }
 
-std::int64_t date_us(const std::string& iso) {
-  int y = 0, m = 0, d = 0;
-  std::sscanf(iso.c_str(), "%d-%d-%d", &y, &m, &d);
-  std::tm tm{};
-  tm.tm_year = y - 1900;
-  tm.tm_mon = m - 1;
-  tm.tm_mday = d;
-  return static_cast<std::int64_t>(timegm(&tm)) * 1000000;
-}
 
 }  // namespace
 
@@ -164,7 +155,7 @@ Result<ImportOutcome> import_playbook(Ledger& ledger, const PlannedImport& plan,
       ne.schema_version = enc.version;
       ne.actor = actor;
       ne.payload = std::move(enc.bytes);
-      if (const auto* row = std::get_if<schema::RefreshSummaryRowRecorded>(&events[i])) ne.effective_us = date_us(row->date);
+      if (const auto* row = std::get_if<schema::RefreshSummaryRowRecorded>(&events[i])) ne.effective_us = schema::date_to_us(row->date);
       else ne.effective_us = effective_us;
       req.events.push_back(std::move(ne));
     }

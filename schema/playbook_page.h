@@ -62,6 +62,8 @@ std::string normalize_space(std::string_view s);  // NBSP, zero-width and runs o
 std::string strip_markup(std::string_view s);     // **bold**, *em*, `code`, [text](url) -> text
 // M/D/YYYY, M/D/YY, YYYY-MM-DD, D.M.YYYY -> YYYY-MM-DD; empty if not a date.
 std::string parse_date(std::string_view s);
+// YYYY-MM-DD -> microseconds since the epoch at midnight UTC (0 if not a date).
+std::int64_t date_to_us(std::string_view iso);
 // YYYY-MM-DD -> M/D/YYYY, the playbooks' own style.
 std::string playbook_date(std::string_view iso);
 

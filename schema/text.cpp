@@ -1,5 +1,6 @@
 // Text clean-up for the untidy Markdown that real playbook pages are written in.
 #include <cstdio>
+#include <ctime>
 #include <string>
 
 #include "schema/playbook_page.h"
@@ -100,6 +101,17 @@ std::string parse_date(std::string_view text) {
       valid_ymd(a, b, c))  // 2020年3月25日
     return iso(a, b, c);
   return {};
+}
+
+std::int64_t date_to_us(std::string_view iso_date) {
+  int y = 0, m = 0, d = 0;
+  const std::string s(iso_date);
+  if (std::sscanf(s.c_str(), "%d-%d-%d", &y, &m, &d) != 3) return 0;
+  std::tm tm{};
+  tm.tm_year = y - 1900;
+  tm.tm_mon = m - 1;
+  tm.tm_mday = d;
+  return static_cast<std::int64_t>(timegm(&tm)) * 1000000;
 }
 
 std::string playbook_date(std::string_view iso_date) {

@@ -22,11 +22,7 @@ struct Fixture {
   test::TempDir dir;
   std::unique_ptr<Ledger> ledger = test::open_ledger(dir.sub("db"));
 
-  Fixture() {
-    auto plan = plan_import(test::example_playbook(), "");
-    REQUIRE(plan.ok());
-    REQUIRE(import_playbook(*ledger, *plan, "admin", std::nullopt).ok());
-  }
+  Fixture() { test::import_example(*ledger); }
 
   Result<Outcome> run(const std::string& id, const Decide& d, bool create = false, std::string actor = "ryan") {
     return execute(*ledger, id, actor, std::nullopt, create, d);

@@ -1,5 +1,9 @@
 #include "tests/testutil.h"
 
+#include <catch2/catch.hpp>
+
+#include "engine/catalog_service.h"
+
 #include <unistd.h>
 
 #include <cstdlib>
@@ -43,6 +47,12 @@ std::unique_ptr<Ledger> open_ledger(const std::string& path, OpenOptions options
   auto l = Ledger::Open(path, options);
   if (!l.ok()) throw std::runtime_error("open " + path + ": " + l.status().message());
   return std::move(*l);
+}
+
+void import_example(Ledger& ledger) {
+  auto plan = engine::plan_import(example_playbook(), "");
+  REQUIRE(plan.ok());
+  REQUIRE(engine::import_playbook(ledger, *plan, "admin", std::nullopt).ok());
 }
 
 }  // namespace ftl::test

@@ -28,5 +28,7 @@ std::string data_path(const std::string& relative);  // under tests/data
 std::string example_playbook();                      // examples/playbooks/enable-services.md
 
 std::unique_ptr<Ledger> open_ledger(const std::string& path, OpenOptions options = {});
+// Imports examples/playbooks/enable-services.md as "admin" (REQUIREs success).
+void import_example(Ledger& ledger);
 
 }  // namespace ftl::test

@@ -3,6 +3,7 @@
 
 #include "engine/engagement_service.h"
 #include "projections/audit.h"
+#include "schema/playbook_page.h"
 #include "tests/testutil.h"
 
 using namespace ftl;
@@ -15,26 +16,13 @@ namespace {
 struct Script {
   test::TempDir dir;
   std::unique_ptr<Ledger> ledger = test::open_ledger(dir.sub("db"));
-  Script() {
-    auto plan = plan_import(test::example_playbook(), "");
-    REQUIRE(plan.ok());
-    REQUIRE(import_playbook(*ledger, *plan, "admin", std::nullopt).ok());
-  }
+  Script() { test::import_example(*ledger); }
   // Records as `who` on business day `day` (in 2025, so always before the recorded day).
   Outcome at(const std::string& who, const std::string& day, const Decide& d, bool create = false) {
-    auto r = execute(*ledger, "contoso", who, *parse_day(day), create, d);
+    auto r = execute(*ledger, "contoso", who, schema::date_to_us(day), create, d);
     INFO(r.status().message());
     REQUIRE(r.ok());
     return *r;
-  }
-  static std::optional<std::int64_t> parse_day(const std::string& day) {
-    int y = 0, m = 0, d = 0;
-    std::sscanf(day.c_str(), "%d-%d-%d", &y, &m, &d);
-    std::tm tm{};
-    tm.tm_year = y - 1900;
-    tm.tm_mon = m - 1;
-    tm.tm_mday = d;
-    return static_cast<std::int64_t>(timegm(&tm)) * 1000000;
   }
   Decide task(Kind k, std::uint32_t t, std::string reason = {}) {
     TaskCommand c{k, t, std::move(reason), {}};
