@@ -3,6 +3,7 @@
 // ftl correct. Each writing command is a decision from engine/engagement_service.h.
 #include <CLI/CLI.hpp>
 
+#include <climits>
 #include <iostream>
 
 #include "cli/context.h"
@@ -290,6 +291,87 @@ int run_task_list(const TaskListOptions& o) {
   return 0;
 }
 
+// The engagement as of `point`: a sequence number, or a time (the last event recorded by then).
+// Before its first event it is the empty state.
+Result<EngagementState> state_at(Ledger& ledger, const std::string& id, const std::string& point) {
+  std::uint64_t max_seq = ~std::uint64_t{0};
+  std::int64_t max_us = INT64_MAX;
+  if (!point.empty() && std::all_of(point.begin(), point.end(), ::isdigit)) {
+    max_seq = std::stoull(point);
+  } else {
+    auto t = parse_time(point);
+    if (!t) return Status::InvalidArgument("'" + point + "' is neither a sequence number nor a date or time",
+                                           "write 1042, 2026-11-10 or 2026-11-10T12:00:00Z");
+    max_us = *t;
+  }
+  EngagementState state;
+  auto cursor = ledger.scan_stream(projections::engagement_stream(id));
+  for (; cursor->valid(); cursor->next()) {
+    const auto& e = cursor->event();
+    if (e.sequence > max_seq || e.recorded_us > max_us) break;
+    if (auto st = projections::apply(state, e); !st.ok()) return st;
+  }
+  if (!cursor->status().ok()) return cursor->status();
+  return state;
+}
+
+const std::vector<Column> kChangeColumns = {{"field", "Field"}, {"from", "From"}, {"to", "To"}};
+
+struct DiffOptions {
+  std::string engagement, from, to;
+};
+
+int run_diff(const DiffOptions& o) {
+  auto ledger = open_for_reading();
+  if (!ledger.ok()) return fail(ledger.status());
+  if (auto exists = engine::load_engagement(**ledger, o.engagement); !exists.ok()) return fail(exists.status());
+  auto a = state_at(**ledger, o.engagement, o.from);
+  if (!a.ok()) return fail(a.status());
+  auto b = state_at(**ledger, o.engagement, o.to);
+  if (!b.ok()) return fail(b.status());
+  RowWriter w(std::cout, globals().format(), kChangeColumns, globals().color());
+  for (const auto& c : projections::diff(*a, *b)) w.row({{"field", c.field}, {"from", c.from}, {"to", c.to}});
+  return 0;
+}
+
+struct ReplayOptions {
+  std::string engagement;
+  std::uint64_t from = 1, to = 0;
+};
+
+int run_replay(const ReplayOptions& o) {
+  auto ledger = open_for_reading();
+  if (!ledger.ok()) return fail(ledger.status());
+  if (auto exists = engine::load_engagement(**ledger, o.engagement); !exists.ok()) return fail(exists.status());
+  RowWriter w(std::cout, globals().format(),
+              {{"sequence", "Seq", true}, {"recorded_at", "Recorded"}, {"actor", "Actor"}, {"type", "Type"},
+               {"field", "Field"}, {"from", "From"}, {"to", "To"}},
+              globals().color());
+  EngagementState state;
+  auto cursor = (*ledger)->scan_stream(projections::engagement_stream(o.engagement));
+  for (; cursor->valid(); cursor->next()) {
+    const auto& e = cursor->event();
+    if (o.to != 0 && e.sequence > o.to) break;
+    const auto before = state;
+    if (auto st = projections::apply(state, e); !st.ok()) return fail(st);
+    if (e.sequence < o.from) continue;
+    json base = {{"sequence", e.sequence}, {"recorded_at", projections::iso_time(e.recorded_us)}, {"actor", e.actor},
+                 {"type", e.type}, {"event_id", e.event_id}};
+    auto changes = projections::diff(before, state);
+    if (changes.empty()) changes.push_back({"(no change)", "", ""});
+    for (const auto& c : changes) {
+      auto row = base;
+      row["field"] = c.field;
+      row["from"] = c.from;
+      row["to"] = c.to;
+      w.row(row);
+    }
+  }
+  w.finish();
+  if (!cursor->status().ok()) return fail(cursor->status());
+  return 0;
+}
+
 }  // namespace
 
 void setup_engagement(CLI::App& app) {
@@ -388,6 +470,22 @@ void setup_engagement(CLI::App& app) {
       return engine::decide_motions(s, engine::split_names(motions->value));
     });
   });
+
+  // ftl diff / ftl replay
+  auto dfo = std::make_shared<DiffOptions>();
+  auto* df = app.add_subcommand("diff", "What changed in an engagement's state between two sequence numbers or times");
+  df->add_option("engagement", dfo->engagement)->required();
+  df->add_option("from", dfo->from, "A sequence number or a date/time")->required();
+  df->add_option("to", dfo->to, "A sequence number or a date/time")->required();
+  df->footer("Example:\n  ftl diff contoso 2026-11-01 2026-11-20\n  ftl diff contoso 110 140");
+  df->callback([dfo] { exit_code() = run_diff(*dfo); });
+  auto rpo = std::make_shared<ReplayOptions>();
+  auto* rp = app.add_subcommand("replay", "Each event of an engagement in order, with the state change it caused");
+  rp->add_option("engagement", rpo->engagement)->required();
+  rp->add_option("--from", rpo->from, "First sequence to show");
+  rp->add_option("--to", rpo->to, "Last sequence to show");
+  rp->footer("Example:\n  ftl replay contoso --from 1000 --to 1200");
+  rp->callback([rpo] { exit_code() = run_replay(*rpo); });
 
   // ftl task ...
   auto* task = app.add_subcommand("task", "Record task completions, reopenings and not-applicable tasks");

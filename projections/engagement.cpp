@@ -203,3 +203,57 @@ Status apply(EngagementState& state, const Event& event) {
 }
 
 }  // namespace ftl::projections
+
+namespace ftl::projections {
+
+std::vector<StateChange> diff(const EngagementState& a, const EngagementState& b) {
+  std::vector<StateChange> out;
+  auto add = [&](std::string field, std::string from, std::string to) {
+    if (from != to) out.push_back({std::move(field), std::move(from), std::move(to)});
+  };
+  auto list = [](const schema::Strings& v) {
+    std::string s;
+    for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
+    return s;
+  };
+  add("customer", a.customer, b.customer);
+  add("seats", a.seats ? std::to_string(a.seats) : "", b.seats ? std::to_string(b.seats) : "");
+  add("scope", list(a.services), list(b.services));
+  add("motions", list(a.motions), list(b.motions));
+  add("phase", a.phase, b.phase);
+  std::set<std::uint32_t> tasks;
+  for (const auto& [t, m] : a.tasks) tasks.insert(t);
+  for (const auto& [t, m] : b.tasks) tasks.insert(t);
+  for (auto t : tasks) add("task " + std::to_string(t), task_status_name(a.task_status(t)), task_status_name(b.task_status(t)));
+  std::set<std::string> services;
+  for (const auto& [s, e] : a.entitlements) services.insert(s);
+  for (const auto& [s, e] : b.entitlements) services.insert(s);
+  for (const auto& svc : services) {
+    Entitlement ea, eb;
+    if (auto it = a.entitlements.find(svc); it != a.entitlements.end()) ea = it->second;
+    if (auto it = b.entitlements.find(svc); it != b.entitlements.end()) eb = it->second;
+    add(svc + " L1", ea.l1, eb.l1);
+    add(svc + " L2", ea.l2, eb.l2);
+    add(svc + " Service Status", ea.service_status, eb.service_status);
+    add(svc + " target date", ea.target, eb.target);
+  }
+  std::set<std::string> contacts;
+  for (const auto& [id, c] : a.contacts) contacts.insert(id);
+  for (const auto& [id, c] : b.contacts) contacts.insert(id);
+  auto describe = [](const std::map<std::string, Contact>& m, const std::string& id) -> std::string {
+    auto it = m.find(id);
+    if (it == m.end()) return "";
+    const auto& d = it->second.details;
+    return d.name + (d.role.empty() ? "" : ", " + d.role) + (d.survey_eligible ? ", survey eligible" : "");
+  };
+  for (const auto& id : contacts) add("contact " + id, describe(a.contacts, id), describe(b.contacts, id));
+  auto live_notes = [](const EngagementState& s) {
+    return std::count_if(s.notes.begin(), s.notes.end(), [](const Note& n) { return !n.voided; });
+  };
+  add("notes", std::to_string(live_notes(a)), std::to_string(live_notes(b)));
+  add("active users", a.usage_history.empty() ? "" : std::to_string(a.usage.active_users),
+      b.usage_history.empty() ? "" : std::to_string(b.usage.active_users));
+  return out;
+}
+
+}  // namespace ftl::projections

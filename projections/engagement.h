@@ -110,3 +110,17 @@ struct EngagementState {
 Status apply(EngagementState& state, const Event& event);
 
 }  // namespace ftl::projections
+
+namespace ftl::projections {
+
+// One difference between two states of an engagement.
+struct StateChange {
+  std::string field, from, to;
+  bool operator==(const StateChange&) const = default;
+};
+
+// What differs from `a` to `b`: customer, seats, scope, motions, phase, each task's status,
+// each entitlement's L1, L2, Service Status and target, contacts, notes, usage. Pure.
+std::vector<StateChange> diff(const EngagementState& a, const EngagementState& b);
+
+}  // namespace ftl::projections

@@ -143,6 +143,9 @@ check "history needs an engagement or a playbook" 1 "name an engagement or --pla
 check "audit of a task, from what to what" 0 "task 1126 +open +done" -- "$FTL" audit --task 1126
 check "audit by type as csv" 0 "^sequence,recorded_at,effective_date,actor,stream,type,field,from,to" -- "$FTL" --format csv audit --type status
 check "audit by actor" 0 "bo +engagement/contoso +TaskCompleted +task 1235" -- "$FTL" audit --actor bo
+check "diff between two sequences" 0 "task 1126 +open +done" -- "$FTL" diff contoso 1 999999
+check "diff refuses a bad point" 2 "neither a sequence number nor a date" -- "$FTL" diff contoso yesterday 5
+check "replay shows each event's change" 0 "TaskCompleted +task 1126 +open +done" -- "$FTL" replay contoso
 check "audit filters combine" 0 "Teams L2 +Solution or User Adoption +Adoption Readiness" -- "$FTL" audit --engagement contoso --type status --since 2020-01-01
 
 # Any program can recompute the chain from the log alone (ledger/FORMAT.md).

@@ -116,3 +116,30 @@ TEST_CASE("audit rows say from what to what, one per fact", "[views][audit]") {
   CHECK(projections::type_matches("catalog", "TaskAdded"));
   CHECK(projections::type_matches("TaskAdded", "TaskAdded"));
 }
+
+TEST_CASE("diff between two moments names each fact that changed, from and to", "[views][diff]") {
+  Script s;
+  scripted(s);
+  // The state after the first day's events (open, 1126, L1/L2 with target) against the end.
+  std::uint64_t after_day1 = 0;
+  int n = 0;
+  for (auto c = s.ledger->scan_stream("engagement/contoso"); c->valid() && n < 5; c->next(), ++n)
+    after_day1 = c->event().sequence;  // open, 1126, two ConsumptionStatusSet (Exchange, Teams) ... and 1158
+  auto a = load_engagement(*s.ledger, "contoso", after_day1 - 1);
+  auto b = load_engagement(*s.ledger, "contoso");
+  REQUIRE(a.ok());
+  REQUIRE(b.ok());
+  auto changes = projections::diff(*a, *b);
+  auto has = [&](const std::string& field, const std::string& from, const std::string& to) {
+    return std::find(changes.begin(), changes.end(), projections::StateChange{field, from, to}) != changes.end();
+  };
+  CHECK(has("task 1158", "open", "done"));
+  CHECK(has("task 1672", "open", "done"));
+  CHECK(has("task 3160", "open", "not applicable"));
+  CHECK(has("Teams L1", "In Progress", "Blocked"));
+  CHECK(has("Teams L2", "Solution or User Adoption", "Adoption Readiness"));
+  CHECK(has("active users", "", "1800"));
+  CHECK(has("notes", "0", "1"));
+  CHECK_FALSE(has("task 1126", "open", "done"));  // done before both moments
+  CHECK(projections::diff(*b, *b).empty());
+}
