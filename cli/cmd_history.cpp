@@ -1,9 +1,11 @@
 // ftl history ENG|--playbook ID, ftl audit: the views auditors read.
 #include <CLI/CLI.hpp>
 
+#include <chrono>
 #include <iostream>
 
 #include "cli/context.h"
+#include "cli/progress.h"
 #include "engine/engagement_service.h"
 #include "projections/audit.h"
 #include "schema/playbook_page.h"
@@ -115,6 +117,48 @@ int run_audit(const AuditOptions& o) {
   return 0;
 }
 
+int run_rebuild() {
+  auto ledger = open_for_writing();
+  if (!ledger.ok()) return fail(ledger.status());
+  const auto start = std::chrono::steady_clock::now();
+  auto dropped = (*ledger)->drop_snapshots();
+  if (!dropped.ok()) return fail(dropped.status());
+  std::uint64_t events = 0, snapshots = 0;
+  const auto playbooks = engine::playbook_ids(**ledger);
+  const auto engagements = engine::engagement_ids(**ledger);
+  Progress progress("rebuilding", playbooks.size() + engagements.size(), "streams");
+  std::uint64_t done = 0;
+  for (const auto& id : playbooks) {
+    auto st = engine::load_playbook(**ledger, id);
+    if (!st.ok()) return fail(st.status());
+    events += st->version;
+    progress.update(++done);
+  }
+  for (const auto& id : engagements) {
+    auto st = engine::load_engagement(**ledger, id);  // no snapshot left: a full fold
+    if (!st.ok()) return fail(st.status());
+    events += st->version;
+    if (auto w = engine::write_snapshot(**ledger, *st); !w.ok()) return fail(w);
+    ++snapshots;
+    progress.update(++done);
+  }
+  progress.finish();
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  nlohmann::json j = {{"playbooks", playbooks.size()}, {"engagements", engagements.size()}, {"events", events},
+                      {"seconds", secs}, {"events_per_s", secs > 0 ? static_cast<double>(events) / secs : 0.0},
+                      {"snapshots_dropped", *dropped}, {"snapshots_written", snapshots}};
+  const auto format = globals().format();
+  if (format == Format::kJson || format == Format::kJsonl) {
+    std::cout << j.dump() << "\n";
+  } else {
+    char rate[64];
+    std::snprintf(rate, sizeof rate, "%.3f s, %.0f events/s", secs, j["events_per_s"].get<double>());
+    std::cout << "rebuilt " << playbooks.size() << " playbooks and " << engagements.size() << " engagements from " << events
+              << " events in " << rate << "; dropped " << *dropped << " snapshots, wrote " << snapshots << "\n";
+  }
+  return 0;
+}
+
 }  // namespace
 
 void setup_history(CLI::App& app) {
@@ -136,6 +180,10 @@ void setup_history(CLI::App& app) {
   a->add_option("--until", ao->until, "Recorded before this date or time");
   a->footer("Example:\n  ftl audit --engagement contoso --actor ryan --since 2026-11-01\n  ftl audit --task 1126\n  ftl audit --type status --format csv");
   a->callback([ao] { exit_code() = run_audit(*ao); });
+
+  auto* rb = app.add_subcommand("rebuild", "Drop the snapshots, refold every playbook and engagement, write fresh snapshots");
+  rb->footer("Example:\n  ftl rebuild");
+  rb->callback([] { exit_code() = run_rebuild(); });
 }
 
 }  // namespace ftl::cli

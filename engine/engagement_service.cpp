@@ -9,6 +9,7 @@
 #include "ledger/sha256.h"
 #include "projections/fold.h"
 #include "projections/sentences.h"
+#include "projections/snapshot.h"
 #include "schema/codec.h"
 #include "schema/playbook_page.h"
 #include "schema/taxonomy.h"
@@ -435,9 +436,36 @@ Result<Decision> decide_correct(const EngagementState& s, const Event& corrected
 
 // --- execution ------------------------------------------------------------------------------------
 
+std::optional<EngagementState> valid_snapshot(Ledger& ledger, const std::string& engagement_id) {
+  const auto stream = projections::engagement_stream(engagement_id);
+  auto bytes = ledger.get_snapshot(stream);
+  if (!bytes.ok()) return std::nullopt;
+  projections::SnapshotHeader header;
+  auto state = projections::decode_engagement_snapshot(*bytes, &header);
+  if (!state.ok()) return std::nullopt;  // altered or stale
+  auto covered = ledger.get(header.sequence);
+  if (!covered.ok() || covered->hash != header.chain_hash || covered->stream != stream ||
+      covered->stream_version != header.stream_version)
+    return std::nullopt;  // foreign: not this ledger's history
+  return std::move(*state);
+}
+
+Status write_snapshot(Ledger& ledger, const EngagementState& state) {
+  auto covered = ledger.get(state.last_sequence);
+  if (!covered.ok()) return covered.status();
+  return ledger.put_snapshot(projections::engagement_stream(state.id), projections::encode_engagement_snapshot(state, covered->hash));
+}
+
 Result<EngagementState> load_engagement(Ledger& ledger, const std::string& engagement_id, std::uint64_t as_of_sequence) {
   EngagementState state;
-  auto cur = ledger.scan_stream(projections::engagement_stream(engagement_id));
+  std::uint64_t from_version = 1;
+  if (as_of_sequence == 0) {
+    if (auto snap = valid_snapshot(ledger, engagement_id)) {
+      state = std::move(*snap);
+      from_version = state.version + 1;
+    }
+  }
+  auto cur = ledger.scan_stream(projections::engagement_stream(engagement_id), from_version);
   if (auto st = projections::fold_stream(*cur, as_of_sequence, state); !st.ok()) return st;
   if (state.version == 0) {
     auto ids = engagement_ids(ledger);
@@ -491,6 +519,13 @@ Result<Outcome> execute(Ledger& ledger, const std::string& engagement_id, const 
     }
     out.events = decision->events.size();
     out.position = *res;
+    // Keep a snapshot near the head: the state folded before this append is exact up to its
+    // last sequence. A failure costs only speed, so it is not the command's failure.
+    if (state.version >= kSnapshotEvery) {
+      auto stored = ledger.get_snapshot(stream);
+      const std::uint64_t covered = stored.ok() ? projections::snapshot_stream_version(*stored) : 0;
+      if (state.version >= covered + kSnapshotEvery) write_snapshot(ledger, state).permit_unchecked();
+    }
     return out;
   }
 }

@@ -15,6 +15,7 @@ inline constexpr const char* kEventsCf = "events";
 inline constexpr const char* kByStreamCf = "by_stream";
 inline constexpr const char* kByActorCf = "by_actor";
 inline constexpr const char* kByEventIdCf = "by_event_id";
+inline constexpr const char* kSnapshotsCf = "snapshots";  // a cache, not covered by the rules
 // The default column family holds metadata under these keys.
 inline constexpr std::string_view kMetaFormatKey = "format";
 inline constexpr std::string_view kMetaHeadKey = "head";

@@ -158,6 +158,13 @@ class Ledger {
   // naming the first event or index entry that breaks a rule, and which rule.
   virtual Result<VerifyReport> verify(const VerifyOptions& options) = 0;
 
+  // Projection snapshots: a cache beside the log, in a column family of its own. They are not
+  // part of the chain nor of verify; whoever reads one must check it (projections/snapshot.h).
+  // Writing needs a writable ledger; an empty key space after drop_snapshots().
+  virtual Status put_snapshot(const std::string& key, const std::string& bytes) = 0;
+  virtual Result<std::string> get_snapshot(const std::string& key) = 0;  // NotFound if none
+  virtual Result<std::uint64_t> drop_snapshots() = 0;                     // how many were dropped
+
   virtual const std::string& path() const = 0;
 };
 

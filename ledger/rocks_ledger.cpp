@@ -137,7 +137,8 @@ std::vector<rocksdb::ColumnFamilyDescriptor> descriptors() {
           {format::kEventsCf, events},
           {format::kByStreamCf, index},
           {format::kByActorCf, index},
-          {format::kByEventIdCf, by_id}};
+          {format::kByEventIdCf, by_id},
+          {format::kSnapshotsCf, plain}};
 }
 
 bool is_lock_error(const rocksdb::Status& s) {
@@ -647,6 +648,31 @@ void RocksLedger::list_streams(const std::string& prefix,
     if (!fn(stream, version)) return;
     it->Seek(stream + '\x01');
   }
+}
+
+Status RocksLedger::put_snapshot(const std::string& key, const std::string& bytes) {
+  if (options_.read_only) return Status::Unavailable("the ledger at " + path_ + " is open read-only");
+  auto s = db_->Put(rocksdb::WriteOptions(), cf(kSnapshots), key, bytes);  // a cache: no sync needed
+  return s.ok() ? Status::Ok() : Status::IOError(s.ToString());
+}
+
+Result<std::string> RocksLedger::get_snapshot(const std::string& key) {
+  std::string v;
+  auto s = db_->Get({}, cf(kSnapshots), key, &v);
+  if (s.IsNotFound()) return Status::NotFound("no snapshot " + key);
+  if (!s.ok()) return Status::IOError(s.ToString());
+  return v;
+}
+
+Result<std::uint64_t> RocksLedger::drop_snapshots() {
+  if (options_.read_only) return Status::Unavailable("the ledger at " + path_ + " is open read-only");
+  std::uint64_t n = 0;
+  rocksdb::WriteBatch batch;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, cf(kSnapshots)));
+  for (it->SeekToFirst(); it->Valid(); it->Next(), ++n) batch.Delete(cf(kSnapshots), it->key()).PermitUncheckedError();
+  auto s = db_->Write(rocksdb::WriteOptions(), &batch);
+  if (!s.ok()) return Status::IOError(s.ToString());
+  return n;
 }
 
 Digest RocksLedger::head() {

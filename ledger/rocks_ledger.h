@@ -41,7 +41,11 @@ class RocksLedger final : public Ledger {
 
   rocksdb::DB* db() { return db_; }
   rocksdb::ColumnFamilyHandle* cf(int i) { return cfs_[static_cast<std::size_t>(i)]; }
-  enum CfIndex { kMeta = 0, kEvents = 1, kByStream = 2, kByActor = 3, kByEventId = 4 };
+  Status put_snapshot(const std::string& key, const std::string& bytes) override;
+  Result<std::string> get_snapshot(const std::string& key) override;
+  Result<std::uint64_t> drop_snapshots() override;
+
+  enum CfIndex { kMeta = 0, kEvents = 1, kByStream = 2, kByActor = 3, kByEventId = 4, kSnapshots = 5 };
 
  private:
   // A caller waiting in append(). The one at the front of the queue is the appender: it takes

@@ -103,6 +103,7 @@ struct EngagementState {
   // The usage milestone: 100 active users, or 10% of seats where there are fewer than 1,000.
   std::uint64_t milestone_threshold() const;
   bool milestone_reached() const { return usage.active_users >= milestone_threshold() && milestone_threshold() > 0; }
+  bool operator==(const EngagementState&) const = default;
 };
 
 // Applies one event of the engagement's stream. Returns Corruption (state unchanged) if it is

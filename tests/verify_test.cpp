@@ -39,7 +39,8 @@ struct Raw {
   std::vector<rocksdb::ColumnFamilyHandle*> cf;  // meta, events, by_stream, by_actor, by_event_id
   explicit Raw(const std::string& path) {
     std::vector<rocksdb::ColumnFamilyDescriptor> d;
-    for (const char* n : {"default", format::kEventsCf, format::kByStreamCf, format::kByActorCf, format::kByEventIdCf})
+    for (const char* n : {"default", format::kEventsCf, format::kByStreamCf, format::kByActorCf, format::kByEventIdCf,
+                          format::kSnapshotsCf})
       d.emplace_back(n, rocksdb::ColumnFamilyOptions());
     REQUIRE(rocksdb::DB::Open(rocksdb::DBOptions(), path, d, &cf, &db).ok());
   }
