@@ -17,9 +17,13 @@
 #include <filesystem>
 #include <iostream>
 #include <mutex>
+#include <random>
 #include <thread>
 
+#include "engine/catalog_service.h"
 #include "ledger/ledger.h"
+#include "projections/engagement.h"
+#include "schema/codec.h"
 
 namespace {
 
@@ -115,6 +119,92 @@ int bench_raw(const Options& o, Totals& totals, double* secs, std::uint64_t* syn
   return 0;
 }
 
+struct GenerateOptions {
+  std::string db, playbook;
+  std::uint64_t engagements = 2000, events = 1000000;
+  std::uint64_t batch = 500;
+};
+
+// Writes a realistic ledger: the catalog, then engagements opened over three years and worked
+// on by 60 people: task completions and not-applicables, L1/L2 and Service Status changes,
+// target dates, notes, contacts and usage. Appends go in batches of one engagement's events.
+int generate(const GenerateOptions& o) {
+  auto opened = ftl::Ledger::Open(o.db, {});
+  if (!opened.ok()) {
+    std::cerr << "error: " << opened.status().message() << "\n";
+    return 5;
+  }
+  auto& ledger = **opened;
+  auto plan = ftl::engine::plan_import(o.playbook, "");
+  if (!plan.ok() || !ftl::engine::import_playbook(ledger, *plan, "admin", std::nullopt).ok()) {
+    std::cerr << "error: cannot import " << o.playbook << "\n";
+    return 2;
+  }
+  std::vector<std::uint32_t> tasks;
+  for (const auto& t : plan->page.tasks) tasks.push_back(t.id);
+  const std::vector<std::string> services = {"Exchange", "Teams", "SharePoint", "OneDrive for Business", "Intune", "Yammer"};
+  const std::vector<std::pair<std::string, std::string>> statuses = {
+      {"In Progress", "Technical Onboarding and Deployment"}, {"In Progress", "Migration"},
+      {"In Progress", "Solution or User Adoption"}, {"Blocked", "Adoption Readiness"}, {"No Intent", "Executive Sponsorship"}};
+  std::mt19937_64 rng(42);
+  const std::int64_t start_us = 1672531200LL * 1000000;  // 2023-01-01
+  const std::int64_t span_us = 3LL * 365 * 86400 * 1000000;
+  auto bench_start = Clock::now();
+  std::uint64_t written = 0;
+  std::vector<std::uint64_t> versions(o.engagements, 0);
+  while (written < o.events) {
+    const auto e = rng() % o.engagements;
+    const std::string id = "eng-" + std::to_string(e);
+    ftl::AppendRequest req;
+    req.stream = ftl::projections::engagement_stream(id);
+    req.expected = ftl::ExpectedVersion::Any();
+    std::vector<ftl::schema::EngagementEvent> evs;
+    if (versions[e] == 0) {
+      const auto seats = static_cast<std::uint32_t>(100 + rng() % 40000);
+      evs.emplace_back(ftl::schema::EngagementOpened{id, "Customer " + std::to_string(e), seats,
+                                                    {services[e % 3], services[3 + e % 3]}, {"RFA"}, "Enable", false});
+    }
+    const std::uint64_t n = std::min<std::uint64_t>(o.batch, o.events - written);
+    while (evs.size() < n) {
+      const auto svc = services[rng() % services.size()];
+      switch (rng() % 8) {
+        case 0: case 1: case 2:
+          evs.emplace_back(ftl::schema::TaskCompleted{tasks[rng() % tasks.size()], "enable-services", "", "open"});
+          break;
+        case 3: {
+          const auto& st = statuses[rng() % statuses.size()];
+          evs.emplace_back(ftl::schema::ConsumptionStatusSet{svc, "", st.first, "", st.second, "", "2026-12-15"});
+          break;
+        }
+        case 4: evs.emplace_back(ftl::schema::ServiceStatusSet{svc, "Enable", "Migrate"}); break;
+        case 5: evs.emplace_back(ftl::schema::NoteAdded{"technical-enablement", "Validated configuration with the customer", "", 0}); break;
+        case 6: evs.emplace_back(ftl::schema::UsageRecorded{rng() % 20000, "Lynx"}); break;
+        default:
+          evs.emplace_back(ftl::schema::ContactAdded{"c" + std::to_string(rng() % 10), {"Contact", "Customer PM", true, "en", "US", {svc}}});
+      }
+    }
+    const std::int64_t day = start_us + static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(span_us));
+    for (const auto& ev : evs) {
+      auto enc = ftl::schema::encode(ev);
+      req.events.push_back({{}, enc.type, enc.version, "person-" + std::to_string(rng() % 60), day, std::move(enc.bytes)});
+    }
+    auto r = ledger.append(std::move(req));
+    if (!r.ok()) {
+      std::cerr << "error: " << r.status().message() << "\n";
+      return 3;
+    }
+    versions[e] += evs.size();
+    written += evs.size();
+  }
+  const double secs = std::chrono::duration<double>(Clock::now() - bench_start).count();
+  auto stats = ledger.stats();
+  nlohmann::json j = {{"mode", "generate"}, {"engagements", o.engagements}, {"events", written}, {"seconds", secs},
+                      {"events_per_s", static_cast<double>(written) / secs}, {"bytes_on_disk", stats.bytes_on_disk},
+                      {"bytes_per_event", stats.bytes_on_disk / std::max<std::uint64_t>(1, stats.events)}};
+  std::cout << j.dump() << "\n";
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -130,7 +220,22 @@ int main(int argc, char** argv) {
   append->add_flag("--raw", o.raw, "Bare RocksDB synced puts instead of the ledger");
   append->add_option("--streams", o.streams, "Spread appends over this many streams (default: one per writer)");
   append->footer("Example:\n  ftl-bench append --writers 32 --events 50000 --payload 300 --db /tmp/b1");
+  GenerateOptions g;
+  auto* gen = app.add_subcommand("generate", "Write a realistic multi-year ledger to measure the views on");
+  gen->add_option("--db", g.db, "A directory that does not exist yet")->required();
+  gen->add_option("--playbook", g.playbook, "The playbook page to import first")->required();
+  gen->add_option("--engagements", g.engagements);
+  gen->add_option("--events", g.events);
+  gen->add_option("--batch", g.batch, "Events per append (one engagement's)");
+  gen->footer("Example:\n  ftl-bench generate --db /tmp/big --playbook examples/playbooks/enable-services.md --events 10000000");
   CLI11_PARSE(app, argc, argv);
+  if (gen->parsed()) {
+    if (std::filesystem::exists(g.db)) {
+      std::cerr << "error: --db " << g.db << " exists; name a new directory\n";
+      return 1;
+    }
+    return generate(g);
+  }
   if (std::filesystem::exists(o.db)) {
     std::cerr << "error: --db " << o.db << " exists; name a new directory\n";
     return 1;

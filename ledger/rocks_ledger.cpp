@@ -277,6 +277,9 @@ Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& path, const Open
   dbo.create_if_missing = options.create_if_missing;
   dbo.create_missing_column_families = true;
   dbo.keep_log_file_num = 3;
+  // Readers open read-only and replay whatever WAL is left: keep it short. Past this size
+  // RocksDB flushes the column families that hold the oldest WAL alive.
+  dbo.max_total_wal_size = 256 << 20;
   dbo.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* db = nullptr;
@@ -313,6 +316,12 @@ RocksLedger::RocksLedger(std::string path, rocksdb::DB* db, std::vector<rocksdb:
     : path_(std::move(path)), db_(db), cfs_(std::move(cfs)), options_(options), ids_(std::make_unique<EventIdGenerator>()) {}
 
 RocksLedger::~RocksLedger() {
+  if (!options_.read_only) {
+    // Leave no WAL for the next reader to replay (a cache-like cost, so a failure is ignored).
+    rocksdb::FlushOptions fo;
+    fo.wait = true;
+    db_->Flush(fo, cfs_).PermitUncheckedError();
+  }
   for (auto* h : cfs_) db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
   db_->Close().PermitUncheckedError();
   delete db_;
