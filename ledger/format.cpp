@@ -62,36 +62,30 @@ void put_hash(std::string& out, const Hash& h) {
   out.append(reinterpret_cast<const char*>(h.data()), h.size());
 }
 
-struct Reader {
-  std::string_view b;
-  std::size_t pos = 0;
-  bool ok = true;
-  bool need(std::size_t n) {
-    if (!ok || b.size() - pos < n) ok = false;
-    return ok;
-  }
-  std::uint64_t u(int bytes) {
-    if (!need(static_cast<std::size_t>(bytes))) return 0;
-    std::uint64_t v = 0;
-    for (int i = 0; i < bytes; ++i) v = (v << 8) | static_cast<std::uint8_t>(b[pos++]);
-    return v;
-  }
-  std::string str() {
-    auto n = static_cast<std::size_t>(u(2));
-    if (!need(n)) return {};
-    std::string s(b.substr(pos, n));
-    pos += n;
-    return s;
-  }
-  Hash hash() {
-    Hash h{};
-    if (!need(32)) return h;
-    std::memcpy(h.data(), b.data() + pos, 32);
-    pos += 32;
-    return h;
-  }
-};
 }  // namespace
+
+std::uint64_t Reader::u(int bytes) {
+  if (!need(static_cast<std::size_t>(bytes))) return 0;
+  std::uint64_t v = 0;
+  for (int i = 0; i < bytes; ++i) v = (v << 8) | static_cast<std::uint8_t>(b[pos++]);
+  return v;
+}
+
+std::string_view Reader::raw(std::size_t n) {
+  if (!need(n)) return {};
+  auto v = b.substr(pos, n);
+  pos += n;
+  return v;
+}
+
+std::string Reader::str() { return std::string(raw(static_cast<std::size_t>(u(2)))); }
+
+Hash Reader::hash() {
+  Hash h{};
+  const auto v = raw(32);
+  if (ok) std::memcpy(h.data(), v.data(), 32);
+  return h;
+}
 
 std::string canonical_bytes(const Event& e) { return canonical_bytes(e, e.payload.size()); }
 

@@ -31,6 +31,22 @@ void put_u32(std::string& out, std::uint32_t v);
 void put_u16(std::string& out, std::uint16_t v);
 std::uint64_t get_u64(const char* p);
 
+// Reads the fields above from bytes; once a read runs past the end, ok is false and every
+// later read returns zero or empty.
+struct Reader {
+  std::string_view b;
+  std::size_t pos = 0;
+  bool ok = true;
+  bool need(std::size_t n) {
+    if (!ok || b.size() - pos < n) ok = false;
+    return ok;
+  }
+  std::uint64_t u(int bytes);         // big-endian, 1..8 bytes
+  std::string_view raw(std::size_t n);
+  std::string str();                  // u16 length, then the bytes
+  Hash hash();                        // 32 bytes
+};
+
 std::string sequence_key(std::uint64_t seq);
 std::string stream_key(std::string_view stream, std::uint64_t version);
 std::string stream_prefix(std::string_view stream);  // stream || 0x00

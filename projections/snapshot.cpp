@@ -40,27 +40,6 @@ namespace {
 constexpr std::string_view kMagic = "ftl-snapshot/1";
 constexpr std::string_view kProjection = "engagement";
 
-struct Reader {
-  std::string_view b;
-  std::size_t pos = 0;
-  bool ok = true;
-  bool need(std::size_t n) {
-    if (!ok || b.size() - pos < n) ok = false;
-    return ok;
-  }
-  std::uint64_t u(int n) {
-    if (!need(static_cast<std::size_t>(n))) return 0;
-    std::uint64_t v = 0;
-    for (int i = 0; i < n; ++i) v = (v << 8) | static_cast<std::uint8_t>(b[pos++]);
-    return v;
-  }
-  std::string_view bytes(std::size_t n) {
-    if (!need(n)) return {};
-    auto v = b.substr(pos, n);
-    pos += n;
-    return v;
-  }
-};
 }  // namespace
 
 std::string encode_engagement_snapshot(const EngagementState& state, const Hash& chain_hash, std::uint32_t code_version) {
@@ -91,14 +70,13 @@ Result<EngagementState> decode_engagement_snapshot(std::string_view bytes, Snaps
   const auto digest = Sha256::of(content);
   if (std::memcmp(digest.data(), bytes.data() + content.size(), 32) != 0)
     return Status::Corruption("the snapshot's bytes do not match its SHA-256: it was altered");
-  Reader r{content, kMagic.size()};
-  header->projection = std::string(r.bytes(static_cast<std::size_t>(r.u(2))));
+  format::Reader r{content, kMagic.size()};
+  header->projection = r.str();
   header->code_version = static_cast<std::uint32_t>(r.u(4));
   header->stream_version = r.u(8);
   header->sequence = r.u(8);
-  auto h = r.bytes(32);
-  if (r.ok) std::memcpy(header->chain_hash.data(), h.data(), 32);
-  auto body = r.bytes(static_cast<std::size_t>(r.u(4)));
+  header->chain_hash = r.hash();
+  auto body = r.raw(static_cast<std::size_t>(r.u(4)));
   if (!r.ok || r.pos != content.size()) return Status::Corruption("the snapshot is truncated");
   if (header->projection != kProjection) return Status::Corruption("the snapshot is of " + header->projection);
   if (header->code_version != code_version)
@@ -118,9 +96,9 @@ Result<EngagementState> decode_engagement_snapshot(std::string_view bytes, Snaps
 }
 
 std::uint64_t snapshot_stream_version(std::string_view bytes) {
-  Reader r{bytes, kMagic.size()};
+  format::Reader r{bytes, kMagic.size()};
   if (bytes.substr(0, std::min(bytes.size(), kMagic.size())) != kMagic) return 0;
-  r.bytes(static_cast<std::size_t>(r.u(2)));
+  r.str();
   r.u(4);
   const auto v = r.u(8);
   return r.ok ? v : 0;
