@@ -158,13 +158,21 @@ Result<std::uint64_t> as_of_sequence(Ledger& ledger, const std::string& text) {
   auto t = parse_time(text);
   if (!t) return Status::InvalidArgument("--as-of '" + text + "' is neither a sequence number nor a time",
                                          "write 1042 or 2026-11-10T12:00:00Z");
-  std::uint64_t last = 0;
-  bool any = false;
-  for (auto c = ledger.scan(1); c->valid() && c->event().recorded_us <= *t; c->next()) {
-    last = c->event().sequence;
-    any = true;
+  // Recorded time never runs backwards along the sequence (ledger/FORMAT.md), so the last event
+  // recorded by *t is found by binary search: O(log n) reads, not a scan of the log.
+  std::uint64_t lo = 1, hi = ledger.head().sequence, last = 0;
+  while (lo <= hi) {
+    const auto mid = lo + (hi - lo) / 2;
+    auto e = ledger.get(mid);
+    if (!e.ok()) return e.status();
+    if (e->recorded_us <= *t) {
+      last = mid;
+      lo = mid + 1;
+    } else {
+      hi = mid - 1;
+    }
   }
-  if (!any) return Status::NotFound("nothing was recorded by " + text);
+  if (last == 0) return Status::NotFound("nothing was recorded by " + text);
   return last;
 }
 

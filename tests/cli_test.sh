@@ -143,6 +143,10 @@ check "history needs an engagement or a playbook" 1 "name an engagement or --pla
 check "audit of a task, from what to what" 0 "task 1126 +open +done" -- "$FTL" audit --task 1126
 check "audit by type as csv" 0 "^sequence,recorded_at,effective_date,actor,stream,type,field,from,to" -- "$FTL" --format csv audit --type status
 check "audit by actor" 0 "bo +engagement/contoso +TaskCompleted +task 1235" -- "$FTL" audit --actor bo
+check "show as of a time before anything" 2 "nothing was recorded by 1999-01-01" -- "$FTL" engagement show contoso --as-of 1999-01-01
+check "show as of a time after everything is the current state" 0 "Teams +Blocked +Adoption Readiness" -- "$FTL" engagement show contoso --as-of 2999-01-01T00:00:00Z
+first_at=$("$FTL" --format jsonl log --stream engagement/contoso --limit 1 | sed 's/.*"recorded_at":"\([^"]*\)".*/\1/')
+check "show as of the time of the first event has only that event" 0 "version $((1))\)" -- "$FTL" engagement show contoso --as-of "$first_at"
 check "diff between two sequences" 0 "task 1126 +open +done" -- "$FTL" diff contoso 1 999999
 check "diff refuses a bad point" 2 "neither a sequence number nor a date" -- "$FTL" diff contoso yesterday 5
 check "replay shows each event's change" 0 "TaskCompleted +task 1126 +open +done" -- "$FTL" replay contoso
