@@ -242,3 +242,27 @@ TEST_CASE("verify --from starts mid-chain and still checks the links from there"
   vo.from_sequence = 11;
   CHECK(l->verify(vo).ok());
 }
+
+TEST_CASE("reading through an index names an entry whose event is gone, after the events before it", "[verify][index]") {
+  TempDir dir;
+  build(dir.sub("db"));
+  {
+    Raw raw(dir.sub("db"));
+    REQUIRE(raw.db->Delete({}, raw.cf[1], format::sequence_key(9)).ok());  // event 9 is version 3 of s/0
+  }
+  OpenOptions ro;
+  ro.read_only = true;
+  auto l = test::open_ledger(dir.sub("db"), ro);
+  std::vector<std::uint64_t> seen;
+  auto c = l->scan_stream("s/0");
+  for (; c->valid(); c->next()) seen.push_back(c->event().sequence);
+  CHECK(seen == std::vector<std::uint64_t>{3, 6});
+  CHECK(c->status().code() == Code::kCorruption);
+  CHECK_THAT(c->status().message(), Catch::Contains("points to event 9, which is missing"));
+
+  seen.clear();
+  auto a = l->scan_actor("ana");  // odd sequences
+  for (; a->valid(); a->next()) seen.push_back(a->event().sequence);
+  CHECK(seen == std::vector<std::uint64_t>{1, 3, 5, 7});
+  CHECK_THAT(a->status().message(), Catch::Contains("event 9, which is missing"));
+}
