@@ -7,6 +7,7 @@
 #include "cli/context.h"
 #include "cli/progress.h"
 #include "engine/engagement_service.h"
+#include "engine/rebuild.h"
 #include "projections/audit.h"
 #include "schema/playbook_page.h"
 
@@ -117,44 +118,33 @@ int run_audit(const AuditOptions& o) {
   return 0;
 }
 
-int run_rebuild() {
+int run_rebuild(unsigned threads) {
   auto ledger = open_for_writing();
   if (!ledger.ok()) return fail(ledger.status());
-  const auto start = std::chrono::steady_clock::now();
-  auto dropped = (*ledger)->drop_snapshots();
-  if (!dropped.ok()) return fail(dropped.status());
-  std::uint64_t events = 0, snapshots = 0;
-  const auto playbooks = engine::playbook_ids(**ledger);
-  const auto engagements = engine::engagement_ids(**ledger);
-  Progress progress("rebuilding", playbooks.size() + engagements.size(), "streams");
-  std::uint64_t done = 0;
-  for (const auto& id : playbooks) {
-    auto st = engine::load_playbook(**ledger, id);
-    if (!st.ok()) return fail(st.status());
-    events += st->version;
-    progress.update(++done);
-  }
-  for (const auto& id : engagements) {
-    auto st = engine::load_engagement(**ledger, id);  // no snapshot left: a full fold
-    if (!st.ok()) return fail(st.status());
-    events += st->version;
-    if (auto w = engine::write_snapshot(**ledger, *st); !w.ok()) return fail(w);
-    ++snapshots;
-    progress.update(++done);
-  }
-  progress.finish();
-  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  nlohmann::json j = {{"playbooks", playbooks.size()}, {"engagements", engagements.size()}, {"events", events},
-                      {"seconds", secs}, {"events_per_s", secs > 0 ? static_cast<double>(events) / secs : 0.0},
-                      {"snapshots_dropped", *dropped}, {"snapshots_written", snapshots}};
+  std::unique_ptr<Progress> progress;
+  engine::RebuildOptions options;
+  options.threads = threads;
+  options.progress = [&](std::uint64_t done, std::uint64_t total) {
+    if (!progress) progress = std::make_unique<Progress>("rebuilding", total, "streams");
+    progress->update(done);
+  };
+  auto r = engine::rebuild(**ledger, options);
+  if (progress) progress->finish();
+  if (!r.ok()) return fail(r.status());
+  const double rate = r->seconds > 0 ? static_cast<double>(r->events) / r->seconds : 0.0;
   const auto format = globals().format();
   if (format == Format::kJson || format == Format::kJsonl) {
+    nlohmann::json j = {{"playbooks", r->playbooks}, {"engagements", r->engagements}, {"events", r->events},
+                        {"seconds", r->seconds},     {"events_per_s", rate},          {"threads", r->threads},
+                        {"snapshots_dropped", r->snapshots_dropped}, {"snapshots_written", r->snapshots_written}};
     std::cout << j.dump() << "\n";
   } else {
-    char rate[64];
-    std::snprintf(rate, sizeof rate, "%.3f s, %.0f events/s", secs, j["events_per_s"].get<double>());
-    std::cout << "rebuilt " << playbooks.size() << " playbooks and " << engagements.size() << " engagements from " << events
-              << " events in " << rate << "; dropped " << *dropped << " snapshots, wrote " << snapshots << "\n";
+    char line[256];
+    std::snprintf(line, sizeof line, "in %.3f s, %.0f events/s on %u threads; dropped %llu snapshots, wrote %llu", r->seconds,
+                  rate, r->threads, static_cast<unsigned long long>(r->snapshots_dropped),
+                  static_cast<unsigned long long>(r->snapshots_written));
+    std::cout << "rebuilt " << r->playbooks << " playbooks and " << r->engagements << " engagements from " << r->events
+              << " events " << line << "\n";
   }
   return 0;
 }
@@ -182,8 +172,10 @@ void setup_history(CLI::App& app) {
   a->callback([ao] { exit_code() = run_audit(*ao); });
 
   auto* rb = app.add_subcommand("rebuild", "Drop the snapshots, refold every playbook and engagement, write fresh snapshots");
-  rb->footer("Example:\n  ftl rebuild");
-  rb->callback([] { exit_code() = run_rebuild(); });
+  auto threads = std::make_shared<unsigned>(0);
+  rb->add_option("--threads", *threads, "Fold on this many threads (default: one per core)");
+  rb->footer("Example:\n  ftl rebuild\n  ftl rebuild --threads 1");
+  rb->callback([threads] { exit_code() = run_rebuild(*threads); });
 }
 
 }  // namespace ftl::cli

@@ -691,7 +691,11 @@ void RocksLedger::list_streams(const std::string& prefix,
 
 Status RocksLedger::put_snapshot(const std::string& key, const std::string& bytes) {
   if (options_.read_only) return Status::Unavailable("the ledger at " + path_ + " is open read-only");
-  auto s = db_->Put(rocksdb::WriteOptions(), cf(kSnapshots), key, bytes);  // a cache: no sync needed
+  // A snapshot is a cache that can always be refolded: not synced, not even logged. A crash
+  // loses the ones not yet flushed, and readers fold from the events instead.
+  rocksdb::WriteOptions wo;
+  wo.disableWAL = true;
+  auto s = db_->Put(wo, cf(kSnapshots), key, bytes);
   return s.ok() ? Status::Ok() : Status::IOError(s.ToString());
 }
 

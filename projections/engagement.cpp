@@ -179,6 +179,24 @@ struct Folder {
 
 }  // namespace
 
+void derive_current(EngagementState& s) {
+  s.tasks.clear();
+  s.entitlements.clear();
+  s.fact_of.clear();
+  for (const auto& [task, history] : s.task_history) {
+    for (const auto& [id, mark] : history) s.fact_of[id] = "task/" + std::to_string(task);
+    if (const auto* m = current(history, s.voided)) s.tasks[task] = *m;
+  }
+  for (const auto& [service, history] : s.entitlement_history) {
+    for (const auto& [id, ent] : history) s.fact_of[id] = "entitlement/" + service;
+    if (const auto* v = current(history, s.voided)) s.entitlements[service] = *v;
+  }
+  for (const auto& [id, usage] : s.usage_history) s.fact_of[id] = "usage";
+  const auto* u = current(s.usage_history, s.voided);
+  s.usage = u != nullptr ? *u : Usage{};
+  for (const auto& n : s.notes) s.fact_of[n.by.event_id] = "note";
+}
+
 TaskStatus EngagementState::task_status(std::uint32_t task) const {
   auto it = tasks.find(task);
   return it == tasks.end() ? TaskStatus::kOpen : it->second.status;

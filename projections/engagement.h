@@ -106,6 +106,10 @@ struct EngagementState {
   bool operator==(const EngagementState&) const = default;
 };
 
+// Recomputes what the histories determine: the current task marks, entitlements and usage,
+// and which fact each event set. A snapshot stores only the histories and calls this on load.
+void derive_current(EngagementState& state);
+
 // Applies one event of the engagement's stream. Returns Corruption (state unchanged) if it is
 // not the next version or cannot be decoded.
 Status apply(EngagementState& state, const Event& event);

@@ -30,10 +30,44 @@ template <class A> void serialize(A& a, Note& n) { a(n.note, n.by, n.voided); }
 template <class A> void serialize(A& a, Contact& c) { a(c.id, c.details, c.by); }
 template <class A> void serialize(A& a, Usage& u) { a(u.active_users, u.source, u.by); }
 template <class A> void serialize(A& a, CorrectionView& c) { a(c.correction, c.by); }
-template <class A> void serialize(A& a, EngagementState& s) {
+// What a snapshot stores: the engagement's own fields and every fact's history, nothing that
+// derive_current() recomputes (current marks, entitlements, usage, which fact each event set;
+// a history entry's event id is its provenance's). Half the bytes of the whole state.
+template <class T>
+std::map<typename T::key_type, std::vector<typename T::mapped_type::value_type::second_type>> values_of(const T& histories) {
+  std::map<typename T::key_type, std::vector<typename T::mapped_type::value_type::second_type>> out;
+  for (const auto& [key, history] : histories) {
+    auto& values = out[key];
+    for (const auto& entry : history) values.push_back(entry.second);
+  }
+  return out;
+}
+template <class Values, class T>
+void histories_from(Values&& values, T& histories) {
+  histories.clear();
+  for (auto& [key, list] : values) {
+    auto& history = histories[key];
+    for (auto& v : list) history.emplace_back(v.by.event_id, std::move(v));
+  }
+}
+template <class A> void save(A& a, const EngagementState& s) {
+  std::vector<Usage> usage;
+  for (const auto& entry : s.usage_history) usage.push_back(entry.second);
   a(s.id, s.customer, s.seats, s.services, s.motions, s.phase, s.exception, s.version, s.last_sequence, s.opened_us,
-    s.last_change_us, s.tasks, s.entitlements, s.notes, s.contacts, s.usage, s.corrections, s.task_history,
-    s.entitlement_history, s.usage_history, s.fact_of, s.voided);
+    s.last_change_us, s.notes, s.contacts, s.corrections, values_of(s.task_history), values_of(s.entitlement_history),
+    usage, s.voided);
+}
+template <class A> void load(A& a, EngagementState& s) {
+  std::map<std::uint32_t, std::vector<TaskMark>> tasks;
+  std::map<std::string, std::vector<Entitlement>> entitlements;
+  std::vector<Usage> usage;
+  a(s.id, s.customer, s.seats, s.services, s.motions, s.phase, s.exception, s.version, s.last_sequence, s.opened_us,
+    s.last_change_us, s.notes, s.contacts, s.corrections, tasks, entitlements, usage, s.voided);
+  histories_from(tasks, s.task_history);
+  histories_from(entitlements, s.entitlement_history);
+  s.usage_history.clear();
+  for (auto& u : usage) s.usage_history.emplace_back(u.by.event_id, std::move(u));
+  derive_current(s);
 }
 
 namespace {
@@ -46,7 +80,7 @@ std::string encode_engagement_snapshot(const EngagementState& state, const Hash&
   std::ostringstream os;
   {
     cereal::PortableBinaryOutputArchive ar(os);
-    ar(const_cast<EngagementState&>(state));
+    ar(state);
   }
   const std::string body = os.str();
   std::string out(kMagic);

@@ -12,7 +12,7 @@
 namespace ftl::projections {
 
 // Bump when the engagement fold or EngagementState changes: older snapshots become stale.
-inline constexpr std::uint32_t kEngagementFoldVersion = 1;
+inline constexpr std::uint32_t kEngagementFoldVersion = 2;
 
 struct SnapshotHeader {
   std::string projection;

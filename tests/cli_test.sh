@@ -150,7 +150,7 @@ check "show as of the time of the first event has only that event" 0 "version $(
 check "diff between two sequences" 0 "task 1126 +open +done" -- "$FTL" diff contoso 1 999999
 check "diff refuses a bad point" 2 "neither a sequence number nor a date" -- "$FTL" diff contoso yesterday 5
 check "replay shows each event's change" 0 "TaskCompleted +task 1126 +open +done" -- "$FTL" replay contoso
-check "rebuild refolds and reports its rate" 0 "^rebuilt [0-9]+ playbooks and 1 engagements from [0-9]+ events in .* events/s; dropped [0-9]+ snapshots, wrote 1" -- "$FTL" rebuild
+check "rebuild refolds and reports its rate" 0 "^rebuilt [0-9]+ playbooks and 1 engagements from [0-9]+ events in .* events/s on [0-9]+ threads; dropped [0-9]+ snapshots, wrote 1" -- "$FTL" rebuild
 check "after a rebuild the state is the same" 0 "Teams +Blocked +Adoption Readiness" -- "$FTL" engagement show contoso
 check "audit filters combine" 0 "Teams L2 +Solution or User Adoption +Adoption Readiness" -- "$FTL" audit --engagement contoso --type status --since 2020-01-01
 

@@ -5,6 +5,7 @@
 #include <random>
 
 #include "engine/engagement_service.h"
+#include "engine/rebuild.h"
 #include "projections/snapshot.h"
 #include "tests/testutil.h"
 
@@ -16,10 +17,11 @@ using Kind = TaskCommand::Kind;
 namespace {
 
 // A random history of valid commands on "contoso" (tasks, statuses, notes, usage, a correction).
-void random_history(Ledger& ledger, unsigned seed, int commands) {
+void random_history(Ledger& ledger, unsigned seed, int commands, const std::string& id = "contoso") {
   std::mt19937 rng(seed);
-  OpenCommand open{"contoso", "Contoso Ltd", 25000, {"Exchange", "Teams", "SharePoint"}, {"RFA"}, "Enable", false};
-  REQUIRE(execute(ledger, "contoso", "ryan", std::nullopt, true,
+  const std::string stream = "engagement/" + id;
+  OpenCommand open{id, "Customer " + id, 25000, {"Exchange", "Teams", "SharePoint"}, {"RFA"}, "Enable", false};
+  REQUIRE(execute(ledger, id, "ryan", std::nullopt, true,
                   [open](const EngagementState& s, const CatalogView&) { return decide_open(s, open); })
               .ok());
   const std::vector<std::uint32_t> tasks = {1126, 1158, 1235, 1672, 2474, 3306, 3687, 3125, 1159, 1171, 3160, 3159};
@@ -29,7 +31,7 @@ void random_history(Ledger& ledger, unsigned seed, int commands) {
   for (int i = 0; i < commands; ++i) {
     const auto who = actors[rng() % actors.size()];
     Decide d;
-    switch (rng() % 5) {
+    switch (rng() % 6) {
       case 0: {
         TaskCommand c{Kind::kDone, tasks[rng() % tasks.size()], {}, "done"};
         d = [c](const EngagementState& s, const CatalogView& cat) { return decide_task(s, cat, c); };
@@ -51,18 +53,34 @@ void random_history(Ledger& ledger, unsigned seed, int commands) {
         d = [c](const EngagementState& s, const CatalogView& cat) { return decide_note(s, cat, c); };
         break;
       }
-      default: {
+      case 4: {
         const std::uint64_t users = rng() % 5000;
         d = [users](const EngagementState& s, const CatalogView&) { return decide_usage(s, users, "Lynx"); };
+        break;
+      }
+      default: {
+        // Correct a random earlier event: a task (moved to another task or just voided), a
+        // status, a usage figure or a note (voided or rewritten). Refusals are fine.
+        const auto version = ledger.stream_version(stream);
+        auto c = ledger.scan_stream(stream, 2 + rng() % std::max<std::uint64_t>(1, version - 1));
+        if (!c->valid()) continue;
+        const Event corrected = c->event();
+        CorrectCommand cc{corrected.event_id, "wrong " + std::to_string(i), {}};
+        switch (rng() % 3) {
+          case 0: cc.fields = {{"task", std::to_string(tasks[rng() % tasks.size()])}}; break;
+          case 1: cc.fields = {{"text", "rewritten " + std::to_string(i)}, {"active_users", std::to_string(rng() % 900)}}; break;
+          default: break;
+        }
+        d = [cc, corrected](const EngagementState& s, const CatalogView&) { return decide_correct(s, corrected, cc); };
       }
     }
-    (void)execute(ledger, "contoso", who, std::nullopt, false, d);  // reopening an open task is refused: fine
+    (void)execute(ledger, id, who, std::nullopt, false, d);  // reopening an open task is refused: fine
   }
 }
 
-EngagementState full_fold(Ledger& ledger) {
+EngagementState full_fold(Ledger& ledger, const std::string& id = "contoso") {
   EngagementState s;
-  for (auto c = ledger.scan_stream("engagement/contoso"); c->valid(); c->next()) REQUIRE(projections::apply(s, c->event()).ok());
+  for (auto c = ledger.scan_stream("engagement/" + id); c->valid(); c->next()) REQUIRE(projections::apply(s, c->event()).ok());
   return s;
 }
 
@@ -75,6 +93,7 @@ TEST_CASE("snapshot + the events after it equals a full fold, for random histori
   const unsigned seed = GENERATE(11u, 12u, 13u);
   random_history(*ledger, seed, 150);
   const auto full = full_fold(*ledger);
+  REQUIRE(full.voided.size() >= 3);  // the histories include corrections, so snapshots must carry them
   std::mt19937 rng(seed);
   for (int trial = 0; trial < 8; ++trial) {
     const auto cut = 1 + rng() % full.version;
@@ -156,4 +175,46 @@ TEST_CASE("commands keep a snapshot near the head, and drop_snapshots empties th
   CHECK(*dropped == 1);
   CHECK_FALSE(valid_snapshot(*ledger, "contoso").has_value());
   CHECK(*load_engagement(*ledger, "contoso") == full);
+}
+
+TEST_CASE("rebuild on several threads refolds every engagement and leaves a sound snapshot of each", "[snapshot][rebuild]") {
+  test::TempDir dir;
+  auto ledger = test::open_ledger(dir.sub("db"));
+  test::import_example(*ledger);
+  const std::vector<std::string> ids = {"alpha", "bravo", "charlie", "delta", "echo"};
+  for (unsigned i = 0; i < ids.size(); ++i) random_history(*ledger, 100 + i, 40 + 10 * static_cast<int>(i), ids[i]);
+  const unsigned threads = GENERATE(1u, 3u, 8u);
+  RebuildOptions options;
+  options.threads = threads;
+  std::uint64_t last_done = 0, calls = 0;
+  options.progress = [&](std::uint64_t done, std::uint64_t total) {
+    CHECK(done >= last_done);
+    CHECK(total == ids.size() + 1);
+    last_done = done;
+    ++calls;
+  };
+  auto report = rebuild(*ledger, options);
+  REQUIRE(report.ok());
+  CHECK(report->events == ledger->stats().events);  // every event folded exactly once
+  CHECK(report->engagements == ids.size());
+  CHECK(report->playbooks == 1);
+  CHECK(report->snapshots_written == ids.size());
+  CHECK(report->threads == std::min<unsigned>(threads, ids.size()));
+  CHECK(last_done == ids.size() + 1);
+  CHECK(calls >= 1);
+  for (const auto& id : ids) {
+    auto bytes = ledger->get_snapshot("engagement/" + id);
+    REQUIRE(bytes.ok());
+    projections::SnapshotHeader h;
+    auto snap = projections::decode_engagement_snapshot(*bytes, &h);
+    REQUIRE(snap.ok());
+    const auto full = full_fold(*ledger, id);
+    CHECK(h.stream_version == full.version);
+    CHECK(*snap == full);
+    CHECK(*load_engagement(*ledger, id) == full);
+  }
+  // A second rebuild drops what the first wrote.
+  auto again = rebuild(*ledger, options);
+  REQUIRE(again.ok());
+  CHECK(again->snapshots_dropped == ids.size());
 }
