@@ -78,7 +78,8 @@ std::string_view Reader::raw(std::size_t n) {
   return v;
 }
 
-std::string Reader::str() { return std::string(raw(static_cast<std::size_t>(u(2)))); }
+std::string Reader::str() { return std::string(str_view()); }
+std::string_view Reader::str_view() { return raw(static_cast<std::size_t>(u(2))); }
 
 Hash Reader::hash() {
   Hash h{};
@@ -135,15 +136,16 @@ bool decode_record(std::string_view bytes, Event* e, std::string* why) {
     *why = "unknown record format " + std::to_string(version);
     return false;
   }
+  // assign(), not =: a cursor decodes into the same Event over and over, reusing its buffers.
   e->sequence = r.u(8);
-  e->stream = r.str();
+  e->stream.assign(r.str_view());
   e->stream_version = r.u(8);
-  e->event_id = r.str();
-  e->type = r.str();
+  e->event_id.assign(r.str_view());
+  e->type.assign(r.str_view());
   e->schema_version = static_cast<std::uint32_t>(r.u(4));
   e->recorded_us = static_cast<std::int64_t>(r.u(8));
   e->effective_us = static_cast<std::int64_t>(r.u(8));
-  e->actor = r.str();
+  e->actor.assign(r.str_view());
   e->payload_hash = r.hash();
   auto payload_len = static_cast<std::size_t>(r.u(4));
   e->prev_hash = r.hash();

@@ -44,6 +44,7 @@ struct Reader {
   std::uint64_t u(int bytes);         // big-endian, 1..8 bytes
   std::string_view raw(std::size_t n);
   std::string str();                  // u16 length, then the bytes
+  std::string_view str_view();        // the same, without a copy
   Hash hash();                        // 32 bytes
 };
 

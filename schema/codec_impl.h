@@ -56,6 +56,15 @@ Encoded encode_variant(const Variant& e) {
       e);
 }
 
+// Lets cereal read a byte range in place, without copying it into a string stream.
+class ViewBuf final : public std::streambuf {
+ public:
+  explicit ViewBuf(std::string_view bytes) {
+    char* p = const_cast<char*>(bytes.data());  // only ever read
+    setg(p, p, p + bytes.size());
+  }
+};
+
 template <class Variant>
 Result<Variant> decode_variant(std::string_view type, std::uint32_t version, std::string_view bytes) {
   std::optional<Result<Variant>> out;
@@ -67,7 +76,14 @@ Result<Variant> decode_variant(std::string_view type, std::uint32_t version, std
       return;
     }
     try {
-      std::istringstream is{std::string(bytes)};
+      // One stream per thread, pointed at each payload in turn: constructing a stream (its
+      // locale) costs more than decoding a small payload.
+      thread_local std::istream is(nullptr);
+      ViewBuf buf(bytes);
+      is.rdbuf(&buf);  // also clears the state
+      struct Detach {
+        ~Detach() { is.rdbuf(nullptr); }
+      } detach;
       cereal::PortableBinaryInputArchive ar(is);
       T v;
       ar(v);
