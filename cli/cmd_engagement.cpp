@@ -151,31 +151,6 @@ struct ShowOptions {
   std::string engagement, as_of;
 };
 
-// "--as-of 1042" (a sequence) or "--as-of 2026-11-10T12:00:00Z" (a time): the last sequence to fold.
-Result<std::uint64_t> as_of_sequence(Ledger& ledger, const std::string& text) {
-  if (text.empty()) return std::uint64_t{0};
-  if (std::all_of(text.begin(), text.end(), ::isdigit)) return std::stoull(text);
-  auto t = parse_time(text);
-  if (!t) return Status::InvalidArgument("--as-of '" + text + "' is neither a sequence number nor a time",
-                                         "write 1042 or 2026-11-10T12:00:00Z");
-  // Recorded time never runs backwards along the sequence (ledger/FORMAT.md), so the last event
-  // recorded by *t is found by binary search: O(log n) reads, not a scan of the log.
-  std::uint64_t lo = 1, hi = ledger.head().sequence, last = 0;
-  while (lo <= hi) {
-    const auto mid = lo + (hi - lo) / 2;
-    auto e = ledger.get(mid);
-    if (!e.ok()) return e.status();
-    if (e->recorded_us <= *t) {
-      last = mid;
-      lo = mid + 1;
-    } else {
-      hi = mid - 1;
-    }
-  }
-  if (last == 0) return Status::NotFound("nothing was recorded by " + text);
-  return last;
-}
-
 int run_show(const ShowOptions& o) {
   auto ledger = open_for_reading();
   if (!ledger.ok()) return fail(ledger.status());
@@ -234,17 +209,20 @@ int run_show(const ShowOptions& o) {
   return 0;
 }
 
-int run_list() {
+int run_list(const std::string& as_of) {
   auto ledger = open_for_reading();
   if (!ledger.ok()) return fail(ledger.status());
-  auto catalog = engine::load_catalog(**ledger);
+  auto seq = as_of_sequence(**ledger, as_of);
+  if (!seq.ok()) return fail(seq.status());
+  auto catalog = engine::load_catalog(**ledger, *seq);
   if (!catalog.ok()) return fail(catalog.status());
   RowWriter w(std::cout, globals().format(),
               {{"id", "ID"}, {"customer", "Customer"}, {"phase", "Phase"}, {"seats", "Seats", true},
                {"progress", "Mandatory done"}, {"last_change", "Last change"}},
               globals().color());
   for (const auto& id : engine::engagement_ids(**ledger)) {
-    auto s = engine::load_engagement(**ledger, id);
+    auto s = engine::load_engagement(**ledger, id, *seq);
+    if (*seq != 0 && s.status().code() == Code::kNotFound) continue;  // opened later
     if (!s.ok()) return fail(s.status());
     std::size_t mandatory = 0, done = 0;
     for (const auto& [t, pb] : engine::applicable_tasks(*catalog, *s)) {
@@ -260,16 +238,18 @@ int run_list() {
 }
 
 struct TaskListOptions {
-  std::string engagement, service;
+  std::string engagement, service, as_of;
   bool open = false, done = false, na = false;
 };
 
 int run_task_list(const TaskListOptions& o) {
   auto ledger = open_for_reading();
   if (!ledger.ok()) return fail(ledger.status());
-  auto s = engine::load_engagement(**ledger, o.engagement);
+  auto seq = as_of_sequence(**ledger, o.as_of);
+  if (!seq.ok()) return fail(seq.status());
+  auto s = engine::load_engagement(**ledger, o.engagement, *seq);
   if (!s.ok()) return fail(s.status());
-  auto catalog = engine::load_catalog(**ledger);
+  auto catalog = engine::load_catalog(**ledger, *seq);
   if (!catalog.ok()) return fail(catalog.status());
   const auto format = globals().format();
   RowWriter w(std::cout, format,
@@ -419,8 +399,11 @@ void setup_engagement(CLI::App& app) {
     });
   });
 
-  eng->add_subcommand("list", "List engagements: id, customer, phase, mandatory tasks done, last change")
-      ->callback([] { exit_code() = run_list(); });
+  auto list_as_of = std::make_shared<std::string>();
+  auto* ls = eng->add_subcommand("list", "List engagements: id, customer, phase, mandatory tasks done, last change");
+  ls->add_option("--as-of", *list_as_of, "As of a sequence number or a time");
+  ls->footer("Example:\n  ftl engagement list\n  ftl engagement list --as-of 2026-11-01 --format csv");
+  ls->callback([list_as_of] { exit_code() = run_list(*list_as_of); });
 
   auto show = std::make_shared<ShowOptions>();
   auto* sh = eng->add_subcommand("show", "Current state: scope, phase, L1/L2 per service, tasks, milestone, contacts");
@@ -528,7 +511,8 @@ void setup_engagement(CLI::App& app) {
   tlc->add_flag("--done", tl->done, "Only done tasks");
   tlc->add_flag("--na", tl->na, "Only not-applicable tasks");
   tlc->add_option("--service", tl->service, "Only tasks for this service (All Services included)");
-  tlc->footer("Example:\n  ftl task list contoso --open --service Exchange");
+  tlc->add_option("--as-of", tl->as_of, "As of a sequence number or a time");
+  tlc->footer("Example:\n  ftl task list contoso --open --service Exchange\n  ftl task list contoso --done --as-of 2026-11-10T12:00:00Z");
   tlc->callback([tl] { exit_code() = run_task_list(*tl); });
 
   // ftl status ...

@@ -39,7 +39,7 @@ int print_history(const std::vector<projections::HistoryRow>& rows, const std::s
 namespace {
 
 struct HistoryOptions {
-  std::string engagement, playbook, since;
+  std::string engagement, playbook, since, as_of;
 };
 
 int run_history(const HistoryOptions& o) {
@@ -48,18 +48,20 @@ int run_history(const HistoryOptions& o) {
                               "ftl history contoso, or ftl history --playbook enable-services"));
   auto ledger = open_for_reading();
   if (!ledger.ok()) return fail(ledger.status());
+  auto seq = as_of_sequence(**ledger, o.as_of);
+  if (!seq.ok()) return fail(seq.status());
   if (!o.playbook.empty()) {
-    auto st = engine::load_playbook(**ledger, o.playbook);
+    auto st = engine::load_playbook(**ledger, o.playbook, *seq);
     if (!st.ok()) return fail(st.status());
     return print_history(projections::playbook_history(*st), o.since, true);
   }
   projections::EngagementHistory history;
   auto cursor = (*ledger)->scan_stream(projections::engagement_stream(o.engagement));
   std::uint64_t n = 0;
-  for (; cursor->valid(); cursor->next(), ++n)
+  for (; cursor->valid() && (*seq == 0 || cursor->event().sequence <= *seq); cursor->next(), ++n)
     if (auto st = history.apply(cursor->event()); !st.ok()) return fail(st);
   if (!cursor->status().ok()) return fail(cursor->status());
-  if (n == 0) return fail(engine::load_engagement(**ledger, o.engagement).status());  // names the known ones
+  if (n == 0) return fail(engine::load_engagement(**ledger, o.engagement, *seq).status());  // names the known ones
   return print_history(history.rows(), o.since, false);
 }
 
@@ -157,7 +159,9 @@ void setup_history(CLI::App& app) {
   h->add_option("engagement", ho->engagement, "Engagement id");
   h->add_option("--playbook", ho->playbook, "A playbook's history instead");
   h->add_option("--since", ho->since, "Only rows on or after this date");
-  h->footer("Example:\n  ftl history contoso\n  ftl history contoso --format md\n  ftl history --playbook enable-services");
+  h->add_option("--as-of", ho->as_of, "The history as the ledger held it at a sequence number or a time");
+  h->footer("Example:\n  ftl history contoso\n  ftl history contoso --format md\n  ftl history contoso --as-of 2026-11-10T12:00:00Z\n"
+            "  ftl history --playbook enable-services");
   h->callback([ho] { exit_code() = run_history(*ho); });
 
   auto ao = std::make_shared<AuditOptions>();

@@ -23,13 +23,12 @@ struct ImportOptions {
 };
 
 struct TasksOptions {
-  std::string playbook, service, role;
+  std::string playbook, service, role, as_of;
   bool mandatory = false, optional = false, unlisted = false;
 };
 
 struct ShowOptions {
-  std::string id;
-  std::uint64_t as_of = 0;
+  std::string id, as_of;
 };
 
 json task_json(const TaskState& t, const std::string& playbook) {
@@ -165,7 +164,9 @@ json show_json(const PlaybookState& st) {
 int run_show(const ShowOptions& o) {
   auto ledger = open_for_reading();
   if (!ledger.ok()) return fail(ledger.status());
-  auto st = engine::load_playbook(**ledger, o.id, o.as_of);
+  auto seq = as_of_sequence(**ledger, o.as_of);
+  if (!seq.ok()) return fail(seq.status());
+  auto st = engine::load_playbook(**ledger, o.id, *seq);
   if (!st.ok()) return fail(st.status());
   const auto doc = show_json(*st);
   const auto format = globals().format();
@@ -244,13 +245,16 @@ int run_tasks(const TasksOptions& o) {
   if (o.mandatory && o.optional) return fail(Status::Usage("--mandatory and --optional exclude each other"));
   auto ledger = open_for_reading();
   if (!ledger.ok()) return fail(ledger.status());
+  auto seq = as_of_sequence(**ledger, o.as_of);
+  if (!seq.ok()) return fail(seq.status());
   std::vector<std::string> ids;
   if (o.playbook.empty()) ids = engine::playbook_ids(**ledger);
   else ids.push_back(o.playbook);
   const auto format = globals().format();
   RowWriter w(std::cout, format, kTaskColumns, globals().color());
   for (const auto& id : ids) {
-    auto st = engine::load_playbook(**ledger, id);
+    auto st = engine::load_playbook(**ledger, id, *seq);
+    if (*seq != 0 && o.playbook.empty() && st.status().code() == Code::kNotFound) continue;  // imported later
     if (!st.ok()) return fail(st.status());
     for (const auto& [tid, t] : st->tasks) {
       if (!t.listed && !o.unlisted) continue;
@@ -266,13 +270,15 @@ int run_tasks(const TasksOptions& o) {
 }
 
 struct HistoryOptions {
-  std::string id, since;
+  std::string id, since, as_of;
 };
 
 int run_history(const HistoryOptions& o) {
   auto ledger = open_for_reading();
   if (!ledger.ok()) return fail(ledger.status());
-  auto st = engine::load_playbook(**ledger, o.id);
+  auto seq = as_of_sequence(**ledger, o.as_of);
+  if (!seq.ok()) return fail(seq.status());
+  auto st = engine::load_playbook(**ledger, o.id, *seq);
   if (!st.ok()) return fail(st.status());
   return print_history(projections::playbook_history(*st), o.since, true);
 }
@@ -299,8 +305,8 @@ void setup_playbook(CLI::App& app) {
   auto so = std::make_shared<ShowOptions>();
   auto* show = pb->add_subcommand("show", "Show a playbook's steps with role, motions, applies-to, inputs/outputs and tasks");
   show->add_option("id", so->id, "Playbook id")->required();
-  show->add_option("--as-of", so->as_of, "Show the catalog as it was at this sequence number");
-  show->footer("Example:\n  ftl playbook show enable-services");
+  show->add_option("--as-of", so->as_of, "As it was at a sequence number or a time");
+  show->footer("Example:\n  ftl playbook show enable-services\n  ftl playbook show enable-services --as-of 2026-11-01");
   show->callback([so] { exit_code() = run_show(*so); });
 
   auto to = std::make_shared<TasksOptions>();
@@ -311,6 +317,7 @@ void setup_playbook(CLI::App& app) {
   tasks->add_flag("--optional", to->optional, "Only optional tasks");
   tasks->add_option("--role", to->role, "Only tasks for this FastTrack role (FE and FM accepted)");
   tasks->add_flag("--unlisted", to->unlisted, "Include tasks that the newest page no longer lists");
+  tasks->add_option("--as-of", to->as_of, "The catalog as it was at a sequence number or a time");
   tasks->footer("Example:\n  ftl playbook tasks --playbook enable-services --service Exchange --mandatory");
   tasks->callback([to] { exit_code() = run_tasks(*to); });
 
@@ -318,6 +325,7 @@ void setup_playbook(CLI::App& app) {
   auto* hist = pb->add_subcommand("history", "The catalog's own Refresh Summary beside the changes imports detected");
   hist->add_option("id", ho->id, "Playbook id")->required();
   hist->add_option("--since", ho->since, "Only rows on or after this date");
+  hist->add_option("--as-of", ho->as_of, "As the ledger knew it at a sequence number or a time");
   hist->footer("Example:\n  ftl playbook history enable-services --format md");
   hist->callback([ho] { exit_code() = run_history(*ho); });
 }

@@ -3,6 +3,8 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
@@ -74,6 +76,37 @@ void warn(const std::string& message) {
 
 void info(const std::string& message) {
   if (!globals().quiet) std::cerr << message << "\n";
+}
+
+Result<std::uint64_t> as_of_sequence(Ledger& ledger, const std::string& text) {
+  if (text.empty()) return std::uint64_t{0};
+  if (std::all_of(text.begin(), text.end(), [](unsigned char ch) { return std::isdigit(ch) != 0; })) {
+    const auto head = ledger.head().sequence;
+    const auto seq = text.size() > 19 ? ~std::uint64_t{0} : std::stoull(text);
+    if (seq == 0 || seq > head)
+      return Status::InvalidArgument("--as-of " + text + " is not a sequence number of this ledger",
+                                     "its events are 1 to " + std::to_string(head));
+    return seq;
+  }
+  auto t = parse_time(text);
+  if (!t) return Status::InvalidArgument("--as-of '" + text + "' is neither a sequence number nor a time",
+                                         "write 1042 or 2026-11-10T12:00:00Z");
+  // Recorded time never runs backwards along the sequence (ledger/FORMAT.md), so the last event
+  // recorded by *t is found by binary search: O(log n) reads, not a scan of the log.
+  std::uint64_t lo = 1, hi = ledger.head().sequence, last = 0;
+  while (lo <= hi) {
+    const auto mid = lo + (hi - lo) / 2;
+    auto e = ledger.get(mid);
+    if (!e.ok()) return e.status();
+    if (e->recorded_us <= *t) {
+      last = mid;
+      lo = mid + 1;
+    } else {
+      hi = mid - 1;
+    }
+  }
+  if (last == 0) return Status::NotFound("nothing was recorded by " + text);
+  return last;
 }
 
 std::optional<std::int64_t> parse_time(const std::string& text) {

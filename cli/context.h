@@ -46,6 +46,11 @@ void info(const std::string& message);  // stderr, unless --quiet
 // YYYY-MM-DD, M/D/YYYY or YYYY-MM-DDTHH:MM[:SS[.ffffff]][Z] -> UTC microseconds.
 std::optional<std::int64_t> parse_time(const std::string& text);
 
+// The last sequence a view as of `text` folds: "1042" is a sequence, anything else a time
+// (any form parse_time reads; a date is its start, 00:00 UTC) and means the last event recorded
+// by then, found by binary search (recorded time never runs backwards). Empty: 0, the head.
+Result<std::uint64_t> as_of_sequence(Ledger& ledger, const std::string& text);
+
 // Prints history rows (Date | Who Changed | What Changed) on or after `since` (any date form;
 // empty: all), in the playbook's M/D/YYYY style for --format md. `with_source` adds whether a
 // row is the page's own or detected by the ledger.

@@ -8,6 +8,7 @@
 
 #include "ledger/sha256.h"
 #include "projections/fold.h"
+#include "projections/history.h"
 #include "projections/sentences.h"
 #include "projections/snapshot.h"
 #include "schema/codec.h"
@@ -468,6 +469,13 @@ Result<EngagementState> load_engagement(Ledger& ledger, const std::string& engag
   auto cur = ledger.scan_stream(projections::engagement_stream(engagement_id), from_version);
   if (auto st = projections::fold_stream(*cur, as_of_sequence, state); !st.ok()) return st;
   if (state.version == 0) {
+    if (as_of_sequence != 0) {
+      auto first = ledger.scan_stream(projections::engagement_stream(engagement_id));
+      if (first->valid())
+        return Status::NotFound("engagement " + engagement_id + " was not yet open at sequence " + std::to_string(as_of_sequence),
+                                "it was opened at sequence " + std::to_string(first->event().sequence) + ", recorded " +
+                                    projections::iso_time(first->event().recorded_us));
+    }
     auto ids = engagement_ids(ledger);
     return Status::NotFound("no engagement " + engagement_id,
                             ids.empty() ? "open one with `ftl engagement open ID --customer NAME --seats N --services \"A, B\"`"

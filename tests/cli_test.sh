@@ -147,6 +147,18 @@ check "show as of a time before anything" 2 "nothing was recorded by 1999-01-01"
 check "show as of a time after everything is the current state" 0 "Teams +Blocked +Adoption Readiness" -- "$FTL" engagement show contoso --as-of 2999-01-01T00:00:00Z
 first_at=$("$FTL" --format jsonl log --stream engagement/contoso --limit 1 | sed 's/.*"recorded_at":"\([^"]*\)".*/\1/')
 check "show as of the time of the first event has only that event" 0 "version $((1))\)" -- "$FTL" engagement show contoso --as-of "$first_at"
+second=$("$FTL" --format jsonl log --stream engagement/contoso --limit 2 | tail -1 | sed 's/.*"sequence":\([0-9]*\).*/\1/')
+check "task list as of a sequence: 1126 done then" 0 "^1126 +done" -- "$FTL" task list contoso --done --as-of "$second"
+check "task list as of a sequence: 1158 not yet done" 0 "" -- bash -c "! '$FTL' task list contoso --done --as-of $second | grep -q '^1158'"
+check "history as of a sequence holds what was recorded by then" 0 "completed task 1126$" -- "$FTL" history contoso --as-of "$second"
+check "history as of a sequence leaves out what came later" 0 "" -- bash -c "! '$FTL' history contoso --as-of $second | grep -q 1158"
+check "an engagement not yet open at the as-of point says when it was" 2 "^hint: it was opened at sequence [0-9]+, recorded " -- "$FTL" engagement show contoso --as-of 5
+check "engagement list as of before it was opened leaves it out" 0 "" -- bash -c "! '$FTL' engagement list --as-of 5 | grep -q contoso"
+check "engagement list as of now has it" 0 "^contoso +Contoso Ltd" -- "$FTL" engagement list --as-of 2999-01-01
+check "as of sequence 0 is refused" 2 "^hint: its events are 1 to [0-9]+$" -- "$FTL" playbook show enable-services --as-of 0
+check "the catalog as of a time" 0 "Primary Role: FastTrack Manager" -- "$FTL" playbook show enable-services --as-of 2999-01-01
+check "playbook tasks as of a sequence" 0 "^1158 +M" -- "$FTL" playbook tasks --as-of 109 --service Exchange
+check "playbook history as of a sequence" 0 "Ryan Meehan" -- "$FTL" playbook history enable-services --as-of 109
 check "diff between two sequences" 0 "task 1126 +open +done" -- "$FTL" diff contoso 1 999999
 check "diff refuses a bad point" 2 "neither a sequence number nor a date" -- "$FTL" diff contoso yesterday 5
 check "replay shows each event's change" 0 "TaskCompleted +task 1126 +open +done" -- "$FTL" replay contoso
