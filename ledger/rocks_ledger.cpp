@@ -114,7 +114,10 @@ class NamePrefix final : public rocksdb::SliceTransform {
   bool InDomain(const rocksdb::Slice&) const override { return true; }
 };
 
-std::vector<rocksdb::ColumnFamilyDescriptor> descriptors() {
+// `reader`: a read-only open for one view, which should not pay for the whole ledger. RocksDB
+// otherwise opens every table file at open and reads each one's index and bloom filter (35 ms
+// of a 50 ms view at 10M events); a reader loads them on demand through the block cache.
+std::vector<rocksdb::ColumnFamilyDescriptor> descriptors(bool reader) {
   rocksdb::ColumnFamilyOptions plain;
   // Within a prefix, keys arrive in rising order (sequences; a stream's versions; an actor's
   // sequences; time-ordered event ids): an insert hint makes each memtable insert start where
@@ -133,6 +136,13 @@ std::vector<rocksdb::ColumnFamilyDescriptor> descriptors() {
   lookup.memtable_prefix_bloom_size_ratio = 0.02;
   rocksdb::ColumnFamilyOptions by_id = lookup;
   by_id.memtable_insert_with_hint_prefix_extractor = std::make_shared<NamePrefix>();
+  if (reader) {
+    rocksdb::BlockBasedTableOptions lazy;
+    lazy.cache_index_and_filter_blocks = true;
+    for (auto* cf : {&plain, &events, &index}) cf->table_factory.reset(rocksdb::NewBlockBasedTableFactory(lazy));
+    lazy.filter_policy = t.filter_policy;
+    for (auto* cf : {&lookup, &by_id}) cf->table_factory.reset(rocksdb::NewBlockBasedTableFactory(lazy));
+  }
   return {{rocksdb::kDefaultColumnFamilyName, plain},
           {format::kEventsCf, events},
           {format::kByStreamCf, index},
@@ -311,6 +321,10 @@ Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& path, const Open
   // RocksDB flushes the column families that hold the oldest WAL alive.
   dbo.max_total_wal_size = 256 << 20;
   dbo.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  if (options.read_only) {
+    dbo.max_open_files = 512;  // table files open as they are needed, not all at open
+    dbo.skip_stats_update_on_db_open = true;
+  }
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* db = nullptr;
   rocksdb::Status s;
@@ -318,9 +332,9 @@ Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& path, const Open
   for (;;) {
     handles.clear();
     if (options.read_only) {
-      s = rocksdb::DB::OpenForReadOnly(dbo, path, descriptors(), &handles, &db);
+      s = rocksdb::DB::OpenForReadOnly(dbo, path, descriptors(true), &handles, &db);
     } else {
-      s = rocksdb::DB::Open(dbo, path, descriptors(), &handles, &db);
+      s = rocksdb::DB::Open(dbo, path, descriptors(false), &handles, &db);
     }
     if (s.ok()) break;
     const bool retry = options.read_only ? s.IsIOError() || s.IsPathNotFound() : is_lock_error(s);
