@@ -38,6 +38,22 @@ std::string field(const schema::CorrectionRecorded& c, const std::string& key) {
   return {};
 }
 
+// Which fact an event set: "task/N", "entitlement/SERVICE", "usage", "note", or "" if none.
+// A search of the histories: only a correction asks, and corrections are rare.
+std::string fact_set_by(const EngagementState& s, const std::string& event_id) {
+  for (const auto& [task, history] : s.task_history)
+    for (const auto& entry : history)
+      if (entry.first == event_id) return "task/" + std::to_string(task);
+  for (const auto& [service, history] : s.entitlement_history)
+    for (const auto& entry : history)
+      if (entry.first == event_id) return "entitlement/" + service;
+  for (const auto& entry : s.usage_history)
+    if (entry.first == event_id) return "usage";
+  for (const auto& n : s.notes)
+    if (n.by.event_id == event_id) return "note";
+  return {};
+}
+
 struct Folder {
   EngagementState& s;
   const Event& e;
@@ -49,7 +65,6 @@ struct Folder {
   }
   void set_task(std::uint32_t task, TaskMark mark) {
     s.task_history[task].emplace_back(e.event_id, std::move(mark));
-    s.fact_of[e.event_id] = "task/" + std::to_string(task);
     refresh_task(task);
   }
   void refresh_entitlement(const std::string& service) {
@@ -63,7 +78,6 @@ struct Folder {
   void set_entitlement(const std::string& service, Entitlement v) {
     v.by = by();
     s.entitlement_history[service].emplace_back(e.event_id, std::move(v));
-    s.fact_of[e.event_id] = "entitlement/" + service;
     refresh_entitlement(service);
   }
   void refresh_usage() {
@@ -113,21 +127,18 @@ struct Folder {
   }
   void operator()(const schema::NoteAdded& v) {
     s.notes.push_back({v, by(), false});
-    s.fact_of[e.event_id] = "note";
   }
   void operator()(const schema::ContactAdded& v) { s.contacts[v.contact_id] = {v.contact_id, v.contact, by()}; }
   void operator()(const schema::ContactChanged& v) { s.contacts[v.contact_id] = {v.contact_id, v.to, by()}; }
   void operator()(const schema::UsageRecorded& v) {
     s.usage_history.emplace_back(e.event_id, Usage{v.active_users, v.source, by()});
-    s.fact_of[e.event_id] = "usage";
     refresh_usage();
   }
   void operator()(const schema::CorrectionRecorded& v) {
     s.corrections.push_back({v, by()});
-    auto fact = s.fact_of.find(v.corrects);
-    if (fact == s.fact_of.end()) return;  // the engine refuses to correct what has no fact; keep the record
+    const std::string key = fact_set_by(s, v.corrects);
+    if (key.empty()) return;  // the engine refuses to correct what has no fact; keep the record
     s.voided.insert(v.corrects);
-    const std::string key = fact->second;
     if (key.starts_with("task/")) {
       const auto task = static_cast<std::uint32_t>(std::stoul(key.substr(5)));
       TaskMark old;
@@ -158,7 +169,6 @@ struct Folder {
       refresh_usage();
       if (const auto users = field(v, "active_users"); !users.empty()) {
         s.usage_history.emplace_back(e.event_id, Usage{std::stoull(users), field(v, "source"), by()});
-        s.fact_of[e.event_id] = "usage";
         refresh_usage();
       }
     } else if (key == "note") {
@@ -169,7 +179,6 @@ struct Folder {
           auto replaced = n.note;
           replaced.text = text;
           s.notes.push_back({replaced, by(), false});
-          s.fact_of[e.event_id] = "note";
         }
         break;
       }
@@ -182,19 +191,12 @@ struct Folder {
 void derive_current(EngagementState& s) {
   s.tasks.clear();
   s.entitlements.clear();
-  s.fact_of.clear();
-  for (const auto& [task, history] : s.task_history) {
-    for (const auto& [id, mark] : history) s.fact_of[id] = "task/" + std::to_string(task);
+  for (const auto& [task, history] : s.task_history)
     if (const auto* m = current(history, s.voided)) s.tasks[task] = *m;
-  }
-  for (const auto& [service, history] : s.entitlement_history) {
-    for (const auto& [id, ent] : history) s.fact_of[id] = "entitlement/" + service;
+  for (const auto& [service, history] : s.entitlement_history)
     if (const auto* v = current(history, s.voided)) s.entitlements[service] = *v;
-  }
-  for (const auto& [id, usage] : s.usage_history) s.fact_of[id] = "usage";
   const auto* u = current(s.usage_history, s.voided);
   s.usage = u != nullptr ? *u : Usage{};
-  for (const auto& n : s.notes) s.fact_of[n.by.event_id] = "note";
 }
 
 TaskStatus EngagementState::task_status(std::uint32_t task) const {

@@ -94,7 +94,6 @@ struct EngagementState {
   std::map<std::uint32_t, History<TaskMark>> task_history;
   std::map<std::string, History<Entitlement>> entitlement_history;
   History<Usage> usage_history;
-  std::map<std::string, std::string> fact_of;  // event id -> "task/N", "entitlement/S", "usage", "note"
   std::set<std::string> voided;                // event ids a correction voided
 
   TaskStatus task_status(std::uint32_t task) const;
@@ -106,8 +105,8 @@ struct EngagementState {
   bool operator==(const EngagementState&) const = default;
 };
 
-// Recomputes what the histories determine: the current task marks, entitlements and usage,
-// and which fact each event set. A snapshot stores only the histories and calls this on load.
+// Recomputes what the histories determine: the current task marks, entitlements and usage. A
+// snapshot stores only the histories and calls this on load.
 void derive_current(EngagementState& state);
 
 // Applies one event of the engagement's stream. Returns Corruption (state unchanged) if it is
