@@ -5,6 +5,10 @@
 // Prints one JSON line: events_per_s, p50_us, p99_us (per append call), syncs. --raw does the
 // same synced writes on bare RocksDB: no ledger logic, one put per event, one thread per
 // writer, K puts per WriteBatch; so the ratio is taken on one machine in one run.
+//
+// ftl-bench generate: a realistic multi-year ledger to measure the views and rebuild on.
+//
+//   ftl-bench generate --db DIR --playbook PAGE [--engagements N] [--events M] [--batch K] [--writers W]
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 #include <rocksdb/db.h>
@@ -121,13 +125,25 @@ int bench_raw(const Options& o, Totals& totals, double* secs, std::uint64_t* syn
 
 struct GenerateOptions {
   std::string db, playbook;
-  std::uint64_t engagements = 2000, events = 1000000;
-  std::uint64_t batch = 500;
+  std::uint64_t engagements = 5000, events = 1000000;
+  std::uint64_t batch = 8;  // events per append, on average
+  int writers = 8;
+  int years = 3;
 };
 
-// Writes a realistic ledger: the catalog, then engagements opened over three years and worked
-// on by 60 people: task completions and not-applicables, L1/L2 and Service Status changes,
-// target dates, notes, contacts and usage. Appends go in batches of one engagement's events.
+// One append of the generated ledger: a day's work by one person on one engagement.
+struct Day {
+  std::int64_t at_us;
+  std::uint32_t engagement;
+  std::uint16_t events;
+};
+
+// Writes a realistic ledger: the catalog, then engagements opened over the years, each worked
+// on for three to nine months by 60 people: task completions, L1/L2 and Service Status
+// changes, notes, contacts and usage, a day's work of 1 to 2*batch events per append. The
+// appends go in day order, so an engagement's events are scattered in short runs across the
+// log, as in a team's ledger; several writers append at once (each owns a share of the
+// engagements, so each engagement's days stay in order) and the ledger groups their commits.
 int generate(const GenerateOptions& o) {
   auto opened = ftl::Ledger::Open(o.db, {});
   if (!opened.ok()) {
@@ -146,60 +162,96 @@ int generate(const GenerateOptions& o) {
   const std::vector<std::pair<std::string, std::string>> statuses = {
       {"In Progress", "Technical Onboarding and Deployment"}, {"In Progress", "Migration"},
       {"In Progress", "Solution or User Adoption"}, {"Blocked", "Adoption Readiness"}, {"No Intent", "Executive Sponsorship"}};
+
+  // The schedule: every engagement's days, then all of them in time order.
   std::mt19937_64 rng(42);
+  const std::int64_t day_us = 86400LL * 1000000;
   const std::int64_t start_us = 1672531200LL * 1000000;  // 2023-01-01
-  const std::int64_t span_us = 3LL * 365 * 86400 * 1000000;
-  auto bench_start = Clock::now();
-  std::uint64_t written = 0;
-  std::vector<std::uint64_t> versions(o.engagements, 0);
-  while (written < o.events) {
-    const auto e = rng() % o.engagements;
-    const std::string id = "eng-" + std::to_string(e);
-    ftl::AppendRequest req;
-    req.stream = ftl::projections::engagement_stream(id);
-    req.expected = ftl::ExpectedVersion::Any();
-    std::vector<ftl::schema::EngagementEvent> evs;
-    if (versions[e] == 0) {
-      const auto seats = static_cast<std::uint32_t>(100 + rng() % 40000);
-      evs.emplace_back(ftl::schema::EngagementOpened{id, "Customer " + std::to_string(e), seats,
-                                                    {services[e % 3], services[3 + e % 3]}, {"RFA"}, "Enable", false});
+  const std::int64_t span_days = 365LL * o.years;
+  const std::uint64_t per_engagement = std::max<std::uint64_t>(1, o.events / o.engagements);
+  std::vector<Day> days;
+  days.reserve(o.events / std::max<std::uint64_t>(1, o.batch) + o.engagements);
+  std::uint64_t planned = 0;
+  for (std::uint32_t e = 0; e < o.engagements; ++e) {
+    const std::int64_t length = 90 + static_cast<std::int64_t>(rng() % 181);  // three to nine months
+    const std::int64_t first = static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(std::max<std::int64_t>(1, span_days - length)));
+    // Half to one and a half times the average number of events each; the last one takes the rest.
+    std::uint64_t budget = e + 1 == o.engagements ? (o.events > planned ? o.events - planned : 1)
+                                                  : per_engagement / 2 + rng() % (per_engagement + 1);
+    planned += budget;
+    while (budget > 0) {
+      const auto n = static_cast<std::uint16_t>(std::min<std::uint64_t>(budget, 1 + rng() % (2 * o.batch)));
+      const std::int64_t at = start_us + (first + static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(length))) * day_us +
+                              static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(day_us));
+      days.push_back({at, e, n});
+      budget -= n;
     }
-    const std::uint64_t n = std::min<std::uint64_t>(o.batch, o.events - written);
-    while (evs.size() < n) {
-      const auto svc = services[rng() % services.size()];
-      switch (rng() % 8) {
-        case 0: case 1: case 2:
-          evs.emplace_back(ftl::schema::TaskCompleted{tasks[rng() % tasks.size()], "enable-services", "", "open"});
-          break;
-        case 3: {
-          const auto& st = statuses[rng() % statuses.size()];
-          evs.emplace_back(ftl::schema::ConsumptionStatusSet{svc, "", st.first, "", st.second, "", "2026-12-15"});
-          break;
-        }
-        case 4: evs.emplace_back(ftl::schema::ServiceStatusSet{svc, "Enable", "Migrate"}); break;
-        case 5: evs.emplace_back(ftl::schema::NoteAdded{"technical-enablement", "Validated configuration with the customer", "", 0}); break;
-        case 6: evs.emplace_back(ftl::schema::UsageRecorded{rng() % 20000, "Lynx"}); break;
-        default:
-          evs.emplace_back(ftl::schema::ContactAdded{"c" + std::to_string(rng() % 10), {"Contact", "Customer PM", true, "en", "US", {svc}}});
-      }
-    }
-    const std::int64_t day = start_us + static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(span_us));
-    for (const auto& ev : evs) {
-      auto enc = ftl::schema::encode(ev);
-      req.events.push_back({{}, enc.type, enc.version, "person-" + std::to_string(rng() % 60), day, std::move(enc.bytes)});
-    }
-    auto r = ledger.append(std::move(req));
-    if (!r.ok()) {
-      std::cerr << "error: " << r.status().message() << "\n";
-      return 3;
-    }
-    versions[e] += evs.size();
-    written += evs.size();
   }
+  std::sort(days.begin(), days.end(), [](const Day& a, const Day& b) { return a.at_us < b.at_us; });
+
+  std::vector<std::uint64_t> versions(o.engagements, 0);  // each touched by one writer only
+  std::atomic<std::uint64_t> written{0};
+  std::atomic<bool> failed{false};
+  const auto bench_start = Clock::now();
+  std::vector<std::thread> pool;
+  for (int w = 0; w < o.writers; ++w) {
+    pool.emplace_back([&, w] {
+      std::mt19937_64 r(1000 + static_cast<std::uint64_t>(w));
+      for (const auto& d : days) {
+        if (failed) return;
+        if (d.engagement % static_cast<std::uint32_t>(o.writers) != static_cast<std::uint32_t>(w)) continue;
+        const std::string id = "eng-" + std::to_string(d.engagement);
+        ftl::AppendRequest req;
+        req.stream = ftl::projections::engagement_stream(id);
+        req.expected = versions[d.engagement] == 0 ? ftl::ExpectedVersion::NoStream() : ftl::ExpectedVersion::Exact(versions[d.engagement]);
+        std::vector<ftl::schema::EngagementEvent> evs;
+        if (versions[d.engagement] == 0) {
+          const auto seats = static_cast<std::uint32_t>(100 + r() % 40000);
+          const auto e = d.engagement;
+          evs.emplace_back(ftl::schema::EngagementOpened{id, "Customer " + std::to_string(e), seats,
+                                                        {services[e % 3], services[3 + e % 3]}, {"RFA"}, "Enable", false});
+        }
+        while (evs.size() < d.events) {
+          const auto svc = services[r() % services.size()];
+          switch (r() % 8) {
+            case 0: case 1: case 2:
+              evs.emplace_back(ftl::schema::TaskCompleted{tasks[r() % tasks.size()], "enable-services", "", "open"});
+              break;
+            case 3: {
+              const auto& st = statuses[r() % statuses.size()];
+              evs.emplace_back(ftl::schema::ConsumptionStatusSet{svc, "", st.first, "", st.second, "", "2026-12-15"});
+              break;
+            }
+            case 4: evs.emplace_back(ftl::schema::ServiceStatusSet{svc, "Enable", "Migrate"}); break;
+            case 5: evs.emplace_back(ftl::schema::NoteAdded{"technical-enablement", "Validated configuration with the customer", "", 0}); break;
+            case 6: evs.emplace_back(ftl::schema::UsageRecorded{r() % 20000, "Lynx"}); break;
+            default:
+              evs.emplace_back(ftl::schema::ContactAdded{"c" + std::to_string(r() % 10), {"Contact", "Customer PM", true, "en", "US", {svc}}});
+          }
+        }
+        const std::string actor = "person-" + std::to_string(r() % 60);
+        for (const auto& ev : evs) {
+          auto enc = ftl::schema::encode(ev);
+          req.events.push_back({{}, enc.type, enc.version, actor, d.at_us, std::move(enc.bytes)});
+        }
+        auto res = ledger.append(std::move(req));
+        if (!res.ok()) {
+          std::cerr << "error: " << res.status().message() << "\n";
+          failed = true;
+          return;
+        }
+        versions[d.engagement] += evs.size();
+        written += evs.size();
+      }
+    });
+  }
+  for (auto& t : pool) t.join();
+  if (failed) return 3;
   const double secs = std::chrono::duration<double>(Clock::now() - bench_start).count();
   auto stats = ledger.stats();
-  nlohmann::json j = {{"mode", "generate"}, {"engagements", o.engagements}, {"events", written}, {"seconds", secs},
-                      {"events_per_s", static_cast<double>(written) / secs}, {"bytes_on_disk", stats.bytes_on_disk},
+  nlohmann::json j = {{"mode", "generate"}, {"engagements", o.engagements}, {"events", written.load()}, {"appends", days.size()},
+                      {"writers", o.writers}, {"seconds", secs}, {"events_per_s", static_cast<double>(written.load()) / secs},
+                      {"bytes_on_disk", stats.bytes_on_disk},
                       {"bytes_per_event", stats.bytes_on_disk / std::max<std::uint64_t>(1, stats.events)}};
   std::cout << j.dump() << "\n";
   return 0;
@@ -226,7 +278,9 @@ int main(int argc, char** argv) {
   gen->add_option("--playbook", g.playbook, "The playbook page to import first")->required();
   gen->add_option("--engagements", g.engagements);
   gen->add_option("--events", g.events);
-  gen->add_option("--batch", g.batch, "Events per append (one engagement's)");
+  gen->add_option("--batch", g.batch, "Events per append on average (a day's work on one engagement)")->check(CLI::PositiveNumber);
+  gen->add_option("--writers", g.writers, "Appending threads")->check(CLI::PositiveNumber);
+  gen->add_option("--years", g.years, "Years the engagements are spread over")->check(CLI::PositiveNumber);
   gen->footer("Example:\n  ftl-bench generate --db /tmp/big --playbook examples/playbooks/enable-services.md --events 10000000");
   CLI11_PARSE(app, argc, argv);
   if (gen->parsed()) {

@@ -166,6 +166,23 @@ check "rebuild refolds and reports its rate" 0 "^rebuilt [0-9]+ playbooks and 1 
 check "after a rebuild the state is the same" 0 "Teams +Blocked +Adoption Readiness" -- "$FTL" engagement show contoso
 check "audit filters combine" 0 "Teams L2 +Solution or User Adoption +Adoption Readiness" -- "$FTL" audit --engagement contoso --type status --since 2020-01-01
 
+# Golden output: a scripted engagement's history (table and Markdown) and audit trail.
+golden() {  # golden NAME FILE CMD...
+  local name=$1 file=$2; shift 2
+  if diff -u "$SRC/tests/data/golden/$file" <("$@" 2>&1) > "$WORK/golden.diff"; then
+    passed=$((passed+1))
+  else
+    echo "FAIL $name differs from tests/data/golden/$file:"; head -40 "$WORK/golden.diff"; failed=$((failed+1))
+  fi
+}
+if FTL_DB="$WORK/golden" bash "$SRC/tests/data/golden/script.sh" "$FTL" "$PAGE" > "$WORK/golden.out" 2>&1; then
+  golden "golden history table" history.txt env FTL_DB="$WORK/golden" "$FTL" history fabrikam
+  golden "golden history md" history.md env FTL_DB="$WORK/golden" "$FTL" --format md history fabrikam
+  golden "golden audit (recorded times and event ids vary)" audit.csv bash -c "FTL_DB='$WORK/golden' '$FTL' --format csv audit --engagement fabrikam | cut -d, -f1,3- | sed -E 's/[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}/EVENT_ID/g'"
+else
+  echo "FAIL the golden script failed:"; cat "$WORK/golden.out"; failed=$((failed+1))
+fi
+
 # Any program can recompute the chain from the log alone (ledger/FORMAT.md).
 if command -v python3 >/dev/null; then
   check "the chain recomputes from ftl log without ftl's code" 0 "^ok: [0-9]+ events recomputed" -- bash -c "'$FTL' --format jsonl log | python3 '$SRC/tools/recompute_chain.py'"
