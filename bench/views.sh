@@ -31,13 +31,19 @@ measure() {  # measure LABEL cold|warm ARGS...
     "$(echo "${sorted[$((RUNS - 1))]} / 1000" | bc -l)" "$rss"
 }
 
+# The middle of the engagement's life, for --as-of.
+first=$("$FTL" --db "$DB" --format jsonl log --stream "engagement/$ENG" --limit 1 | sed 's/.*"sequence":\([0-9]*\).*/\1/')
+last=$("$FTL" --db "$DB" --format json engagement show "$ENG" | sed -n 's/^  "last_sequence": \([0-9]*\).*/\1/p')
+middle=$(( (first + last) / 2 ))
+
 modes=(warm)
 (( can_drop )) && modes+=(cold)
 for mode in "${modes[@]}"; do
   measure "engagement show $ENG" "$mode" engagement show "$ENG"
+  measure "engagement show $ENG --as-of $last (a full fold: as-of views do not start from snapshots)" "$mode" engagement show "$ENG" --as-of "$last"
   measure "task list $ENG" "$mode" task list "$ENG"
   measure "history $ENG" "$mode" history "$ENG"
   measure "audit --engagement $ENG" "$mode" audit --engagement "$ENG"
-  measure "engagement show $ENG --as-of <middle>" "$mode" engagement show "$ENG" --as-of "$(( $("$FTL" --db "$DB" digest | sed 's/.*"sequence":\([0-9]*\).*/\1/') / 2 ))"
+  measure "engagement show $ENG --as-of $middle" "$mode" engagement show "$ENG" --as-of "$middle"
 done
 measure "audit --actor $ACTOR" warm audit --actor "$ACTOR"
