@@ -39,7 +39,7 @@ int run_verify(const VerifyCliOptions& o) {
     if (!d.ok()) return fail(d.status());
     vo.digest = *d;
   }
-  auto ledger = open_for_reading();
+  auto ledger = open_for_reading(/*whole_ledger=*/true);
   if (!ledger.ok()) return fail(ledger.status());
   Progress progress("verifying", (*ledger)->head().sequence, "events");
   vo.progress = [&](std::uint64_t done, std::uint64_t total) {

@@ -38,10 +38,11 @@ Status server_not_supported() {
 }
 }  // namespace
 
-Result<std::unique_ptr<Ledger>> open_for_reading() {
+Result<std::unique_ptr<Ledger>> open_for_reading(bool whole_ledger) {
   if (!globals().server.empty()) return server_not_supported();
   OpenOptions o;
   o.read_only = true;
+  o.whole_ledger = whole_ledger;
   o.wait_seconds = 2;
   return Ledger::Open(globals().db, o);
 }

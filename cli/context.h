@@ -32,7 +32,8 @@ struct Globals {
 Globals& globals();
 
 // Reading commands open read-only and never take the writer's lock.
-Result<std::unique_ptr<Ledger>> open_for_reading();
+// `whole_ledger`: the command looks up every event in the indexes (verify).
+Result<std::unique_ptr<Ledger>> open_for_reading(bool whole_ledger = false);
 // Writing commands wait up to --wait for another writer, then fail naming the path.
 Result<std::unique_ptr<Ledger>> open_for_writing();
 // The actor for local writes: --as, else FTL_ACTOR, else the login name.

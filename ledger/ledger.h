@@ -102,6 +102,10 @@ class Cursor {
 
 struct OpenOptions {
   bool read_only = false;
+  // Readers: open table files, indexes and filters as they are needed (a view touches a few),
+  // unless the reader will look up every event in every index (verify): then load them all at
+  // open, as a writer does.
+  bool whole_ledger = false;
   bool create_if_missing = true;  // writers only
   double wait_seconds = 10;       // how long a writer waits for another process's lock
   // Test hook: called with the events of a group just before its synced write; a non-ok

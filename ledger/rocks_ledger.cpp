@@ -1,5 +1,6 @@
 #include "ledger/rocks_ledger.h"
 
+#include <rocksdb/cache.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
@@ -137,11 +138,14 @@ std::vector<rocksdb::ColumnFamilyDescriptor> descriptors(bool reader) {
   rocksdb::ColumnFamilyOptions by_id = lookup;
   by_id.memtable_insert_with_hint_prefix_extractor = std::make_shared<NamePrefix>();
   if (reader) {
+    // Indexes share one bounded cache with the data blocks, so a whole-ledger reader (verify)
+    // keeps them resident. No bloom filters: a reader's event-id lookups go in id order
+    // (verify) or are rare, and loading a multi-megabyte filter block per lookup through the
+    // cache would cost far more than it saves.
     rocksdb::BlockBasedTableOptions lazy;
     lazy.cache_index_and_filter_blocks = true;
-    for (auto* cf : {&plain, &events, &index}) cf->table_factory.reset(rocksdb::NewBlockBasedTableFactory(lazy));
-    lazy.filter_policy = t.filter_policy;
-    for (auto* cf : {&lookup, &by_id}) cf->table_factory.reset(rocksdb::NewBlockBasedTableFactory(lazy));
+    lazy.block_cache = rocksdb::NewLRUCache(64 << 20);
+    for (auto* cf : {&plain, &events, &index, &lookup, &by_id}) cf->table_factory.reset(rocksdb::NewBlockBasedTableFactory(lazy));
   }
   return {{rocksdb::kDefaultColumnFamilyName, plain},
           {format::kEventsCf, events},
@@ -321,7 +325,8 @@ Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& path, const Open
   // RocksDB flushes the column families that hold the oldest WAL alive.
   dbo.max_total_wal_size = 256 << 20;
   dbo.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
-  if (options.read_only) {
+  const bool lazy = options.read_only && !options.whole_ledger;
+  if (lazy) {
     dbo.max_open_files = 512;  // table files open as they are needed, not all at open
     dbo.skip_stats_update_on_db_open = true;
   }
@@ -332,7 +337,7 @@ Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& path, const Open
   for (;;) {
     handles.clear();
     if (options.read_only) {
-      s = rocksdb::DB::OpenForReadOnly(dbo, path, descriptors(true), &handles, &db);
+      s = rocksdb::DB::OpenForReadOnly(dbo, path, descriptors(lazy), &handles, &db);
     } else {
       s = rocksdb::DB::Open(dbo, path, descriptors(false), &handles, &db);
     }
