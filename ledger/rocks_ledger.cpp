@@ -710,6 +710,7 @@ void RocksLedger::list_streams(const std::string& prefix,
 
 Status RocksLedger::put_snapshot(const std::string& key, const std::string& bytes) {
   if (options_.read_only) return Status::Unavailable("the ledger at " + path_ + " is open read-only");
+  if (cf(kSnapshots) == nullptr) return Status::Unavailable("the snapshots of " + path_ + " could not be recreated");
   // A snapshot is a cache that can always be refolded: not synced, not even logged. A crash
   // loses the ones not yet flushed, and readers fold from the events instead.
   rocksdb::WriteOptions wo;
@@ -719,6 +720,7 @@ Status RocksLedger::put_snapshot(const std::string& key, const std::string& byte
 }
 
 Result<std::string> RocksLedger::get_snapshot(const std::string& key) {
+  if (cf(kSnapshots) == nullptr) return Status::NotFound("no snapshots");
   std::string v;
   auto s = db_->Get({}, cf(kSnapshots), key, &v);
   if (s.IsNotFound()) return Status::NotFound("no snapshot " + key);
@@ -729,11 +731,20 @@ Result<std::string> RocksLedger::get_snapshot(const std::string& key) {
 Result<std::uint64_t> RocksLedger::drop_snapshots() {
   if (options_.read_only) return Status::Unavailable("the ledger at " + path_ + " is open read-only");
   std::uint64_t n = 0;
-  rocksdb::WriteBatch batch;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, cf(kSnapshots)));
-  for (it->SeekToFirst(); it->Valid(); it->Next(), ++n) batch.Delete(cf(kSnapshots), it->key()).PermitUncheckedError();
-  auto s = db_->Write(rocksdb::WriteOptions(), &batch);
-  if (!s.ok()) return Status::IOError(s.ToString());
+  {
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, cf(kSnapshots)));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) ++n;
+    if (!it->status().ok()) return Status::IOError(it->status().ToString());
+  }
+  // Drop the column family and create it afresh: its files are deleted whole, where deleting
+  // each snapshot would leave tombstones for compactions to rewrite (the next writer's cost).
+  auto& handle = cfs_[static_cast<std::size_t>(kSnapshots)];
+  rocksdb::ColumnFamilyDescriptor desc;
+  if (auto s = handle->GetDescriptor(&desc); !s.ok()) return Status::IOError(s.ToString());
+  if (auto s = db_->DropColumnFamily(handle); !s.ok()) return Status::IOError(s.ToString());
+  db_->DestroyColumnFamilyHandle(handle).PermitUncheckedError();
+  handle = nullptr;
+  if (auto s = db_->CreateColumnFamily(desc.options, desc.name, &handle); !s.ok()) return Status::IOError(s.ToString());
   return n;
 }
 
