@@ -10,6 +10,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <climits>
 #include <cstring>
@@ -337,7 +338,18 @@ Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& path, const Open
   for (;;) {
     handles.clear();
     if (options.read_only) {
-      s = rocksdb::DB::OpenForReadOnly(dbo, path, descriptors(lazy), &handles, &db);
+      auto wanted = descriptors(lazy);
+      s = rocksdb::DB::OpenForReadOnly(dbo, path, wanted, &handles, &db);
+      std::vector<std::string> present;
+      if (s.IsInvalidArgument() && rocksdb::DB::ListColumnFamilies(dbo, path, &present).ok() &&
+          std::find(present.begin(), present.end(), format::kSnapshotsCf) == present.end()) {
+        // A writer stopped between dropping the snapshots and creating them afresh (the next
+        // writer creates them): read without snapshots.
+        wanted.pop_back();
+        handles.clear();
+        s = rocksdb::DB::OpenForReadOnly(dbo, path, wanted, &handles, &db);
+        if (s.ok()) handles.push_back(nullptr);
+      }
     } else {
       s = rocksdb::DB::Open(dbo, path, descriptors(false), &handles, &db);
     }
@@ -371,7 +383,8 @@ RocksLedger::~RocksLedger() {
     fo.wait = true;
     db_->Flush(fo, cfs_).PermitUncheckedError();
   }
-  for (auto* h : cfs_) db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
+  for (auto* h : cfs_)
+    if (h != nullptr) db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
   db_->Close().PermitUncheckedError();
   delete db_;
 }

@@ -2,10 +2,13 @@
 // fold for random histories, and a stale, altered or foreign snapshot is ignored.
 #include <catch2/catch.hpp>
 
+#include <rocksdb/db.h>
+
 #include <random>
 
 #include "engine/engagement_service.h"
 #include "engine/rebuild.h"
+#include "ledger/format.h"
 #include "projections/snapshot.h"
 #include "tests/testutil.h"
 
@@ -217,4 +220,44 @@ TEST_CASE("rebuild on several threads refolds every engagement and leaves a soun
   auto again = rebuild(*ledger, options);
   REQUIRE(again.ok());
   CHECK(again->snapshots_dropped == ids.size());
+}
+
+TEST_CASE("a writer stopped between dropping the snapshots and recreating them loses nothing", "[snapshot][rebuild]") {
+  test::TempDir dir;
+  EngagementState full;
+  {
+    auto ledger = test::open_ledger(dir.sub("db"));
+    test::import_example(*ledger);
+    random_history(*ledger, 21, 60);
+    full = full_fold(*ledger);
+    REQUIRE(rebuild(*ledger).ok());
+  }
+  {
+    // What drop_snapshots leaves if the process dies between DropColumnFamily and CreateColumnFamily.
+    std::vector<rocksdb::ColumnFamilyDescriptor> d;
+    for (const char* n : {"default", format::kEventsCf, format::kByStreamCf, format::kByActorCf, format::kByEventIdCf,
+                          format::kSnapshotsCf})
+      d.emplace_back(n, rocksdb::ColumnFamilyOptions());
+    std::vector<rocksdb::ColumnFamilyHandle*> h;
+    rocksdb::DB* db = nullptr;
+    REQUIRE(rocksdb::DB::Open(rocksdb::DBOptions(), dir.sub("db"), d, &h, &db).ok());
+    REQUIRE(db->DropColumnFamily(h[5]).ok());
+    for (auto* x : h) REQUIRE(db->DestroyColumnFamilyHandle(x).ok());
+    delete db;
+  }
+  {
+    OpenOptions ro;
+    ro.read_only = true;
+    auto reader = test::open_ledger(dir.sub("db"), ro);
+    CHECK(reader->get_snapshot("engagement/contoso").status().code() == Code::kNotFound);
+    auto state = load_engagement(*reader, "contoso");  // folds from the events
+    REQUIRE(state.ok());
+    CHECK(*state == full);
+  }
+  auto writer = test::open_ledger(dir.sub("db"));  // creates the column family again
+  auto report = rebuild(*writer);
+  REQUIRE(report.ok());
+  CHECK(report->snapshots_dropped == 0);
+  CHECK(writer->get_snapshot("engagement/contoso").ok());
+  CHECK(*load_engagement(*writer, "contoso") == full);
 }
