@@ -26,9 +26,8 @@ measure() {  # measure LABEL cold|warm ARGS...
   done
   local sorted
   sorted=($(printf '%s\n' "${times[@]}" | sort -n))
-  printf '{"view":"%s","cache":"%s","runs":%d,"median_ms":%.1f,"max_ms":%.1f,"peak_rss_kb":%d}\n' \
-    "$label" "$mode" "$RUNS" "$(echo "${sorted[$((RUNS / 2))]} / 1000" | bc -l)" \
-    "$(echo "${sorted[$((RUNS - 1))]} / 1000" | bc -l)" "$rss"
+  awk -v l="$label" -v m="$mode" -v n="$RUNS" -v med="${sorted[$((RUNS / 2))]}" -v max="${sorted[$((RUNS - 1))]}" -v rss="$rss" \
+    'BEGIN { printf "{\"view\":\"%s\",\"cache\":\"%s\",\"runs\":%d,\"median_ms\":%.1f,\"max_ms\":%.1f,\"peak_rss_kb\":%d}\n", l, m, n, med / 1000, max / 1000, rss }' 
 }
 
 # The middle of the engagement's life, for --as-of.
