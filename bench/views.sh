@@ -39,7 +39,7 @@ modes=(warm)
 (( can_drop )) && modes+=(cold)
 for mode in "${modes[@]}"; do
   measure "engagement show $ENG" "$mode" engagement show "$ENG"
-  measure "engagement show $ENG --as-of $last (a full fold: as-of views do not start from snapshots)" "$mode" engagement show "$ENG" --as-of "$last"
+  measure "engagement show $ENG --as-of $((last - 1)) (a full fold: its snapshot covers more)" "$mode" engagement show "$ENG" --as-of "$((last - 1))"
   measure "task list $ENG" "$mode" task list "$ENG"
   measure "history $ENG" "$mode" history "$ENG"
   measure "audit --engagement $ENG" "$mode" audit --engagement "$ENG"

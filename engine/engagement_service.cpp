@@ -437,10 +437,11 @@ Result<Decision> decide_correct(const EngagementState& s, const Event& corrected
 
 // --- execution ------------------------------------------------------------------------------------
 
-std::optional<EngagementState> valid_snapshot(Ledger& ledger, const std::string& engagement_id) {
+std::optional<EngagementState> valid_snapshot(Ledger& ledger, const std::string& engagement_id, std::uint64_t as_of_sequence) {
   const auto stream = projections::engagement_stream(engagement_id);
   auto bytes = ledger.get_snapshot(stream);
   if (!bytes.ok()) return std::nullopt;
+  if (as_of_sequence != 0 && projections::snapshot_sequence(*bytes) > as_of_sequence) return std::nullopt;  // too new
   projections::SnapshotHeader header;
   auto state = projections::decode_engagement_snapshot(*bytes, &header);
   if (!state.ok()) return std::nullopt;  // altered or stale
@@ -460,11 +461,10 @@ Status write_snapshot(Ledger& ledger, const EngagementState& state) {
 Result<EngagementState> load_engagement(Ledger& ledger, const std::string& engagement_id, std::uint64_t as_of_sequence) {
   EngagementState state;
   std::uint64_t from_version = 1;
-  if (as_of_sequence == 0) {
-    if (auto snap = valid_snapshot(ledger, engagement_id)) {
-      state = std::move(*snap);
-      from_version = state.version + 1;
-    }
+  // The snapshot starts the fold when it covers no more than the view wants.
+  if (auto snap = valid_snapshot(ledger, engagement_id, as_of_sequence)) {
+    state = std::move(*snap);
+    from_version = state.version + 1;
   }
   auto cur = ledger.scan_stream(projections::engagement_stream(engagement_id), from_version);
   if (auto st = projections::fold_stream(*cur, as_of_sequence, state); !st.ok()) return st;

@@ -103,12 +103,15 @@ struct Outcome {
 Result<Outcome> execute(Ledger& ledger, const std::string& engagement_id, const std::string& actor,
                         std::optional<std::int64_t> effective_us, bool create, const Decide& decide);
 
-// The engagement's state; the current one starts from its snapshot when one passes the checks
-// of projections/snapshot.h (an as-of state is always folded from the start).
+// The engagement's state (as of a sequence, or 0: the head). It starts from the engagement's
+// snapshot when one passes the checks of projections/snapshot.h and covers no more than
+// `as_of_sequence`; otherwise it folds from the stream's first event.
 Result<projections::EngagementState> load_engagement(Ledger& ledger, const std::string& engagement_id,
                                                      std::uint64_t as_of_sequence = 0);
-// The snapshot of an engagement if it is valid for this ledger and build, else nullopt.
-std::optional<projections::EngagementState> valid_snapshot(Ledger& ledger, const std::string& engagement_id);
+// The snapshot of an engagement if it is valid for this ledger and build (and, given
+// `as_of_sequence`, covers no more than that), else nullopt.
+std::optional<projections::EngagementState> valid_snapshot(Ledger& ledger, const std::string& engagement_id,
+                                                           std::uint64_t as_of_sequence = 0);
 // Writes a snapshot of `state` (which must be the stream folded up to state.last_sequence).
 Status write_snapshot(Ledger& ledger, const projections::EngagementState& state);
 inline constexpr std::uint64_t kSnapshotEvery = 128;  // events between automatic snapshots

@@ -129,6 +129,16 @@ Result<EngagementState> decode_engagement_snapshot(std::string_view bytes, Snaps
   return state;
 }
 
+std::uint64_t snapshot_sequence(std::string_view bytes) {
+  format::Reader r{bytes, kMagic.size()};
+  if (bytes.substr(0, std::min(bytes.size(), kMagic.size())) != kMagic) return 0;
+  r.str();
+  r.u(4);
+  r.u(8);
+  const auto seq = r.u(8);
+  return r.ok ? seq : 0;
+}
+
 std::uint64_t snapshot_stream_version(std::string_view bytes) {
   format::Reader r{bytes, kMagic.size()};
   if (bytes.substr(0, std::min(bytes.size(), kMagic.size())) != kMagic) return 0;

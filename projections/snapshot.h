@@ -32,5 +32,7 @@ Result<EngagementState> decode_engagement_snapshot(std::string_view bytes, Snaps
 // The stream version a snapshot says it covers, read from its header alone (0 if malformed);
 // for deciding when to write a new one, never for trusting it.
 std::uint64_t snapshot_stream_version(std::string_view bytes);
+// The same for the sequence it covers: whether it can start a view as of an earlier sequence.
+std::uint64_t snapshot_sequence(std::string_view bytes);
 
 }  // namespace ftl::projections
