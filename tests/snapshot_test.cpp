@@ -296,3 +296,42 @@ TEST_CASE("a view as of a sequence starts from the snapshot only when the snapsh
   CHECK(load_engagement(*ledger, "contoso", cut.last_sequence - 1)->customer == cut.customer);
   CHECK(load_engagement(*ledger, "contoso", states.front().last_sequence)->customer == cut.customer);
 }
+
+TEST_CASE("rebuild stops at an event it cannot fold and names it", "[snapshot][rebuild]") {
+  test::TempDir dir;
+  std::uint64_t bad = 0;
+  {
+    auto ledger = test::open_ledger(dir.sub("db"));
+    test::import_example(*ledger);
+    for (const char* id : {"alpha", "bravo", "charlie"}) random_history(*ledger, 41, 30, id);
+    auto c = ledger->scan_stream("engagement/bravo", 5);
+    REQUIRE(c->valid());
+    bad = c->event().sequence;
+  }
+  {
+    // Garble bravo's fifth payload behind the ledger's back (verify would name it too).
+    std::vector<rocksdb::ColumnFamilyDescriptor> d;
+    for (const char* n : {"default", format::kEventsCf, format::kByStreamCf, format::kByActorCf, format::kByEventIdCf,
+                          format::kSnapshotsCf})
+      d.emplace_back(n, rocksdb::ColumnFamilyOptions());
+    std::vector<rocksdb::ColumnFamilyHandle*> h;
+    rocksdb::DB* db = nullptr;
+    REQUIRE(rocksdb::DB::Open(rocksdb::DBOptions(), dir.sub("db"), d, &h, &db).ok());
+    std::string bytes, why;
+    REQUIRE(db->Get({}, h[1], format::sequence_key(bad), &bytes).ok());
+    Event e;
+    REQUIRE(format::decode_record(bytes, &e, &why));
+    e.payload = "not a payload";
+    REQUIRE(db->Put({}, h[1], format::sequence_key(bad), format::encode_record(e, format::canonical_bytes(e))).ok());
+    for (auto* x : h) REQUIRE(db->DestroyColumnFamilyHandle(x).ok());
+    delete db;
+  }
+  auto ledger = test::open_ledger(dir.sub("db"));
+  RebuildOptions options;
+  options.threads = GENERATE(1u, 2u);
+  auto report = rebuild(*ledger, options);
+  REQUIRE_FALSE(report.ok());
+  CHECK(report.status().code() == Code::kCorruption);
+  CHECK_THAT(report.status().message(), Catch::Contains("event " + std::to_string(bad)));
+  CHECK_FALSE(ledger->get_snapshot("engagement/bravo").ok());  // nothing written for it
+}
