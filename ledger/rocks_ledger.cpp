@@ -139,10 +139,10 @@ std::vector<rocksdb::ColumnFamilyDescriptor> descriptors(bool reader) {
   rocksdb::ColumnFamilyOptions by_id = lookup;
   by_id.memtable_insert_with_hint_prefix_extractor = std::make_shared<NamePrefix>();
   if (reader) {
-    // Indexes share one bounded cache with the data blocks, so a whole-ledger reader (verify)
-    // keeps them resident. No bloom filters: a reader's event-id lookups go in id order
-    // (verify) or are rare, and loading a multi-megabyte filter block per lookup through the
-    // cache would cost far more than it saves.
+    // Indexes share one bounded 64 MB cache with the data blocks. No bloom filters: a view's
+    // event-id lookups are rare, and loading a multi-megabyte filter block through the cache
+    // for one lookup costs far more than it saves. (verify, which looks up every event in
+    // every index, opens with OpenOptions::whole_ledger: everything preloaded, as a writer.)
     rocksdb::BlockBasedTableOptions lazy;
     lazy.cache_index_and_filter_blocks = true;
     lazy.block_cache = rocksdb::NewLRUCache(64 << 20);
