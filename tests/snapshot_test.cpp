@@ -1,14 +1,12 @@
 // Snapshots make a view fast without ever being trusted blindly: snapshot + tail equals a full
 // fold for random histories, and a stale, altered or foreign snapshot is ignored.
 #include <catch2/catch.hpp>
-
 #include <rocksdb/db.h>
 
 #include <random>
 
 #include "engine/engagement_service.h"
 #include "engine/rebuild.h"
-#include "ledger/format.h"
 #include "projections/snapshot.h"
 #include "tests/testutil.h"
 
@@ -81,9 +79,13 @@ void random_history(Ledger& ledger, unsigned seed, int commands, const std::stri
   }
 }
 
-EngagementState full_fold(Ledger& ledger, const std::string& id = "contoso") {
+// The engagement folded from its first event, up to `up_to_version` (0: all of it).
+EngagementState full_fold(Ledger& ledger, const std::string& id = "contoso", std::uint64_t up_to_version = 0) {
   EngagementState s;
-  for (auto c = ledger.scan_stream("engagement/" + id); c->valid(); c->next()) REQUIRE(projections::apply(s, c->event()).ok());
+  for (auto c = ledger.scan_stream("engagement/" + id); c->valid(); c->next()) {
+    if (up_to_version != 0 && c->event().stream_version > up_to_version) break;
+    REQUIRE(projections::apply(s, c->event()).ok());
+  }
   return s;
 }
 
@@ -121,9 +123,7 @@ TEST_CASE("the engine starts from a valid snapshot and ignores a stale, altered 
   random_history(*ledger, 7, 60);
   const auto full = full_fold(*ledger);
   // A snapshot halfway, then more history after it.
-  EngagementState half;
-  for (auto c = ledger->scan_stream("engagement/contoso"); c->valid() && c->event().stream_version <= full.version / 2; c->next())
-    REQUIRE(projections::apply(half, c->event()).ok());
+  const EngagementState half = full_fold(*ledger, "contoso", full.version / 2);
   REQUIRE(write_snapshot(*ledger, half).ok());
   REQUIRE(valid_snapshot(*ledger, "contoso").has_value());
   auto loaded = load_engagement(*ledger, "contoso");
@@ -234,16 +234,8 @@ TEST_CASE("a writer stopped between dropping the snapshots and recreating them l
   }
   {
     // What drop_snapshots leaves if the process dies between DropColumnFamily and CreateColumnFamily.
-    std::vector<rocksdb::ColumnFamilyDescriptor> d;
-    for (const char* n : {"default", format::kEventsCf, format::kByStreamCf, format::kByActorCf, format::kByEventIdCf,
-                          format::kSnapshotsCf})
-      d.emplace_back(n, rocksdb::ColumnFamilyOptions());
-    std::vector<rocksdb::ColumnFamilyHandle*> h;
-    rocksdb::DB* db = nullptr;
-    REQUIRE(rocksdb::DB::Open(rocksdb::DBOptions(), dir.sub("db"), d, &h, &db).ok());
-    REQUIRE(db->DropColumnFamily(h[5]).ok());
-    for (auto* x : h) REQUIRE(db->DestroyColumnFamilyHandle(x).ok());
-    delete db;
+    test::RawLedger raw(dir.sub("db"));
+    REQUIRE(raw.db->DropColumnFamily(raw.cf[test::RawLedger::kSnapshots]).ok());
   }
   {
     OpenOptions ro;
@@ -310,21 +302,10 @@ TEST_CASE("rebuild stops at an event it cannot fold and names it", "[snapshot][r
   }
   {
     // Garble bravo's fifth payload behind the ledger's back (verify would name it too).
-    std::vector<rocksdb::ColumnFamilyDescriptor> d;
-    for (const char* n : {"default", format::kEventsCf, format::kByStreamCf, format::kByActorCf, format::kByEventIdCf,
-                          format::kSnapshotsCf})
-      d.emplace_back(n, rocksdb::ColumnFamilyOptions());
-    std::vector<rocksdb::ColumnFamilyHandle*> h;
-    rocksdb::DB* db = nullptr;
-    REQUIRE(rocksdb::DB::Open(rocksdb::DBOptions(), dir.sub("db"), d, &h, &db).ok());
-    std::string bytes, why;
-    REQUIRE(db->Get({}, h[1], format::sequence_key(bad), &bytes).ok());
-    Event e;
-    REQUIRE(format::decode_record(bytes, &e, &why));
+    test::RawLedger raw(dir.sub("db"));
+    auto e = raw.get(bad);
     e.payload = "not a payload";
-    REQUIRE(db->Put({}, h[1], format::sequence_key(bad), format::encode_record(e, format::canonical_bytes(e))).ok());
-    for (auto* x : h) REQUIRE(db->DestroyColumnFamilyHandle(x).ok());
-    delete db;
+    raw.put(bad, e);
   }
   auto ledger = test::open_ledger(dir.sub("db"));
   RebuildOptions options;

@@ -2,7 +2,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <rocksdb/db.h>
+
 #include "engine/catalog_service.h"
+#include "ledger/format.h"
 
 #include <unistd.h>
 
@@ -53,6 +56,31 @@ void import_example(Ledger& ledger) {
   auto plan = engine::plan_import(example_playbook(), "");
   REQUIRE(plan.ok());
   REQUIRE(engine::import_playbook(ledger, *plan, "admin", std::nullopt).ok());
+}
+
+RawLedger::RawLedger(const std::string& path) {
+  std::vector<rocksdb::ColumnFamilyDescriptor> d;
+  for (const char* n : {"default", format::kEventsCf, format::kByStreamCf, format::kByActorCf, format::kByEventIdCf,
+                        format::kSnapshotsCf})
+    d.emplace_back(n, rocksdb::ColumnFamilyOptions());
+  REQUIRE(rocksdb::DB::Open(rocksdb::DBOptions(), path, d, &cf, &db).ok());
+}
+
+RawLedger::~RawLedger() {
+  for (auto* h : cf) db->DestroyColumnFamilyHandle(h).PermitUncheckedError();
+  delete db;
+}
+
+Event RawLedger::get(std::uint64_t seq) {
+  std::string v, why;
+  REQUIRE(db->Get({}, cf[kEvents], format::sequence_key(seq), &v).ok());
+  Event e;
+  REQUIRE(format::decode_record(v, &e, &why));
+  return e;
+}
+
+void RawLedger::put(std::uint64_t seq, const Event& e) {
+  REQUIRE(db->Put({}, cf[kEvents], format::sequence_key(seq), format::encode_record(e, format::canonical_bytes(e))).ok());
 }
 
 }  // namespace ftl::test

@@ -4,8 +4,14 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "ledger/ledger.h"
+
+namespace rocksdb {
+class DB;
+class ColumnFamilyHandle;
+}  // namespace rocksdb
 
 namespace ftl::test {
 
@@ -30,5 +36,19 @@ std::string example_playbook();                      // examples/playbooks/enabl
 std::unique_ptr<Ledger> open_ledger(const std::string& path, OpenOptions options = {});
 // Imports examples/playbooks/enable-services.md as "admin" (REQUIREs success).
 void import_example(Ledger& ledger);
+
+// A ledger's RocksDB opened directly, with the ledger closed: for tests that damage or forge
+// what an attacker with write access to the files could.
+struct RawLedger {
+  enum Cf { kDefault, kEvents, kByStream, kByActor, kByEventId, kSnapshots };
+  rocksdb::DB* db = nullptr;
+  std::vector<rocksdb::ColumnFamilyHandle*> cf;  // indexed by Cf
+  explicit RawLedger(const std::string& path);
+  ~RawLedger();
+  RawLedger(const RawLedger&) = delete;
+  RawLedger& operator=(const RawLedger&) = delete;
+  Event get(std::uint64_t seq);                   // REQUIREs it is there and decodes
+  void put(std::uint64_t seq, const Event& e);    // stores `e` as is: the caller fixes hashes or not
+};
 
 }  // namespace ftl::test

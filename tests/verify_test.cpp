@@ -33,32 +33,10 @@ Digest build(const std::string& path) {
   return at8;
 }
 
-// Raw access to the ledger's column families.
-struct Raw {
-  rocksdb::DB* db = nullptr;
-  std::vector<rocksdb::ColumnFamilyHandle*> cf;  // meta, events, by_stream, by_actor, by_event_id
-  explicit Raw(const std::string& path) {
-    std::vector<rocksdb::ColumnFamilyDescriptor> d;
-    for (const char* n : {"default", format::kEventsCf, format::kByStreamCf, format::kByActorCf, format::kByEventIdCf,
-                          format::kSnapshotsCf})
-      d.emplace_back(n, rocksdb::ColumnFamilyOptions());
-    REQUIRE(rocksdb::DB::Open(rocksdb::DBOptions(), path, d, &cf, &db).ok());
-  }
-  ~Raw() {
-    for (auto* h : cf) db->DestroyColumnFamilyHandle(h).PermitUncheckedError();
-    delete db;
-  }
-  Event get(std::uint64_t seq) {
-    std::string v, why;
-    REQUIRE(db->Get({}, cf[1], format::sequence_key(seq), &v).ok());
-    Event e;
-    REQUIRE(format::decode_record(v, &e, &why));
-    return e;
-  }
-  // Stores `e` under `seq` as is (the caller decides which hashes to fix).
-  void put(std::uint64_t seq, const Event& e) {
-    REQUIRE(db->Put({}, cf[1], format::sequence_key(seq), format::encode_record(e, format::canonical_bytes(e))).ok());
-  }
+// Raw access to the ledger's column families (cf[1] events, [2] by stream, [3] by actor,
+// [4] by event id), and re-hashing an event the way a forger would.
+struct Raw : test::RawLedger {
+  using RawLedger::RawLedger;
   void rehash(Event& e, const Hash& prev) {
     e.payload_hash = Sha256::of(e.payload);
     e.prev_hash = prev;
