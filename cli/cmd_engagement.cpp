@@ -220,7 +220,9 @@ int run_list(const std::string& as_of) {
               {{"id", "ID"}, {"customer", "Customer"}, {"phase", "Phase"}, {"seats", "Seats", true},
                {"progress", "Mandatory done"}, {"last_change", "Last change"}},
               globals().color());
-  for (const auto& id : engine::engagement_ids(**ledger)) {
+  auto ids = engine::engagement_ids(**ledger);
+  if (!ids.ok()) return fail(ids.status());
+  for (const auto& id : *ids) {
     auto s = engine::load_engagement(**ledger, id, *seq);
     if (*seq != 0 && s.status().code() == Code::kNotFound) continue;  // opened later
     if (!s.ok()) return fail(s.status());

@@ -128,7 +128,9 @@ int run_list() {
               {{"id", "ID"}, {"title", "Title"}, {"phase", "Phase"}, {"steps", "Steps", true}, {"tasks", "Tasks", true},
                {"last_change", "Last change"}},
               globals().color());
-  for (const auto& id : engine::playbook_ids(**ledger)) {
+  auto ids = engine::playbook_ids(**ledger);
+  if (!ids.ok()) return fail(ids.status());
+  for (const auto& id : *ids) {
     auto st = engine::load_playbook(**ledger, id);
     if (!st.ok()) return fail(st.status());
     std::size_t steps = 0;
@@ -248,8 +250,13 @@ int run_tasks(const TasksOptions& o) {
   auto seq = as_of_sequence(**ledger, o.as_of);
   if (!seq.ok()) return fail(seq.status());
   std::vector<std::string> ids;
-  if (o.playbook.empty()) ids = engine::playbook_ids(**ledger);
-  else ids.push_back(o.playbook);
+  if (o.playbook.empty()) {
+    auto all = engine::playbook_ids(**ledger);
+    if (!all.ok()) return fail(all.status());
+    ids = std::move(*all);
+  } else {
+    ids.push_back(o.playbook);
+  }
   const auto format = globals().format();
   RowWriter w(std::cout, format, kTaskColumns, globals().color());
   for (const auto& id : ids) {

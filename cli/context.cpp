@@ -38,21 +38,51 @@ Status server_not_supported() {
 }
 }  // namespace
 
+std::string snapshot_key_file() {
+  auto env = [](const char* name) -> std::string {
+    const char* v = std::getenv(name);
+    return v != nullptr ? v : "";
+  };
+  if (auto f = env("FTL_SNAPSHOT_KEY"); !f.empty()) return f;
+  if (auto x = env("XDG_CONFIG_HOME"); !x.empty()) return x + "/ftl/snapshot.key";
+  if (auto h = env("HOME"); !h.empty()) return h + "/.config/ftl/snapshot.key";
+  return "";
+}
+
 Result<std::unique_ptr<Ledger>> open_for_reading(bool whole_ledger) {
   if (!globals().server.empty()) return server_not_supported();
   OpenOptions o;
   o.read_only = true;
   o.whole_ledger = whole_ledger;
+  o.defer_head_check = whole_ledger;
   o.wait_seconds = 2;
+  o.snapshot_key_file = snapshot_key_file();
   return Ledger::Open(globals().db, o);
 }
 
-Result<std::unique_ptr<Ledger>> open_for_writing() {
+Result<std::unique_ptr<Ledger>> open_for_writing(bool accept_loss) {
   if (!globals().server.empty()) return server_not_supported();
   OpenOptions o;
   o.wait_seconds = globals().wait_seconds;
+  o.snapshot_key_file = snapshot_key_file();
+  o.accept_loss = accept_loss;
   return Ledger::Open(globals().db, o);
 }
+
+namespace {
+// The CLI's own words for what the layers below tag (Status::tag).
+std::string cli_hint(const Status& s) {
+  const auto& t = s.tag();
+  if (t == "ledger.missing") return "create one with `ftl playbook import FILE`, or name another with --db PATH";
+  if (t == "ledger.locked") return "wait longer with --wait SECONDS, or send writes through `ftl serve` with --server";
+  if (t == "ledger.wal_damaged" || t == "ledger.lost_events")
+    return "accept the loss with `ftl recover --reason TEXT` (" + s.hint() + "; the damaged files are copied aside first)";
+  if (t == "ledger.disk_full") return "free space on that disk: nothing was written, and the ledger works again once there is room";
+  if (t == "ledger.not_a_ledger") return s.hint() + ", or name another with --db PATH";
+  if (t == "ledger.snapshot_key") return s.hint().empty() ? "set FTL_SNAPSHOT_KEY to a key file" : s.hint();
+  return s.hint();
+}
+}  // namespace
 
 std::string actor() {
   if (!globals().actor.empty()) return globals().actor;
@@ -65,7 +95,7 @@ std::string actor() {
 int fail(const Status& s) {
   clear_progress_line();
   std::cerr << "error: " << s.message() << "\n";
-  if (!s.hint().empty()) std::cerr << "hint: " << s.hint() << "\n";
+  if (const auto hint = cli_hint(s); !hint.empty()) std::cerr << "hint: " << hint << "\n";
   exit_code() = static_cast<int>(to_exit_code(s));
   return exit_code();
 }

@@ -35,7 +35,11 @@ Globals& globals();
 // `whole_ledger`: the command looks up every event in the indexes (verify).
 Result<std::unique_ptr<Ledger>> open_for_reading(bool whole_ledger = false);
 // Writing commands wait up to --wait for another writer, then fail naming the path.
-Result<std::unique_ptr<Ledger>> open_for_writing();
+// `accept_loss`: `ftl recover` (OpenOptions::accept_loss).
+Result<std::unique_ptr<Ledger>> open_for_writing(bool accept_loss = false);
+// The snapshot key: FTL_SNAPSHOT_KEY, else $XDG_CONFIG_HOME/ftl/snapshot.key, else
+// ~/.config/ftl/snapshot.key.
+std::string snapshot_key_file();
 // The actor for local writes: --as, else FTL_ACTOR, else the login name.
 std::string actor();
 

@@ -187,22 +187,24 @@ Result<PlaybookState> load_playbook(Ledger& ledger, const std::string& playbook_
   if (auto st = projections::fold_stream(*cur, as_of_sequence, state); !st.ok()) return st;
   if (state.version == 0) {
     auto known = playbook_ids(ledger);
-    std::string hint = known.empty() ? "import one with `ftl playbook import FILE`"
-                                     : "known playbooks: " + projections::join_list(known, ", ");
+    if (!known.ok()) return known.status();
+    std::string hint = known->empty() ? "import one with `ftl playbook import FILE`"
+                                      : "known playbooks: " + projections::join_list(*known, ", ");
     return Status::NotFound("no playbook " + playbook_id, hint);
   }
   return state;
 }
 
-std::vector<std::string> stream_ids(Ledger& ledger, const std::string& prefix) {
+Result<std::vector<std::string>> stream_ids(Ledger& ledger, const std::string& prefix) {
   std::vector<std::string> ids;
-  ledger.list_streams(prefix, [&](const std::string& stream, std::uint64_t) {
+  auto st = ledger.list_streams(prefix, [&](const std::string& stream, std::uint64_t) {
     ids.push_back(stream.substr(prefix.size()));
     return true;
   });
+  if (!st.ok()) return st;
   return ids;
 }
 
-std::vector<std::string> playbook_ids(Ledger& ledger) { return stream_ids(ledger, projections::kPlaybookStreamPrefix); }
+Result<std::vector<std::string>> playbook_ids(Ledger& ledger) { return stream_ids(ledger, projections::kPlaybookStreamPrefix); }
 
 }  // namespace ftl::engine

@@ -48,8 +48,8 @@ Result<ImportOutcome> import_playbook(Ledger& ledger, const PlannedImport& plan,
 // Folds a playbook stream; NotFound names the id and suggests the known ones.
 Result<projections::PlaybookState> load_playbook(Ledger& ledger, const std::string& playbook_id,
                                                  std::uint64_t as_of_sequence = 0);
-std::vector<std::string> playbook_ids(Ledger& ledger);
+Result<std::vector<std::string>> playbook_ids(Ledger& ledger);
 // The ids of the streams "<prefix><id>", in order.
-std::vector<std::string> stream_ids(Ledger& ledger, const std::string& prefix);
+Result<std::vector<std::string>> stream_ids(Ledger& ledger, const std::string& prefix);
 
 }  // namespace ftl::engine

@@ -113,7 +113,9 @@ const schema::StepDefinition* CatalogView::step(const std::string& name) const {
 
 Result<CatalogView> load_catalog(Ledger& ledger, std::uint64_t as_of_sequence) {
   CatalogView view;
-  for (const auto& id : playbook_ids(ledger)) {
+  auto ids = playbook_ids(ledger);
+  if (!ids.ok()) return ids.status();
+  for (const auto& id : *ids) {
     auto p = load_playbook(ledger, id, as_of_sequence);
     if (p.ok()) view.playbooks.push_back(std::move(*p));
     else if (p.status().code() != Code::kNotFound) return p.status();
@@ -439,11 +441,14 @@ Result<Decision> decide_correct(const EngagementState& s, const Event& corrected
 
 std::optional<EngagementState> valid_snapshot(Ledger& ledger, const std::string& engagement_id, std::uint64_t as_of_sequence) {
   const auto stream = projections::engagement_stream(engagement_id);
-  auto bytes = ledger.get_snapshot(stream);
-  if (!bytes.ok()) return std::nullopt;
-  if (as_of_sequence != 0 && projections::snapshot_sequence(*bytes) > as_of_sequence) return std::nullopt;  // too new
+  auto stored = ledger.get_snapshot(stream);
+  // Only a snapshot the key vouches for: anyone who can write the database can write bytes
+  // that pass every other check.
+  if (!stored.ok() || !stored->authentic) return std::nullopt;
+  const auto& bytes = stored->bytes;
+  if (as_of_sequence != 0 && projections::snapshot_sequence(bytes) > as_of_sequence) return std::nullopt;  // too new
   projections::SnapshotHeader header;
-  auto state = projections::decode_engagement_snapshot(*bytes, &header);
+  auto state = projections::decode_engagement_snapshot(bytes, &header);
   if (!state.ok()) return std::nullopt;  // altered or stale
   auto covered = ledger.get(header.sequence);
   if (!covered.ok() || covered->hash != header.chain_hash || covered->stream != stream ||
@@ -477,14 +482,15 @@ Result<EngagementState> load_engagement(Ledger& ledger, const std::string& engag
                                     projections::iso_time(first->event().recorded_us));
     }
     auto ids = engagement_ids(ledger);
+    if (!ids.ok()) return ids.status();
     return Status::NotFound("no engagement " + engagement_id,
-                            ids.empty() ? "open one with `ftl engagement open ID --customer NAME --seats N --services \"A, B\"`"
-                                        : "engagements: " + list(ids));
+                            ids->empty() ? "open one with `ftl engagement open ID --customer NAME --seats N --services \"A, B\"`"
+                                         : "engagements: " + list(*ids));
   }
   return state;
 }
 
-std::vector<std::string> engagement_ids(Ledger& ledger) {
+Result<std::vector<std::string>> engagement_ids(Ledger& ledger) {
   return stream_ids(ledger, projections::kEngagementStreamPrefix);
 }
 
@@ -529,9 +535,9 @@ Result<Outcome> execute(Ledger& ledger, const std::string& engagement_id, const 
     out.position = *res;
     // Keep a snapshot near the head: the state folded before this append is exact up to its
     // last sequence. A failure costs only speed, so it is not the command's failure.
-    if (state.version >= kSnapshotEvery) {
+    if (state.version >= kSnapshotEvery && ledger.has_snapshot_key()) {
       auto stored = ledger.get_snapshot(stream);
-      const std::uint64_t covered = stored.ok() ? projections::snapshot_stream_version(*stored) : 0;
+      const std::uint64_t covered = stored.ok() && stored->authentic ? projections::snapshot_stream_version(stored->bytes) : 0;
       if (state.version >= covered + kSnapshotEvery) write_snapshot(ledger, state).permit_unchecked();
     }
     return out;

@@ -115,7 +115,7 @@ std::optional<projections::EngagementState> valid_snapshot(Ledger& ledger, const
 // Writes a snapshot of `state` (which must be the stream folded up to state.last_sequence).
 Status write_snapshot(Ledger& ledger, const projections::EngagementState& state);
 inline constexpr std::uint64_t kSnapshotEvery = 128;  // events between automatic snapshots
-std::vector<std::string> engagement_ids(Ledger& ledger);
+Result<std::vector<std::string>> engagement_ids(Ledger& ledger);
 
 // "Exchange, Teams" or "Exchange / Teams" -> {"Exchange", "Teams"}
 schema::Strings split_names(const std::string& text);

@@ -1,5 +1,7 @@
 #include "ledger/format.h"
 
+#include <utf8cpp/utf8.h>
+
 #include <cstring>
 
 #include "ledger/sha256.h"
@@ -167,6 +169,58 @@ bool valid_name(std::string_view s) {
   if (s.empty() || s.size() > kMaxNameBytes) return false;
   for (unsigned char c : s)
     if (c < 0x20 || c == 0x7f) return false;
+  return valid_utf8(s);
+}
+
+bool valid_utf8(std::string_view s, std::size_t* bad_offset) {
+  const auto bad = utf8::find_invalid(s.begin(), s.end());
+  if (bad == s.end()) return true;
+  if (bad_offset != nullptr) *bad_offset = static_cast<std::size_t>(bad - s.begin());
+  return false;
+}
+
+Status broken(std::uint64_t sequence, const char* rule, const std::string& what) {
+  return Status::Corruption("event " + std::to_string(sequence) + " breaks " + rule + ": " + what);
+}
+
+Status check_event(const Event& e, std::uint64_t key_sequence, const Hash* prev) {
+  if (e.sequence != key_sequence)
+    return broken(key_sequence, "V2", "its record says sequence " + std::to_string(e.sequence) + ": events were reordered or moved");
+  for (const auto* name : {&e.stream, &e.event_id, &e.type, &e.actor})
+    if (!valid_name(*name)) return broken(key_sequence, "V2", "its record holds a name that is empty, too long, not UTF-8 or has control characters");
+  if (Sha256::of(e.payload) != e.payload_hash)
+    return broken(key_sequence, "V3", "its payload does not match its recorded SHA-256: the payload was changed");
+  static const Hash kZero{};
+  if (key_sequence == 1) prev = &kZero;
+  if (prev != nullptr && e.prev_hash != *prev)
+    return broken(key_sequence, "V4", "its previous hash does not match " +
+                                          (key_sequence == 1 ? std::string("the 32 zero bytes the first event has")
+                                                             : "event " + std::to_string(key_sequence - 1) + "'s hash") +
+                                          ": an event was inserted, dropped or reordered before it");
+  if (chain_hash(e.prev_hash, canonical_bytes(e)) != e.hash)
+    return broken(key_sequence, "V5", "its hash does not match its contents: the event was changed after it was written");
+  return Status::Ok();
+}
+
+namespace {
+constexpr std::string_view kHeadFileMagic = "ftlhead1";
+}
+
+std::string head_file_bytes(const Digest& d) {
+  std::string out(kHeadFileMagic);
+  put_u64(out, d.sequence);
+  put_hash(out, d.hash);
+  const auto check = Sha256::of(out);
+  out.append(reinterpret_cast<const char*>(check.data()), 8);
+  return out;
+}
+
+bool parse_head_file(std::string_view bytes, Digest* d) {
+  if (bytes.size() != kHeadFileBytes || bytes.substr(0, kHeadFileMagic.size()) != kHeadFileMagic) return false;
+  const auto check = Sha256::of(bytes.substr(0, kHeadFileBytes - 8));
+  if (std::memcmp(check.data(), bytes.data() + kHeadFileBytes - 8, 8) != 0) return false;
+  d->sequence = get_u64(bytes.data() + kHeadFileMagic.size());
+  std::memcpy(d->hash.data(), bytes.data() + kHeadFileMagic.size() + 8, 32);
   return true;
 }
 

@@ -19,6 +19,7 @@ inline constexpr const char* kSnapshotsCf = "snapshots";  // a cache, not covere
 // The default column family holds metadata under these keys.
 inline constexpr std::string_view kMetaFormatKey = "format";
 inline constexpr std::string_view kMetaHeadKey = "head";
+inline constexpr std::string_view kMetaStreamsKey = "streams";
 inline constexpr std::string_view kFormatName = "ftl-ledger/1";
 
 inline constexpr std::uint8_t kRecordV1 = 0x01;
@@ -69,7 +70,26 @@ void encode_record(const Event& e, std::string_view canonical, std::string_view 
 // Decodes a record; returns false (with `why`) if the bytes are malformed.
 bool decode_record(std::string_view bytes, Event* e, std::string* why);
 
-// A name may not be empty, exceed kMaxNameBytes or contain a NUL or control character.
+// A name is 1 to kMaxNameBytes bytes of valid UTF-8 with no control character (U+0000..U+001F,
+// U+007F).
 bool valid_name(std::string_view s);
+// Whether `s` is valid UTF-8 (no overlong forms, surrogates or code points past U+10FFFF);
+// if not, *bad_offset is the offset of the first byte that is not.
+bool valid_utf8(std::string_view s, std::size_t* bad_offset = nullptr);
+
+// Checks an event read from under key `key_sequence` against rules V2..V5, in that order: the
+// record's sequence is its key and its names are names (V2), SHA-256(payload) is
+// payload_sha256 (V3), prev_hash is `*prev` when the hash of the event before it is known (V4;
+// zeros for sequence 1), and its hash is SHA-256(prev_hash || canonical) (V5). Returns
+// Corruption "event N breaks Vk: ..." for the first rule it breaks.
+Status check_event(const Event& e, std::uint64_t key_sequence, const Hash* prev = nullptr);
+Status broken(std::uint64_t sequence, const char* rule, const std::string& what);
+
+// The head file (FORMAT.md "The head file"): the last acknowledged append, outside RocksDB.
+inline constexpr const char* kHeadFileName = "FTL-HEAD";
+inline constexpr std::size_t kHeadFileBytes = 56;
+std::string head_file_bytes(const Digest& d);
+// False if the bytes are not a head file, or torn.
+bool parse_head_file(std::string_view bytes, Digest* d);
 
 }  // namespace ftl::format

@@ -106,40 +106,86 @@ struct OpenOptions {
   // unless the reader will look up every event in every index (verify): then load them all at
   // open, as a writer does.
   bool whole_ledger = false;
-  bool create_if_missing = true;  // writers only
-  double wait_seconds = 10;       // how long a writer waits for another process's lock
+  // verify: a head that does not match the last event is left for verify to report (it names
+  // the first bad event, which may come before the head) instead of failing the open.
+  bool defer_head_check = false;
+  // Writers: create a ledger if `path` does not exist or is an empty directory. No open ever
+  // creates a ledger in a directory that holds anything else.
+  bool create_if_missing = true;
+  double wait_seconds = 10;  // how long a writer waits for another process's lock
+  // The file holding the key that authenticates snapshots (HMAC-SHA256), kept outside the
+  // ledger so that whoever can write the database cannot forge a snapshot. Empty: snapshots
+  // are neither trusted nor written. A writer creates the file (mode 0600) if it is missing.
+  std::string snapshot_key_file;
+  // Writers: open a ledger whose write-ahead log cannot be replayed in full, or which no longer
+  // holds every event it acknowledged, keeping what can be read. The damaged files are copied
+  // aside first (RecoveryReport::quarantine). Without it such a ledger does not open.
+  bool accept_loss = false;
   // Test hook: called with the events of a group just before its synced write; a non-ok
   // status makes the write fail as a disk error would.
   std::function<Status(std::uint64_t first_sequence, std::size_t events)> before_write;
+};
+
+// What an open with accept_loss found and kept (ledger/FORMAT.md "Recovery").
+struct RecoveryReport {
+  bool loss = false;              // false: the ledger was whole; nothing was dropped
+  std::optional<Digest> acknowledged;  // the last append acknowledged, from the head file
+  Digest recovered;               // the last event that could be read
+  std::string detail;             // what failed, in RocksDB's words or the ledger's
+  std::string quarantine;         // directory the damaged files were copied to
+  struct File {
+    std::string name;
+    std::uint64_t bytes = 0;
+    Hash sha256{};
+  };
+  std::vector<File> files;  // what was copied there
 };
 
 struct VerifyOptions {
   std::uint64_t from_sequence = 1;
   std::optional<Digest> digest;  // also prove that this digest is a prefix of the chain
   std::function<void(std::uint64_t done, std::uint64_t total)> progress;
+  unsigned threads = 0;  // 0: one per core
 };
 
 struct VerifyReport {
   std::uint64_t events_checked = 0;
   std::uint64_t index_entries_checked = 0;
+  std::uint64_t meta_entries_checked = 0;
   Digest head;
+};
+
+// A stored snapshot and whether this ledger's snapshot key vouches for it.
+struct StoredSnapshot {
+  std::string key;
+  std::string bytes;       // what put_snapshot stored
+  bool authentic = false;  // its MAC is valid under the key this ledger was opened with
 };
 
 class Ledger {
  public:
-  // Opens (or creates) the ledger at `path`. A writer takes RocksDB's lock; if another process
-  // holds it, waits up to options.wait_seconds and then returns Unavailable naming the path.
-  // A read-only open never takes the lock; it sees the ledger as it was when opened.
+  // Opens the ledger at `path`, or creates one there if the directory is missing or empty (a
+  // writer with create_if_missing). A writer takes RocksDB's lock; if another process holds it,
+  // waits up to options.wait_seconds and then returns Unavailable naming the path. A read-only
+  // open never takes the lock; it sees the ledger as it was when opened.
+  // Returns Unavailable, touching nothing, for a directory that holds files but no ledger, a
+  // database that is not an ftl ledger, a write-ahead log that cannot be replayed in full, or a
+  // ledger that no longer holds an event it acknowledged (unless accept_loss); Corruption
+  // (a rule of ledger/FORMAT.md, named) if the ledger's head does not match its last event.
   static Result<std::unique_ptr<Ledger>> Open(const std::string& path, const OpenOptions& options);
   virtual ~Ledger() = default;
 
   // Appends the request's events atomically, synced before it returns. Returns Conflict if the
   // expected version does not match (nothing written), InvalidArgument for a malformed request,
-  // IOError if the write failed (nothing written). If every event id was already recorded,
+  // IOError if the write failed (nothing written). After a failed write the ledger writes
+  // nothing more, not even on close: every later append returns the same IOError. If every event id was already recorded,
   // returns the original positions with duplicate = true; a mix of known and new ids is an
   // InvalidArgument.
   virtual Result<AppendResult> append(AppendRequest request) = 0;
 
+  // Every event a cursor or get() returns has been checked against its key, its payload's
+  // SHA-256 and its record hash (V2, V3, V5; a sequential scan also V4); one that fails stops
+  // the cursor with Corruption naming the sequence and the rule.
   // Events with sequence >= from, in order.
   virtual std::unique_ptr<Cursor> scan(std::uint64_t from = 1) = 0;
   // One stream's events with version >= from_version, in order (through the stream index).
@@ -149,25 +195,36 @@ class Ledger {
   virtual std::unique_ptr<Cursor> scan_actor(const std::string& actor, std::uint64_t from = 1) = 0;
   // The streams whose ids start with `prefix`, in order, each with its current version, until
   // `fn` returns false.
-  virtual void list_streams(const std::string& prefix,
-                            const std::function<bool(const std::string&, std::uint64_t)>& fn) = 0;
+  virtual Status list_streams(const std::string& prefix,
+                              const std::function<bool(const std::string&, std::uint64_t)>& fn) = 0;
 
   virtual Result<Event> get(std::uint64_t sequence) = 0;
   virtual Result<Event> get_by_id(const std::string& event_id) = 0;
-  virtual std::uint64_t stream_version(const std::string& stream) = 0;  // 0 if none
+  virtual Result<std::uint64_t> stream_version(const std::string& stream) = 0;  // 0 if none
   virtual Digest head() = 0;
   virtual LedgerStats stats() = 0;
 
-  // Walks the chain and every index (rules V1..V9 of ledger/FORMAT.md). Returns Corruption
-  // naming the first event or index entry that breaks a rule, and which rule.
+  // Walks the chain, every index and every metadata key (rules V1..V12 of ledger/FORMAT.md).
+  // Returns Corruption naming the first event, index entry or key that breaks a rule, and which
+  // rule; InvalidArgument for options that do not fit this ledger. Snapshots are the caller's
+  // to check against the events (engine/verify.h), through list_snapshots().
   virtual Result<VerifyReport> verify(const VerifyOptions& options) = 0;
 
-  // Projection snapshots: a cache beside the log, in a column family of its own. They are not
-  // part of the chain nor of verify; whoever reads one must check it (projections/snapshot.h).
-  // Writing needs a writable ledger; an empty key space after drop_snapshots().
+  // Projection snapshots: a cache beside the log, in a column family of its own. Each is stored
+  // with an HMAC-SHA256 under the snapshot key (OpenOptions::snapshot_key_file), so a snapshot
+  // written by anyone without the key reads as not authentic. They are not part of the chain;
+  // whoever reads one must still check it against the ledger (projections/snapshot.h).
+  // put_snapshot needs a writable ledger with a key.
   virtual Status put_snapshot(const std::string& key, const std::string& bytes) = 0;
-  virtual Result<std::string> get_snapshot(const std::string& key) = 0;  // NotFound if none
-  virtual Result<std::uint64_t> drop_snapshots() = 0;                     // how many were dropped
+  // NotFound if none; a snapshot that is not authentic is returned with authentic = false.
+  virtual Result<StoredSnapshot> get_snapshot(const std::string& key) = 0;
+  // Every stored snapshot in key order, until `fn` returns false.
+  virtual Status list_snapshots(const std::function<bool(const StoredSnapshot&)>& fn) = 0;
+  virtual Result<std::uint64_t> drop_snapshots() = 0;  // how many were dropped
+  virtual bool has_snapshot_key() const = 0;
+
+  // What an open with accept_loss found (loss = false otherwise).
+  virtual const RecoveryReport& recovery() const = 0;
 
   virtual const std::string& path() const = 0;
 };

@@ -1,10 +1,9 @@
 #include "ledger/rocks_ledger.h"
 
-#include <rocksdb/cache.h>
-#include <rocksdb/filter_policy.h>
-#include <rocksdb/slice_transform.h>
-#include <rocksdb/table.h>
+#include <rocksdb/transaction_log.h>
 #include <rocksdb/write_batch.h>
+
+#include <openssl/crypto.h>
 
 #include <linux/futex.h>
 #include <sys/syscall.h>
@@ -15,10 +14,11 @@
 #include <climits>
 #include <cstring>
 #include <filesystem>
-#include <random>
 #include <unordered_map>
 #include <unordered_set>
 
+#include "ledger/cursors.h"
+#include "ledger/event_ids.h"
 #include "ledger/sha256.h"
 
 namespace ftl {
@@ -70,355 +70,71 @@ void futex_wake_all(std::atomic<std::uint32_t>* word) {
 
 }  // namespace
 
-// A UUID version 7 (RFC 9562): 48 bits of Unix milliseconds, then 74 bits that rise by a
-// random step with each id (the monotonic counter of its section 6.2), starting at a random
-// value. Ids made by one appender sort in the order they were made, so the event id index
-// grows at its end like the others.
-class EventIdGenerator {
- public:
-  std::string next(std::int64_t recorded_us) {
-    const auto ms = static_cast<std::uint64_t>(recorded_us / 1000);
-    if (ms > last_ms_) {  // a new millisecond: start anywhere in the lower half
-      last_ms_ = ms;
-      hi_ = rng_() & 0x1ff;  // 10 bits after the version nibble, top bit clear
-      lo_ = rng_() >> 1;
-    }
-    const std::uint64_t step = 1 + (rng_() & 0xffff);
-    if (lo_ > ~std::uint64_t{0} - step) ++hi_;
-    lo_ += step;
-    static const char* kDigits = "0123456789abcdef";
-    std::string s;
-    for (int i = 11; i >= 0; --i) s.push_back(kDigits[(last_ms_ >> (4 * i)) & 15]);  // 48-bit time
-    s.push_back('7');                                                                  // version
-    for (int i = 2; i >= 0; --i) s.push_back(kDigits[(hi_ >> (4 * i)) & 15]);         // 12 bits
-    s.push_back(kDigits[8 + ((lo_ >> 62) & 3)]);                                       // variant 10xx
-    for (int i = 14; i >= 0; --i) s.push_back(kDigits[(lo_ >> (4 * i)) & 15]);        // 60 bits
-    return s.substr(0, 8) + "-" + s.substr(8, 4) + "-" + s.substr(12, 4) + "-" + s.substr(16, 4) + "-" +
-           s.substr(20, 12);
-  }
-
- private:
-  std::mt19937_64 rng_{std::random_device{}()};
-  std::uint64_t last_ms_ = 0, hi_ = 0, lo_ = 0;
-};
-
-namespace {
-
-// The part of an index key up to and including its 0x00 separator (the stream or the actor),
-// or the first 8 bytes of an event id: keys that share it are inserted in rising order.
-class NamePrefix final : public rocksdb::SliceTransform {
- public:
-  const char* Name() const override { return "ftl.NamePrefix"; }
-  rocksdb::Slice Transform(const rocksdb::Slice& key) const override {
-    const auto* sep = static_cast<const char*>(std::memchr(key.data(), 0, key.size()));
-    return {key.data(), sep != nullptr ? static_cast<std::size_t>(sep - key.data()) + 1 : std::min<std::size_t>(key.size(), 8)};
-  }
-  bool InDomain(const rocksdb::Slice&) const override { return true; }
-};
-
-// `reader`: a read-only open for one view, which should not pay for the whole ledger. RocksDB
-// otherwise opens every table file at open and reads each one's index and bloom filter (35 ms
-// of a 50 ms view at 10M events); a reader loads them on demand through the block cache.
-std::vector<rocksdb::ColumnFamilyDescriptor> descriptors(bool reader) {
-  rocksdb::ColumnFamilyOptions plain;
-  // Within a prefix, keys arrive in rising order (sequences; a stream's versions; an actor's
-  // sequences; time-ordered event ids): an insert hint makes each memtable insert start where
-  // the last one with the same prefix ended.
-  rocksdb::ColumnFamilyOptions events;
-  events.memtable_insert_with_hint_prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(1));
-  rocksdb::ColumnFamilyOptions index;
-  index.memtable_insert_with_hint_prefix_extractor = std::make_shared<NamePrefix>();
-  // Point lookups (is this event id known?) mostly miss or hit recent keys: bloom filters in
-  // the files and in the memtable.
-  rocksdb::ColumnFamilyOptions lookup;
-  rocksdb::BlockBasedTableOptions t;
-  t.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
-  lookup.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
-  lookup.memtable_whole_key_filtering = true;
-  lookup.memtable_prefix_bloom_size_ratio = 0.02;
-  rocksdb::ColumnFamilyOptions by_id = lookup;
-  by_id.memtable_insert_with_hint_prefix_extractor = std::make_shared<NamePrefix>();
-  if (reader) {
-    // Indexes share one bounded 64 MB cache with the data blocks. No bloom filters: a view's
-    // event-id lookups are rare, and loading a multi-megabyte filter block through the cache
-    // for one lookup costs far more than it saves. (verify, which looks up every event in
-    // every index, opens with OpenOptions::whole_ledger: everything preloaded, as a writer.)
-    rocksdb::BlockBasedTableOptions lazy;
-    lazy.cache_index_and_filter_blocks = true;
-    lazy.block_cache = rocksdb::NewLRUCache(64 << 20);
-    for (auto* cf : {&plain, &events, &index, &lookup, &by_id}) cf->table_factory.reset(rocksdb::NewBlockBasedTableFactory(lazy));
-  }
-  return {{rocksdb::kDefaultColumnFamilyName, plain},
-          {format::kEventsCf, events},
-          {format::kByStreamCf, index},
-          {format::kByActorCf, index},
-          {format::kByEventIdCf, by_id},
-          {format::kSnapshotsCf, plain}};
-}
-
-bool is_lock_error(const rocksdb::Status& s) {
-  const std::string m = s.ToString();
-  return s.IsIOError() && (m.find("lock") != std::string::npos || m.find("Lock") != std::string::npos);
-}
-
-// One event read through a RocksDB iterator over the events column family.
-class SequenceCursor final : public Cursor {
- public:
-  SequenceCursor(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, std::uint64_t from, bool snapshot)
-      : db_(db), snap_(snapshot ? db->GetSnapshot() : nullptr) {
-    rocksdb::ReadOptions ro;
-    ro.snapshot = snap_;
-    it_.reset(db->NewIterator(ro, cf));
-    it_->Seek(format::sequence_key(from));
-    load();
-  }
-  ~SequenceCursor() override {
-    it_.reset();
-    if (snap_ != nullptr) db_->ReleaseSnapshot(snap_);
-  }
-  bool valid() const override { return valid_; }
-  const Event& event() const override { return ev_; }
-  void next() override {
-    it_->Next();
-    load();
-  }
-  Status status() const override { return status_; }
-
- private:
-  void load() {
-    valid_ = false;
-    if (!it_->Valid()) {
-      if (!it_->status().ok()) status_ = Status::IOError(it_->status().ToString());
-      return;
-    }
-    std::string why;
-    if (it_->key().size() != 8 || !format::decode_record(it_->value().ToStringView(), &ev_, &why)) {
-      status_ = Status::Corruption("event at key " + it_->key().ToString(true) + " cannot be read: " + why);
-      return;
-    }
-    valid_ = true;
-  }
-  rocksdb::DB* db_;
-  const rocksdb::Snapshot* snap_;
-  std::unique_ptr<rocksdb::Iterator> it_;
-  Event ev_;
-  bool valid_ = false;
-  Status status_;
-};
-
-// Events found through an index column family whose keys are prefix || u64 and whose
-// sequence is either the value (by_stream) or the key's suffix (by_actor).
-class IndexCursor final : public Cursor {
- public:
-  IndexCursor(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* index, rocksdb::ColumnFamilyHandle* events,
-              std::string prefix, std::uint64_t from, bool sequence_in_value, bool snapshot)
-      : db_(db),
-        events_(events),
-        snap_(snapshot ? db->GetSnapshot() : nullptr),
-        upper_(prefix),
-        sequence_in_value_(sequence_in_value) {
-    upper_.back() = '\x01';  // prefix ends in 0x00
-    upper_slice_ = rocksdb::Slice(upper_);
-    rocksdb::ReadOptions ro;
-    ro.snapshot = snap_;
-    ro.iterate_upper_bound = &upper_slice_;
-    it_.reset(db->NewIterator(ro, index));
-    std::string start = prefix;
-    format::put_u64(start, from);
-    it_->Seek(start);
-    load();
-  }
-  ~IndexCursor() override {
-    it_.reset();
-    events_it_.reset();
-    if (snap_ != nullptr) db_->ReleaseSnapshot(snap_);
-  }
-  bool valid() const override { return valid_; }
-  const Event& event() const override { return ev_; }
-  void next() override {
-    it_->Next();
-    load();
-  }
-  Status status() const override { return status_; }
-
- private:
-  void load() {
-    valid_ = false;
-    if (!it_->Valid()) {
-      if (!it_->status().ok()) status_ = Status::IOError(it_->status().ToString());
-      return;
-    }
-    auto key = it_->key();
-    auto val = it_->value();
-    if (key.size() < 9 || (sequence_in_value_ && val.size() != 8)) {
-      status_ = Status::Corruption("index entry " + key.ToString(true) + " is malformed");
-      return;
-    }
-    const std::uint64_t seq = sequence_in_value_ ? format::get_u64(val.data()) : format::get_u64(key.data() + key.size() - 8);
-    const auto* found = seek_event(seq);
-    std::string why;
-    if (found == nullptr || !format::decode_record(found->ToStringView(), &ev_, &why)) {
-      if (!events_it_->status().ok()) {
-        status_ = Status::IOError(events_it_->status().ToString());
-        return;
-      }
-      status_ = Status::Corruption("index entry " + key.ToString(true) + " points to event " + std::to_string(seq) +
-                                   ", which " + (found != nullptr ? "cannot be read: " + why : "is missing"));
-      return;
-    }
-    valid_ = true;
-  }
-  // Positions the events iterator on `seq`: a stream's or an actor's events often sit in runs
-  // of consecutive sequences, so it steps forward when the next one is close and seeks
-  // otherwise (a Get per event costs twice as much). The value, or null if there is no such event.
-  const rocksdb::Slice* seek_event(std::uint64_t seq) {
-    const std::string key = format::sequence_key(seq);
-    if (!events_it_) {
-      rocksdb::ReadOptions ro;
-      ro.snapshot = snap_;
-      events_it_.reset(db_->NewIterator(ro, events_));
-      events_it_->Seek(key);
-    } else if (events_it_->Valid() && events_it_->key().size() == 8) {
-      std::uint64_t at = format::get_u64(events_it_->key().data());
-      if (at < seq && seq - at <= kStep) {
-        for (; at < seq && events_it_->Valid(); ++at) events_it_->Next();
-      } else if (at != seq) {
-        events_it_->Seek(key);
-      }
-    } else {
-      events_it_->Seek(key);
-    }
-    if (!events_it_->Valid() || events_it_->key() != rocksdb::Slice(key)) return nullptr;
-    value_ = events_it_->value();
-    return &value_;
-  }
-  static constexpr std::uint64_t kStep = 4;
-
-  rocksdb::DB* db_;
-  rocksdb::ColumnFamilyHandle* events_;
-  const rocksdb::Snapshot* snap_;
-  std::unique_ptr<rocksdb::Iterator> events_it_;
-  rocksdb::Slice value_;
-  std::string upper_;
-  rocksdb::Slice upper_slice_;
-  bool sequence_in_value_;
-  std::unique_ptr<rocksdb::Iterator> it_;
-  Event ev_;
-  bool valid_ = false;
-  Status status_;
-};
-
-}  // namespace
-
-Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& path, const OpenOptions& options) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  const bool exists = fs::exists(fs::path(path) / "CURRENT", ec);
-  if (!exists && (options.read_only || !options.create_if_missing)) {
-    return Status::Unavailable("no ledger at " + path,
-                               "create one with `ftl playbook import FILE`, or name another with --db PATH");
-  }
-  rocksdb::DBOptions dbo;
-  dbo.create_if_missing = options.create_if_missing;
-  dbo.create_missing_column_families = true;
-  dbo.keep_log_file_num = 3;
-  // Readers open read-only and replay whatever WAL is left: keep it short. Past this size
-  // RocksDB flushes the column families that hold the oldest WAL alive.
-  dbo.max_total_wal_size = 256 << 20;
-  dbo.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
-  const bool lazy = options.read_only && !options.whole_ledger;
-  if (lazy) {
-    dbo.max_open_files = 512;  // table files open as they are needed, not all at open
-    dbo.skip_stats_update_on_db_open = true;
-  }
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rocksdb::DB* db = nullptr;
-  rocksdb::Status s;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(options.wait_seconds);
-  for (;;) {
-    handles.clear();
-    if (options.read_only) {
-      auto wanted = descriptors(lazy);
-      s = rocksdb::DB::OpenForReadOnly(dbo, path, wanted, &handles, &db);
-      std::vector<std::string> present;
-      if (s.IsInvalidArgument() && rocksdb::DB::ListColumnFamilies(dbo, path, &present).ok() &&
-          std::find(present.begin(), present.end(), format::kSnapshotsCf) == present.end()) {
-        // A writer stopped between dropping the snapshots and creating them afresh (the next
-        // writer creates them): read without snapshots.
-        wanted.pop_back();
-        handles.clear();
-        s = rocksdb::DB::OpenForReadOnly(dbo, path, wanted, &handles, &db);
-        if (s.ok()) handles.push_back(nullptr);
-      }
-    } else {
-      s = rocksdb::DB::Open(dbo, path, descriptors(false), &handles, &db);
-    }
-    if (s.ok()) break;
-    const bool retry = options.read_only ? s.IsIOError() || s.IsPathNotFound() : is_lock_error(s);
-    if (!retry || std::chrono::steady_clock::now() >= deadline) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(options.read_only ? 20 : 100));
-  }
-  if (!s.ok()) {
-    if (is_lock_error(s)) {
-      char waited[32];
-      std::snprintf(waited, sizeof waited, "%g", options.wait_seconds);
-      return Status::Unavailable("the ledger at " + path + " is locked by another writer (waited " + waited + "s)",
-                                 "wait longer with --wait SECONDS, or send writes through `ftl serve` with --server");
-    }
-    return Status::Unavailable("cannot open the ledger at " + path + ": " + s.ToString());
-  }
-  auto ledger = std::make_unique<RocksLedger>(path, db, std::move(handles), options);
-  if (auto st = ledger->load_head(); !st.ok()) return st;
-  return std::unique_ptr<Ledger>(std::move(ledger));
-}
-
 RocksLedger::RocksLedger(std::string path, rocksdb::DB* db, std::vector<rocksdb::ColumnFamilyHandle*> cfs,
                          const OpenOptions& options)
     : path_(std::move(path)), db_(db), cfs_(std::move(cfs)), options_(options), ids_(std::make_unique<EventIdGenerator>()) {}
 
 RocksLedger::~RocksLedger() {
-  if (!options_.read_only) {
-    // Leave no WAL for the next reader to replay (a cache-like cost, so a failure is ignored).
-    rocksdb::FlushOptions fo;
-    fo.wait = true;
-    db_->Flush(fo, cfs_).PermitUncheckedError();
+  if (poisoned_) {
+    // After a failed write nothing more goes to the database: closing would write the WAL
+    // writer's buffer again, which Debian's RocksDB 7.8 asserts on. The process keeps the
+    // handle until it exits; the next open replays the WAL up to the last synced write.
+    for (auto* h : cfs_)
+      if (h != nullptr) db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
+    return;
   }
+  if (!options_.read_only && head_file_) close();
   for (auto* h : cfs_)
     if (h != nullptr) db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
   db_->Close().PermitUncheckedError();
   delete db_;
 }
 
-Status RocksLedger::load_head() {
-  std::string fmt;
-  auto s = db_->Get({}, cf(kMeta), rocksdb::Slice(format::kMetaFormatKey.data(), format::kMetaFormatKey.size()), &fmt);
-  if (s.IsNotFound()) {
-    if (options_.read_only) return Status::Unavailable("the ledger at " + path_ + " has no format marker");
-    rocksdb::WriteOptions wo;
-    wo.sync = true;
-    s = db_->Put(wo, cf(kMeta), rocksdb::Slice(format::kMetaFormatKey.data(), format::kMetaFormatKey.size()),
-                 rocksdb::Slice(format::kFormatName.data(), format::kFormatName.size()));
-    if (!s.ok()) return Status::IOError(s.ToString());
-  } else if (!s.ok()) {
-    return Status::IOError(s.ToString());
-  } else if (fmt != format::kFormatName) {
-    return Status::Unavailable("the ledger at " + path_ + " has format '" + fmt + "', which this ftl does not read",
-                               "this ftl reads " + std::string(format::kFormatName));
+// A writer's close. Short commands open, append a little and close, thousands of times a day:
+// each used to flush every column family into a new table file, and no compaction ever ran to
+// completion in a process that lived a few milliseconds (738 table files after 350 commands).
+// Now a close
+//  - flushes the snapshots, which are written without the WAL and would otherwise be lost;
+//  - leaves the WAL for the next writer to replay into memory (avoid_flush_during_recovery),
+//    unless it has grown past kFlushWalBytes or kFlushWalFiles, when it flushes everything;
+//  - waits, up to kCompactionWait, for the compactions RocksDB scheduled to finish, so the
+//    table files stay few however many commands run.
+// Any failure costs only speed or a cached snapshot; the events are synced already.
+void RocksLedger::close() {
+  constexpr std::uint64_t kFlushWalBytes = 8 << 20;
+  constexpr std::size_t kFlushWalFiles = 8;
+  constexpr auto kCompactionWait = std::chrono::seconds(30);
+  rocksdb::FlushOptions fo;
+  fo.wait = true;
+  if (cf(kSnapshots) != nullptr) {
+    std::uint64_t active = 0, immutable = 0;
+    db_->GetIntProperty(cf(kSnapshots), "rocksdb.num-entries-active-mem-table", &active);
+    db_->GetIntProperty(cf(kSnapshots), "rocksdb.num-entries-imm-mem-tables", &immutable);
+    if (active + immutable > 0) db_->Flush(fo, cf(kSnapshots)).PermitUncheckedError();
   }
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, cf(kEvents)));
-  it->SeekToLast();
-  if (it->Valid()) {
-    Event e;
-    std::string why;
-    if (!format::decode_record(it->value().ToStringView(), &e, &why))
-      return Status::Corruption("the last event cannot be read: " + why);
-    head_ = {e.sequence, e.hash};
-    last_recorded_us_ = e.recorded_us;
+  rocksdb::VectorLogPtr wals;
+  if (db_->GetSortedWalFiles(wals).ok()) {
+    std::uint64_t bytes = 0;
+    for (const auto& w : wals) bytes += w->SizeFileBytes();
+    if (bytes > kFlushWalBytes || wals.size() > kFlushWalFiles) {
+      std::vector<rocksdb::ColumnFamilyHandle*> all;
+      for (auto* h : cfs_)
+        if (h != nullptr) all.push_back(h);
+      db_->Flush(fo, all).PermitUncheckedError();
+    }
   }
-  std::string streams;
-  if (db_->Get({}, cf(kMeta), "streams", &streams).ok() && streams.size() == 8)
-    streams_ = format::get_u64(streams.data());
-  return Status::Ok();
+  const auto deadline = std::chrono::steady_clock::now() + kCompactionWait;
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::uint64_t running = 0, pending = 0;
+    db_->GetIntProperty("rocksdb.num-running-compactions", &running);
+    for (auto* h : cfs_) {
+      std::uint64_t p = 0;
+      if (h != nullptr && db_->GetIntProperty(h, "rocksdb.compaction-pending", &p)) pending += p;
+    }
+    if (running == 0 && pending == 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  head_file_->sync().permit_unchecked();
 }
 
 // Group commit, as LevelDB's write queue does it: callers queue up; the one at the front is
@@ -549,7 +265,9 @@ Status RocksLedger::stage(Group& g, const AppendRequest& r, AppendResult* out, b
   } else if (auto hit = heads_.find(r.stream); hit != heads_.end()) {
     current = hit->second;
   } else {
-    current = stream_version(r.stream);
+    auto v = stream_version(r.stream);
+    if (!v.ok()) return v.status();
+    current = *v;
   }
   const auto& ex = r.expected;
   auto conflict = [&](const std::string& wanted) {
@@ -615,6 +333,10 @@ std::vector<Result<AppendResult>> RocksLedger::commit_group(const std::vector<Wr
   }
   std::vector<Result<AppendResult>> results;
   results.reserve(group.size());
+  if (poisoned_) {
+    for (std::size_t i = 0; i < group.size(); ++i) results.emplace_back(*poisoned_);
+    return results;
+  }
   for (auto* p : group) {
     AppendResult r;
     bool duplicate = false;
@@ -641,9 +363,18 @@ std::vector<Result<AppendResult>> RocksLedger::commit_group(const std::vector<Wr
       rocksdb::WriteOptions wo;
       wo.sync = true;
       auto s = db_->Write(wo, &g.batch);
-      if (!s.ok()) write_status = Status::IOError("the synced write failed: " + s.ToString());
+      if (!s.ok()) {
+        write_status = s.IsNoSpace() || s.ToString().find("No space") != std::string::npos
+                           ? Status::IOError("the disk holding the ledger at " + path_ + " is full, so nothing was written (" +
+                                             s.ToString() + ")").tagged("ledger.disk_full")
+                           : Status::IOError("the synced write to the ledger at " + path_ + " failed, so nothing was written (" +
+                                             s.ToString() + ")").tagged("ledger.write_failed");
+        poisoned_ = write_status;
+      }
     }
     if (write_status.ok()) {
+      // After the sync: whatever of it reaches the disk names events that are durable.
+      if (head_file_) head_file_->write(new_head).permit_unchecked();
       // The appender is the only writer, so what it wrote is the stream's head.
       if (heads_.size() + g.versions.size() > kMaxCachedHeads) heads_.clear();
       for (const auto& [stream, version] : g.versions) heads_[stream] = version;
@@ -666,8 +397,8 @@ Result<Event> RocksLedger::read_event(const rocksdb::ReadOptions& ro, std::uint6
   if (!s.ok()) return Status::IOError(s.ToString());
   Event e;
   std::string why;
-  if (!format::decode_record(bytes, &e, &why))
-    return Status::Corruption("event " + std::to_string(sequence) + " cannot be read: " + why);
+  if (!format::decode_record(bytes, &e, &why)) return format::broken(sequence, "V2", "its record cannot be read: " + why);
+  if (auto st = format::check_event(e, sequence); !st.ok()) return st;
   return e;
 }
 
@@ -683,66 +414,126 @@ Result<Event> RocksLedger::get_by_id(const std::string& event_id) {
 }
 
 // A stream's head is its last entry in the stream index.
-std::uint64_t RocksLedger::stream_version(const std::string& stream) {
+Result<std::uint64_t> RocksLedger::stream_version(const std::string& stream) {
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, cf(kByStream)));
   it->SeekForPrev(format::stream_key(stream, ~std::uint64_t{0}));
-  if (!it->Valid()) return 0;
+  if (!it->Valid()) {
+    if (!it->status().ok()) return Status::IOError(it->status().ToString());
+    return std::uint64_t{0};
+  }
   const auto k = it->key();
   const auto prefix = format::stream_prefix(stream);
-  if (k.size() != prefix.size() + 8 || !k.starts_with(prefix)) return 0;
+  if (k.size() != prefix.size() + 8 || !k.starts_with(prefix)) return std::uint64_t{0};
   return format::get_u64(k.data() + prefix.size());
 }
 
 std::unique_ptr<Cursor> RocksLedger::scan(std::uint64_t from) {
-  return std::make_unique<SequenceCursor>(db_, cf(kEvents), from, !options_.read_only);
+  return rocks::sequence_cursor(db_, cf(kEvents), from, !options_.read_only);
 }
 std::unique_ptr<Cursor> RocksLedger::scan_stream(const std::string& stream, std::uint64_t from_version) {
-  return std::make_unique<IndexCursor>(db_, cf(kByStream), cf(kEvents), format::stream_prefix(stream), from_version,
-                                       true, !options_.read_only);
+  return rocks::index_cursor(db_, cf(kByStream), cf(kEvents), rocks::IndexKind::kStream, stream, from_version,
+                             !options_.read_only);
 }
 std::unique_ptr<Cursor> RocksLedger::scan_actor(const std::string& actor, std::uint64_t from) {
-  return std::make_unique<IndexCursor>(db_, cf(kByActor), cf(kEvents), format::actor_prefix(actor), from, false,
-                                       !options_.read_only);
+  return rocks::index_cursor(db_, cf(kByActor), cf(kEvents), rocks::IndexKind::kActor, actor, from, !options_.read_only);
 }
 
-void RocksLedger::list_streams(const std::string& prefix,
-                               const std::function<bool(const std::string&, std::uint64_t)>& fn) {
+Status RocksLedger::list_streams(const std::string& prefix,
+                                 const std::function<bool(const std::string&, std::uint64_t)>& fn) {
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, cf(kByStream)));
   it->Seek(prefix);
   while (it->Valid()) {
     const auto k = it->key().ToStringView();
-    if (!k.starts_with(prefix) || k.size() < 9) break;
+    if (!k.starts_with(prefix)) break;
+    if (k.size() < 9 || k[k.size() - 9] != '\0')
+      return Status::Corruption("the stream index entry " + it->key().ToString(true) + " is malformed (V7)");
     const std::string stream(k.substr(0, k.size() - 9));
     // Jump to the stream's last version, read it, then step past the stream.
     it->SeekForPrev(format::stream_key(stream, ~std::uint64_t{0}));
-    const std::uint64_t version = it->Valid() ? format::get_u64(it->key().data() + it->key().size() - 8) : 0;
-    if (!fn(stream, version)) return;
+    if (!it->Valid()) break;
+    const std::uint64_t version = format::get_u64(it->key().data() + it->key().size() - 8);
+    if (!fn(stream, version)) return Status::Ok();
     it->Seek(stream + '\x01');
   }
+  if (!it->status().ok()) return Status::IOError(it->status().ToString());
+  return Status::Ok();
+}
+
+// A snapshot's stored value is its bytes, then HMAC-SHA256(key, u16 length || snapshot key ||
+// bytes): ledger/FORMAT.md "Snapshots".
+namespace {
+Hash snapshot_mac(const Hash& key, std::string_view name, std::string_view bytes) {
+  std::string prefix;
+  format::put_u16(prefix, static_cast<std::uint16_t>(name.size()));
+  prefix.append(name);
+  return hmac_sha256(key, {prefix, bytes});
+}
+}  // namespace
+
+StoredSnapshot RocksLedger::unseal(std::string name, std::string_view value) const {
+  StoredSnapshot out;
+  out.key = std::move(name);
+  if (value.size() < 32) {
+    out.bytes.assign(value);
+    return out;
+  }
+  const auto bytes = value.substr(0, value.size() - 32);
+  out.bytes.assign(bytes);
+  if (const auto k = key()) {
+    const auto mac = snapshot_mac(*k, out.key, bytes);
+    out.authentic = CRYPTO_memcmp(mac.data(), value.data() + bytes.size(), 32) == 0;
+  }
+  return out;
 }
 
 Status RocksLedger::put_snapshot(const std::string& key, const std::string& bytes) {
   if (options_.read_only) return Status::Unavailable("the ledger at " + path_ + " is open read-only");
+  if (poisoned_) return *poisoned_;
+  std::optional<Hash> mac_key;
+  {
+    std::lock_guard lk(key_mu_);
+    if (!snapshot_key_) {
+      if (options_.snapshot_key_file.empty()) return Status::Unavailable("no snapshot key: snapshots are not written").tagged("ledger.snapshot_key");
+      auto made = load_snapshot_key(options_.snapshot_key_file, true);
+      if (!made.ok()) return made.status();
+      snapshot_key_ = **made;
+    }
+    mac_key = snapshot_key_;
+  }
   if (cf(kSnapshots) == nullptr) return Status::Unavailable("the snapshots of " + path_ + " could not be recreated");
+  if (key.size() > format::kMaxNameBytes) return Status::InvalidArgument("a snapshot key of " + std::to_string(key.size()) + " bytes is too long");
+  const auto mac = snapshot_mac(*mac_key, key, bytes);
+  std::string value = bytes;
+  value.append(reinterpret_cast<const char*>(mac.data()), mac.size());
   // A snapshot is a cache that can always be refolded: not synced, not even logged. A crash
   // loses the ones not yet flushed, and readers fold from the events instead.
   rocksdb::WriteOptions wo;
   wo.disableWAL = true;
-  auto s = db_->Put(wo, cf(kSnapshots), key, bytes);
+  auto s = db_->Put(wo, cf(kSnapshots), key, value);
   return s.ok() ? Status::Ok() : Status::IOError(s.ToString());
 }
 
-Result<std::string> RocksLedger::get_snapshot(const std::string& key) {
+Result<StoredSnapshot> RocksLedger::get_snapshot(const std::string& key) {
   if (cf(kSnapshots) == nullptr) return Status::NotFound("no snapshots");
   std::string v;
   auto s = db_->Get({}, cf(kSnapshots), key, &v);
   if (s.IsNotFound()) return Status::NotFound("no snapshot " + key);
   if (!s.ok()) return Status::IOError(s.ToString());
-  return v;
+  return unseal(key, v);
+}
+
+Status RocksLedger::list_snapshots(const std::function<bool(const StoredSnapshot&)>& fn) {
+  if (cf(kSnapshots) == nullptr) return Status::Ok();
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, cf(kSnapshots)));
+  for (it->SeekToFirst(); it->Valid(); it->Next())
+    if (!fn(unseal(it->key().ToString(), it->value().ToStringView()))) return Status::Ok();
+  if (!it->status().ok()) return Status::IOError(it->status().ToString());
+  return Status::Ok();
 }
 
 Result<std::uint64_t> RocksLedger::drop_snapshots() {
   if (options_.read_only) return Status::Unavailable("the ledger at " + path_ + " is open read-only");
+  if (poisoned_) return *poisoned_;
   std::uint64_t n = 0;
   {
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, cf(kSnapshots)));

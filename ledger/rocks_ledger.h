@@ -11,11 +11,15 @@
 #include <unordered_map>
 
 #include "ledger/format.h"
+#include "ledger/head_file.h"
 #include "ledger/ledger.h"
 
 namespace ftl {
 
 class EventIdGenerator;
+
+// The snapshot key in `file` (nullopt if there is none), made if `create` and missing.
+Result<std::optional<Hash>> load_snapshot_key(const std::string& file, bool create);
 
 class RocksLedger final : public Ledger {
  public:
@@ -23,17 +27,26 @@ class RocksLedger final : public Ledger {
               const OpenOptions& options);
   ~RocksLedger() override;
 
-  Status load_head();
+  // Opening (ledger/open.cpp): the format marker (written if `fresh`), the head and the last
+  // event agree (V10), and the head file's acknowledged append is still here.
+  Status load_head(bool fresh);
+  Status check_acknowledged(const std::optional<Digest>& acknowledged, RecoveryReport* loss);
+  Status start_writing();  // the head file; a writer only
+  void set_snapshot_key(const Hash& key) {
+    std::lock_guard lk(key_mu_);
+    snapshot_key_ = key;
+  }
+  RecoveryReport& recovery_report() { return recovery_; }
 
   Result<AppendResult> append(AppendRequest request) override;
   std::unique_ptr<Cursor> scan(std::uint64_t from) override;
   std::unique_ptr<Cursor> scan_stream(const std::string& stream, std::uint64_t from_version) override;
   std::unique_ptr<Cursor> scan_actor(const std::string& actor, std::uint64_t from) override;
-  void list_streams(const std::string& prefix,
-                    const std::function<bool(const std::string&, std::uint64_t)>& fn) override;
+  Status list_streams(const std::string& prefix,
+                      const std::function<bool(const std::string&, std::uint64_t)>& fn) override;
   Result<Event> get(std::uint64_t sequence) override;
   Result<Event> get_by_id(const std::string& event_id) override;
-  std::uint64_t stream_version(const std::string& stream) override;
+  Result<std::uint64_t> stream_version(const std::string& stream) override;
   Digest head() override;
   LedgerStats stats() override;
   Result<VerifyReport> verify(const VerifyOptions& options) override;
@@ -42,8 +55,13 @@ class RocksLedger final : public Ledger {
   rocksdb::DB* db() { return db_; }
   rocksdb::ColumnFamilyHandle* cf(int i) { return cfs_[static_cast<std::size_t>(i)]; }
   Status put_snapshot(const std::string& key, const std::string& bytes) override;
-  Result<std::string> get_snapshot(const std::string& key) override;
+  Result<StoredSnapshot> get_snapshot(const std::string& key) override;
+  Status list_snapshots(const std::function<bool(const StoredSnapshot&)>& fn) override;
   Result<std::uint64_t> drop_snapshots() override;
+  bool has_snapshot_key() const override {
+    return key().has_value() || (!options_.read_only && !options_.snapshot_key_file.empty());
+  }
+  const RecoveryReport& recovery() const override { return recovery_; }
 
   enum CfIndex { kMeta = 0, kEvents = 1, kByStream = 2, kByActor = 3, kByEventId = 4, kSnapshots = 5 };
 
@@ -67,6 +85,15 @@ class RocksLedger final : public Ledger {
   Status stage(Group& g, const AppendRequest& r, AppendResult* out, bool* duplicate);
   Result<Event> read_event(const rocksdb::ReadOptions& ro, std::uint64_t sequence);
   Result<std::uint64_t> sequence_of_id(const std::string& event_id);
+  StoredSnapshot unseal(std::string name, std::string_view value) const;
+  void close();  // a writer's orderly close: see rocks_ledger.cpp
+
+  // verify (ledger/verify.cpp): the fast walk, and the walk that names what the fast one
+  // found wrong in an index.
+  Result<VerifyReport> verify_whole(const VerifyOptions& options, const rocksdb::ReadOptions& ro, const Digest& meta_head);
+  Result<VerifyReport> verify_by_lookup(const VerifyOptions& options, const rocksdb::ReadOptions& ro, const Digest& meta_head);
+  Status verify_meta(const rocksdb::ReadOptions& ro, std::uint64_t streams, std::uint64_t events);
+  Status name_index_mismatch(const rocksdb::ReadOptions& ro, std::uint64_t up_to, bool extras);
 
   std::string path_;
   rocksdb::DB* db_;
@@ -74,6 +101,19 @@ class RocksLedger final : public Ledger {
   OpenOptions options_;
 
   std::unique_ptr<EventIdGenerator> ids_;  // used by the appender only
+  std::optional<HeadFile> head_file_;      // a writer's
+  mutable std::mutex key_mu_;  // the key may be made by the first of several snapshot writers
+  std::optional<Hash> snapshot_key_;
+  std::optional<Hash> key() const {
+    std::lock_guard lk(key_mu_);
+    return snapshot_key_;
+  }
+  std::optional<Digest> acknowledged_;  // what the head file said at open
+  RecoveryReport recovery_;
+  // Set by the first failed write; every later write returns it and nothing more reaches the
+  // database, not even on close (RocksDB 7.8 asserts when a file writer that failed is used
+  // again). Written by the appender only; read under queue_mu_.
+  std::optional<Status> poisoned_;
   // Stream heads the appender wrote (it is the only writer, so they are exact); a miss reads
   // the stream index. Cleared when it grows past kMaxCachedHeads.
   static constexpr std::size_t kMaxCachedHeads = 100000;

@@ -2,6 +2,7 @@
 // context is reused per hasher, which keeps a 300-byte hash near 250 ns.
 #pragma once
 
+#include <initializer_list>
 #include <string_view>
 
 #include "ledger/ledger.h"
@@ -25,5 +26,8 @@ class Sha256 {
  private:
   void* ctx_;  // EVP_MD_CTX
 };
+
+// HMAC-SHA256 (RFC 2104) of the concatenated parts under a 32-byte key.
+Hash hmac_sha256(const Hash& key, std::initializer_list<std::string_view> parts);
 
 }  // namespace ftl

@@ -41,10 +41,18 @@ class [[nodiscard]] Status {
     return {Code::kUsage, std::move(msg), std::move(hint)};
   }
 
+  // A stable name for what went wrong within the code (e.g. "ledger.lost_events"), so that a
+  // front can word its own hint; empty when the code says it all.
+  Status tagged(std::string tag) && {
+    tag_ = std::move(tag);
+    return std::move(*this);
+  }
+
   bool ok() const { return code_ == Code::kOk; }
   Code code() const { return code_; }
   const std::string& message() const { return message_; }
   const std::string& hint() const { return hint_; }
+  const std::string& tag() const { return tag_; }
   // Ignoring a status on purpose is written out so that it can be found.
   void permit_unchecked() const {}
 
@@ -54,6 +62,7 @@ class [[nodiscard]] Status {
   Code code_ = Code::kOk;
   std::string message_;
   std::string hint_;
+  std::string tag_;
 };
 
 // A value or the Status that explains why there is none.

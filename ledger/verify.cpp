@@ -1,6 +1,24 @@
-// `verify`: the rules V1..V10 of ledger/FORMAT.md, checked in one pass over the events and
-// one pass over each index. Memory stays flat: nothing but the previous event is kept.
+// `verify`: the rules V1..V12 of ledger/FORMAT.md.
+//
+// The events column family is read in chunks of sequences, one chunk at a time per thread; each
+// event's record is checked (V1..V5) and the three index entries it must have are added into a
+// keyed fingerprint, one per index: the sum, modulo 2^128, of the first 16 bytes of
+// SHA-256(k || index tag || key || value), where k is 32 random bytes chosen for this run. Each
+// index column family is read once, in order, into the same fingerprint of the entries it
+// holds. Equal counts and equal fingerprints mean each index holds exactly the entries the
+// events call for (a forger would have to find entries that sum alike under a key it never
+// sees); so no point lookups are made, and memory stays flat. Only when a fingerprint differs
+// does a second walk look the entries up one by one to name the first that is wrong.
+#define OPENSSL_SUPPRESS_DEPRECATED  // SHA256_CTX: a hash state that can be copied
+#include <openssl/rand.h>
+#include <openssl/sha.h>
 #include <rocksdb/db.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+#include <mutex>
+#include <thread>
 
 #include "ledger/rocks_ledger.h"
 #include "ledger/sha256.h"
@@ -8,14 +26,68 @@
 namespace ftl {
 namespace {
 
-Status broken(std::uint64_t seq, const char* rule, const std::string& what) {
-  return Status::Corruption("event " + std::to_string(seq) + " breaks " + rule + ": " + what);
-}
+__extension__ typedef unsigned __int128 u128;
+enum Index { kStreamIx = 0, kActorIx = 1, kIdIx = 2 };
+constexpr char kTags[3] = {'s', 'a', 'i'};
+
+// The keyed fingerprint of index entries.
+class Fingerprint {
+ public:
+  explicit Fingerprint(const unsigned char key[32]) {
+    unsigned char block[64] = {};
+    std::memcpy(block, key, 32);
+    SHA256_Init(&base_);
+    SHA256_Update(&base_, block, sizeof block);  // one whole block: its state is reused
+  }
+  u128 of(Index ix, std::string_view key, std::string_view value) const {
+    SHA256_CTX c = base_;
+    SHA256_Update(&c, &kTags[ix], 1);
+    SHA256_Update(&c, key.data(), key.size());
+    SHA256_Update(&c, value.data(), value.size());
+    unsigned char out[32];
+    SHA256_Final(out, &c);
+    u128 v;
+    std::memcpy(&v, out, sizeof v);
+    return v;
+  }
+
+ private:
+  SHA256_CTX base_;
+};
+
+struct Failure {
+  std::uint64_t sequence = ~std::uint64_t{0};  // where; the lowest wins
+  Status status;
+  void note(std::uint64_t seq, Status s) {
+    if (seq < sequence) {
+      sequence = seq;
+      status = std::move(s);
+    }
+  }
+  bool any() const { return !status.ok(); }
+};
+
+// What one chunk of the events walk found.
+struct Chunk {
+  std::uint64_t from = 0, to = 0;  // sequences [from, to); to = 0: to the end
+  std::uint64_t first = 0, last = 0, count = 0;
+  Hash first_prev{}, last_hash{};
+  u128 fp[3] = {0, 0, 0};
+  Failure failure;
+};
+
+// What one index column family holds.
+struct IndexScan {
+  std::uint64_t count = 0, streams = 0;
+  u128 fp = 0;
+  Failure failure;
+};
+
+std::string seq_text(std::uint64_t s) { return std::to_string(s); }
 
 }  // namespace
 
 Result<VerifyReport> RocksLedger::verify(const VerifyOptions& options) {
-  VerifyReport report;
   rocksdb::ReadOptions ro;
   const rocksdb::Snapshot* snap = options_.read_only ? nullptr : db_->GetSnapshot();
   ro.snapshot = snap;
@@ -30,119 +102,378 @@ Result<VerifyReport> RocksLedger::verify(const VerifyOptions& options) {
   Digest meta_head;
   {
     std::string v;
-    auto s = db_->Get(ro, cf(kMeta), rocksdb::Slice(format::kMetaHeadKey.data(), format::kMetaHeadKey.size()), &v);
-    if (s.ok() && !format::parse_head_value(v, &meta_head))
-      return Status::Corruption("the ledger's head record is malformed (V10)");
+    auto s = db_->Get(ro, cf(kMeta), std::string(format::kMetaHeadKey), &v);
+    if (s.ok() && !format::parse_head_value(v, &meta_head)) return Status::Corruption("the ledger's head record is malformed (V10)");
     if (!s.ok() && !s.IsNotFound()) return Status::IOError(s.ToString());
   }
-  const std::uint64_t total = meta_head.sequence;
-  const std::uint64_t from = std::max<std::uint64_t>(1, options.from_sequence);
+  if (options.from_sequence > 1) {
+    if (options.from_sequence > meta_head.sequence)
+      return Status::InvalidArgument("from_sequence " + seq_text(options.from_sequence) + " is past the last event of this ledger (" +
+                                     seq_text(meta_head.sequence) + ")",
+                                     "its events are 1 to " + seq_text(meta_head.sequence))
+          .tagged("verify.from_sequence");
+    return verify_by_lookup(options, ro, meta_head);
+  }
+  return verify_whole(options, ro, meta_head);
+}
 
-  Hash prev{};
-  if (from > 1) {
-    auto e = read_event(ro, from - 1);
-    if (!e.ok()) return Status::Corruption("verify --from " + std::to_string(from) + ": event " + std::to_string(from - 1) + " cannot be read (" + e.status().message() + ")");
-    prev = e->hash;
+Result<VerifyReport> RocksLedger::verify_whole(const VerifyOptions& options, const rocksdb::ReadOptions& ro,
+                                              const Digest& meta_head) {
+  unsigned char key[32];
+  if (RAND_bytes(key, sizeof key) != 1) return Status::IOError("no random bytes for verify's fingerprint key");
+  const Fingerprint fp(key);
+  const std::uint64_t total = meta_head.sequence;
+  const unsigned threads = std::max(1u, options.threads != 0 ? options.threads : std::thread::hardware_concurrency());
+  constexpr std::uint64_t kChunk = 1 << 18;
+
+  std::vector<Chunk> chunks;
+  for (std::uint64_t a = 1; a <= std::max<std::uint64_t>(total, 1); a += kChunk) {
+    chunks.emplace_back();
+    chunks.back().from = a;
+    chunks.back().to = a + kChunk;
+  }
+  chunks.back().to = 0;  // the last chunk reads to the end: keys past the head are V10's
+  IndexScan scans[3];
+  std::atomic<std::uint64_t> done{0};
+  std::mutex progress_mu;
+
+  auto walk_chunk = [&](Chunk& c) {
+    rocksdb::ReadOptions r = ro;
+    const std::string upper = format::sequence_key(c.to);
+    rocksdb::Slice upper_slice(upper);
+    if (c.to != 0) r.iterate_upper_bound = &upper_slice;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(r, cf(kEvents)));
+    if (c.from == 1) it->SeekToFirst();  // keys before sequence 1 are V1's
+    else it->Seek(format::sequence_key(c.from));
+    Event e;
+    std::string why;
+    Hash prev{};
+    std::uint64_t expected = c.from, batch = 0;
+    for (; it->Valid(); it->Next(), ++expected) {
+      const auto k = it->key();
+      if (k.size() != 8) {
+        c.failure.note(expected, Status::Corruption("the event key " + k.ToString(true) + " breaks V1: event keys are 8-byte sequences"));
+        return;
+      }
+      const std::uint64_t seq = format::get_u64(k.data());
+      if (seq != expected) {
+        c.failure.note(expected, format::broken(expected, "V1", "it is missing (the next stored event is " + seq_text(seq) + "): an event was dropped"));
+        return;
+      }
+      if (!format::decode_record(it->value().ToStringView(), &e, &why)) {
+        c.failure.note(seq, format::broken(seq, "V2", "its record cannot be read: " + why));
+        return;
+      }
+      if (auto st = format::check_event(e, seq, c.count > 0 ? &prev : nullptr); !st.ok()) {
+        c.failure.note(seq, st);
+        return;
+      }
+      if (c.count == 0) {
+        c.first = seq;
+        c.first_prev = e.prev_hash;
+      }
+      prev = e.hash;
+      const auto seq_key = std::string_view(k.data(), 8);
+      c.fp[kStreamIx] += fp.of(kStreamIx, format::stream_key(e.stream, e.stream_version), seq_key);
+      c.fp[kActorIx] += fp.of(kActorIx, format::actor_key(e.actor, seq), {});
+      c.fp[kIdIx] += fp.of(kIdIx, e.event_id, seq_key);
+      c.last = seq;
+      c.last_hash = e.hash;
+      ++c.count;
+      if (++batch == 4096) {
+        const auto d = done.fetch_add(batch) + batch;
+        batch = 0;
+        if (options.progress) {
+          std::lock_guard lk(progress_mu);
+          options.progress(std::min(d, total), total);
+        }
+      }
+    }
+    done.fetch_add(batch);
+    if (!it->status().ok()) c.failure.note(expected, Status::IOError(it->status().ToString()));
+  };
+
+  auto scan_index = [&](int ix) {
+    IndexScan& out = scans[ix];
+    const int cfi = ix == kStreamIx ? kByStream : ix == kActorIx ? kByActor : kByEventId;
+    const char* rule = ix == kStreamIx ? "V7" : ix == kActorIx ? "V8" : "V9";
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(cfi)));
+    std::string stream;
+    std::uint64_t prev_version = 0, prev_seq = 0;
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      const auto k = it->key().ToStringView();
+      const auto v = it->value().ToStringView();
+      const bool named = ix == kIdIx ? format::valid_name(k) : k.size() >= 10 && k[k.size() - 9] == '\0' && format::valid_name(k.substr(0, k.size() - 9));
+      const bool valued = ix == kActorIx ? v.empty() : v.size() == 8;
+      if (!named || !valued) {
+        out.failure.note(0, Status::Corruption("the index entry " + it->key().ToString(true) + " is malformed (" + rule + ")"));
+        return;
+      }
+      out.fp += fp.of(static_cast<Index>(ix), k, v);
+      ++out.count;
+      if (ix != kStreamIx) continue;
+      const std::string_view s = k.substr(0, k.size() - 9);
+      const std::uint64_t version = format::get_u64(k.data() + k.size() - 8);
+      const std::uint64_t seq = format::get_u64(v.data());
+      if (s != stream) {
+        stream.assign(s);
+        prev_version = 0;
+        prev_seq = 0;
+        ++out.streams;
+      }
+      if (version != prev_version + 1) {
+        out.failure.note(seq, format::broken(seq, "V6", "stream " + stream + " jumps from version " + seq_text(prev_version) + " to " + seq_text(version)));
+        return;
+      }
+      if (seq <= prev_seq) {
+        out.failure.note(seq, format::broken(seq, "V6", "stream " + stream + " version " + seq_text(version) + " comes before version " +
+                                                           seq_text(prev_version) + " in the log"));
+        return;
+      }
+      prev_version = version;
+      prev_seq = seq;
+    }
+    if (!it->status().ok()) out.failure.note(0, Status::IOError(it->status().ToString()));
+  };
+
+  // The index scans are queued first: each is one long task, the chunks fill in around them.
+  std::atomic<std::size_t> next{0};
+  const std::size_t tasks = 3 + chunks.size();
+  auto worker = [&] {
+    for (std::size_t t; (t = next.fetch_add(1)) < tasks;) {
+      if (t < 3) scan_index(static_cast<int>(t));
+      else walk_chunk(chunks[t - 3]);
+    }
+  };
+  std::vector<std::thread> pool;
+  for (unsigned i = 1; i < threads; ++i) pool.emplace_back(worker);
+  worker();
+  for (auto& t : pool) t.join();
+
+  // Stitch the chunks together: each must start where the one before it ended.
+  Failure failure;
+  std::uint64_t events = 0, last = 0;
+  Hash last_hash{};
+  u128 expected[3] = {0, 0, 0};
+  for (std::size_t i = 0; i < chunks.size(); ++i) {
+    const auto& c = chunks[i];
+    if (c.failure.any()) failure.note(c.failure.sequence, c.failure.status);
+    if (c.count == 0) continue;
+    if (c.first != last + 1) failure.note(last + 1, format::broken(last + 1, "V1", "it is missing (the next stored event is " + seq_text(c.first) + ")"));
+    else if (last != 0 && c.first_prev != last_hash)
+      failure.note(c.first, format::broken(c.first, "V4", "its previous hash does not match event " + seq_text(c.first - 1) + "'s hash"));
+    events += c.count;
+    last = c.last;
+    last_hash = c.last_hash;
+    for (int ix = 0; ix < 3; ++ix) expected[ix] += c.fp[ix];
+    if (c.failure.any()) break;  // later chunks start past a gap
+  }
+  if (options.progress) options.progress(std::min(last, total), total);
+
+  // V10 before the indexes: events missing from the end leave index entries behind them.
+  if (!failure.any() && meta_head.sequence > last)
+    return format::broken(last + 1, "V10", "the ledger's head says the last event is " + seq_text(meta_head.sequence) + ", but the log ends at " +
+                                               seq_text(last) + ": events were dropped from the end");
+
+  // An index that differs is named entry by entry, up to the first chain failure if there is one.
+  const bool indexes_match = !std::any_of(std::begin(scans), std::end(scans), [](const IndexScan& s) { return s.failure.any(); }) &&
+                             scans[kStreamIx].count == events && scans[kActorIx].count == events && scans[kIdIx].count == events &&
+                             scans[kStreamIx].fp == expected[kStreamIx] && scans[kActorIx].fp == expected[kActorIx] &&
+                             scans[kIdIx].fp == expected[kIdIx];
+  for (const auto& s : scans)
+    if (s.failure.any() && s.failure.status.code() != Code::kCorruption) return s.failure.status;  // I/O
+  if (!indexes_match) {
+    // Before a chain failure the indexes are compared event by event: an earlier broken entry
+    // is the first thing wrong. Without one, the entry that belongs to no event is.
+    auto st = name_index_mismatch(ro, failure.any() ? failure.sequence - 1 : last, !failure.any());
+    if (!st.ok()) return st;
+  }
+  if (failure.any()) return failure.status;
+  for (const auto& s : scans)
+    if (s.failure.any()) return s.failure.status;
+
+  // V10: the head written with the last batch names the last event.
+  if (meta_head.sequence != last) {
+    if (meta_head.sequence > last)
+      return format::broken(last + 1, "V10", "the ledger's head says the last event is " + seq_text(meta_head.sequence) + ", but the log ends at " +
+                                                 seq_text(last) + ": events were dropped from the end");
+    return format::broken(meta_head.sequence + 1, "V10", "the log goes on past the head the last write recorded (" + seq_text(meta_head.sequence) +
+                                                             "): events were appended behind the ledger's back");
+  }
+  if (last > 0 && meta_head.hash != last_hash) return format::broken(last, "V10", "its hash differs from the head the last write recorded");
+  if (auto st = verify_meta(ro, scans[kStreamIx].streams, last); !st.ok()) return st;
+
+  // The head file is a digest the ledger keeps of itself.
+  if (acknowledged_ && acknowledged_->sequence > 0) {
+    const auto& a = *acknowledged_;
+    if (a.sequence > last)
+      return Status::Unavailable("the ledger at " + path_ + " has lost events: it acknowledged appends up to sequence " + seq_text(a.sequence) +
+                                 ", but holds events only up to " + seq_text(last)).tagged("ledger.lost_events");
+    auto ae = read_event(ro, a.sequence);
+    if (!ae.ok()) return ae.status();
+    if (ae->hash != a.hash)
+      return format::broken(a.sequence, "V10", "its hash " + to_hex(ae->hash) + " differs from the " + to_hex(a.hash) + " the ledger acknowledged (" +
+                                                   format::kHeadFileName + "): history up to it was rewritten");
   }
 
+  VerifyReport report;
+  report.events_checked = events;
+  report.index_entries_checked = 3 * events;
+  if (options.digest) {
+    const auto& d = *options.digest;
+    if (d.sequence > last || d.sequence == 0)
+      return format::broken(d.sequence, "V10", "the digest names it, but the log holds events 1 to " + seq_text(last) + ": events were dropped");
+    auto de = read_event(ro, d.sequence);
+    if (!de.ok()) return de.status();
+    if (de->hash != d.hash)
+      return format::broken(d.sequence, "V10", "its hash " + to_hex(de->hash) + " differs from the digest's " + to_hex(d.hash) +
+                                                   ": history up to it was rewritten");
+  }
+  report.head = {last, last_hash};
+  report.meta_entries_checked = last > 0 ? 3 : 1;
+  return report;
+}
+
+// V11, V12: the default column family holds the format marker, the head and the stream count,
+// and nothing else; the stream count is the number of streams in the stream index.
+Status RocksLedger::verify_meta(const rocksdb::ReadOptions& ro, std::uint64_t streams, std::uint64_t events) {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(kMeta)));
+  bool has_streams = false, has_head = false;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    const auto k = it->key().ToStringView();
+    if (k == format::kMetaFormatKey) continue;
+    if (k == format::kMetaHeadKey) {
+      has_head = true;
+      continue;
+    }
+    if (k == format::kMetaStreamsKey) {
+      has_streams = true;
+      if (it->value().size() != 8 || format::get_u64(it->value().data()) != streams)
+        return Status::Corruption("the ledger's stream count breaks V12: it says " +
+                                  (it->value().size() == 8 ? seq_text(format::get_u64(it->value().data())) : "nothing readable") +
+                                  ", but the stream index holds " + seq_text(streams) + " streams");
+      continue;
+    }
+    return Status::Corruption("the key " + it->key().ToString(true) + " in the ledger's metadata breaks V11: no rule accounts for it");
+  }
+  if (!it->status().ok()) return Status::IOError(it->status().ToString());
+  if (events > 0 && (!has_head || !has_streams))
+    return Status::Corruption(std::string("the ledger's metadata breaks V11: it has no ") + (has_head ? "stream count" : "head") +
+                              " although it holds events");
+  return Status::Ok();
+}
+
+// Names what the fingerprints found: the first event, up to `up_to`, whose index entry is
+// missing or wrong, else (with `extras`) the first entry that belongs to no event.
+Status RocksLedger::name_index_mismatch(const rocksdb::ReadOptions& ro, std::uint64_t up_to, bool extras) {
+  std::string idx;
+  {
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(kEvents)));
+    Event e;
+    std::string why;
+    for (it->Seek(format::sequence_key(1)); it->Valid(); it->Next()) {
+      if (it->key().size() != 8) break;
+      const std::uint64_t seq = format::get_u64(it->key().data());
+      if (seq > up_to) break;
+      if (!format::decode_record(it->value().ToStringView(), &e, &why)) break;
+      const auto seq_key = format::sequence_key(seq);
+      auto s = db_->Get(ro, cf(kByStream), format::stream_key(e.stream, e.stream_version), &idx);
+      if (!s.ok() && !s.IsNotFound()) return Status::IOError(s.ToString());
+      if (!s.ok() || idx != seq_key)
+        return format::broken(seq, "V7", "the stream index has no entry (" + e.stream + ", version " + seq_text(e.stream_version) + ") pointing to it");
+      s = db_->Get(ro, cf(kByActor), format::actor_key(e.actor, seq), &idx);
+      if (!s.ok() && !s.IsNotFound()) return Status::IOError(s.ToString());
+      if (!s.ok() || !idx.empty()) return format::broken(seq, "V8", "the actor index has no entry for actor " + e.actor);
+      s = db_->Get(ro, cf(kByEventId), e.event_id, &idx);
+      if (!s.ok() && !s.IsNotFound()) return Status::IOError(s.ToString());
+      if (!s.ok() || idx != seq_key) return format::broken(seq, "V9", "the event id index does not map " + e.event_id + " to it");
+    }
+    if (!it->status().ok()) return Status::IOError(it->status().ToString());
+  }
+  if (!extras) return Status::Ok();
+  // Every event has its entries: an index holds one more that points nowhere true.
+  const char* names[3] = {"stream", "actor", "event id"};
+  const char* rules[3] = {"V7", "V8", "V9"};
+  const int cfs[3] = {kByStream, kByActor, kByEventId};
+  for (int ix = 0; ix < 3; ++ix) {
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(cfs[ix])));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      const auto k = it->key().ToStringView();
+      const auto v = it->value().ToStringView();
+      std::uint64_t seq = 0;
+      if (ix == kActorIx) seq = k.size() >= 8 ? format::get_u64(k.data() + k.size() - 8) : 0;
+      else seq = v.size() == 8 ? format::get_u64(v.data()) : 0;
+      auto e = read_event(ro, seq);
+      bool belongs = false;
+      if (e.ok()) {
+        if (ix == kStreamIx) belongs = k == format::stream_key(e->stream, e->stream_version);
+        else if (ix == kActorIx) belongs = k == format::actor_key(e->actor, seq);
+        else belongs = k == e->event_id;
+      }
+      if (!belongs)
+        return Status::Corruption(std::string("the ") + names[ix] + " index entry " + it->key().ToString(true) +
+                                  " belongs to no event (" + rules[ix] + "): an entry was forged");
+    }
+    if (!it->status().ok()) return Status::IOError(it->status().ToString());
+  }
+  return Status::Corruption("an index differs from what the events call for (V7..V9), though no single entry could be named");
+}
+
+// verify --from: the events from a sequence on, trusting the one before it, with their index
+// entries looked up one by one (the fingerprints need the whole ledger).
+Result<VerifyReport> RocksLedger::verify_by_lookup(const VerifyOptions& options, const rocksdb::ReadOptions& ro,
+                                                  const Digest& meta_head) {
+  VerifyReport report;
+  const std::uint64_t from = options.from_sequence;
+  // The event before `from` is trusted, as the option says: only its hash is read.
+  Hash prev{};
+  {
+    std::string v, why;
+    Event before;
+    auto s = db_->Get(ro, cf(kEvents), format::sequence_key(from - 1), &v);
+    if (!s.ok() && !s.IsNotFound()) return Status::IOError(s.ToString());
+    if (!s.ok() || !format::decode_record(v, &before, &why))
+      return format::broken(from - 1, "V1", "verifying from " + seq_text(from) + " trusts it, but it " + (s.ok() ? "cannot be read: " + why : "is missing"));
+    prev = before.hash;
+  }
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(kEvents)));
   std::uint64_t expected = from;
   Event e;
   std::string why, idx;
   for (it->Seek(format::sequence_key(from)); it->Valid(); it->Next(), ++expected) {
-    auto key = it->key();
-    if (key.size() != 8) return Status::Corruption("an event key of " + std::to_string(key.size()) + " bytes breaks V1: keys are 8-byte sequences");
-    const std::uint64_t seq = format::get_u64(key.data());
-    if (seq > expected) {
-      return broken(expected, "V1", "it is missing (the next stored event is " + std::to_string(seq) + "): an event was dropped");
-    }
-    if (seq < expected) return broken(seq, "V1", "it is stored twice");
-    if (!format::decode_record(it->value().ToStringView(), &e, &why)) return broken(seq, "V2", "its record cannot be read: " + why);
-    if (e.sequence != seq)
-      return broken(seq, "V2", "its record says sequence " + std::to_string(e.sequence) + ": events were reordered or moved");
-    if (Sha256::of(e.payload) != e.payload_hash) return broken(seq, "V3", "its payload does not match its recorded SHA-256: the payload was changed");
-    if (e.prev_hash != prev)
-      return broken(seq, "V4", "its previous hash does not match event " + std::to_string(seq - 1) + "'s hash: an event was inserted, dropped or reordered before it");
-    if (format::chain_hash(prev, format::canonical_bytes(e)) != e.hash)
-      return broken(seq, "V5", "its hash does not match its contents: the event was changed after it was written");
+    const auto k = it->key();
+    if (k.size() != 8) return Status::Corruption("the event key " + k.ToString(true) + " breaks V1: event keys are 8-byte sequences");
+    const std::uint64_t seq = format::get_u64(k.data());
+    if (seq != expected) return format::broken(expected, "V1", "it is missing (the next stored event is " + seq_text(seq) + ")");
+    if (!format::decode_record(it->value().ToStringView(), &e, &why)) return format::broken(seq, "V2", "its record cannot be read: " + why);
+    if (auto st = format::check_event(e, seq, &prev); !st.ok()) return st;
     prev = e.hash;
-
-    // V7..V9: the index entries this event must have.
     const auto seq_key = format::sequence_key(seq);
     auto s = db_->Get(ro, cf(kByStream), format::stream_key(e.stream, e.stream_version), &idx);
     if (!s.ok() || idx != seq_key)
-      return broken(seq, "V7", "the stream index has no entry (" + e.stream + ", version " + std::to_string(e.stream_version) + ") pointing to it");
+      return format::broken(seq, "V7", "the stream index has no entry (" + e.stream + ", version " + seq_text(e.stream_version) + ") pointing to it");
     s = db_->Get(ro, cf(kByActor), format::actor_key(e.actor, seq), &idx);
-    if (!s.ok()) return broken(seq, "V8", "the actor index has no entry for actor " + e.actor);
+    if (!s.ok()) return format::broken(seq, "V8", "the actor index has no entry for actor " + e.actor);
     s = db_->Get(ro, cf(kByEventId), e.event_id, &idx);
-    if (!s.ok() || idx != seq_key) return broken(seq, "V9", "the event id index does not map " + e.event_id + " to it");
+    if (!s.ok() || idx != seq_key) return format::broken(seq, "V9", "the event id index does not map " + e.event_id + " to it");
     ++report.events_checked;
     report.index_entries_checked += 3;
-    if (options.progress && (seq & 0xffff) == 0) options.progress(seq, total);
+    if (options.progress && (seq & 0xffff) == 0) options.progress(seq, meta_head.sequence);
   }
   if (!it->status().ok()) return Status::IOError(it->status().ToString());
   const std::uint64_t last = expected - 1;
-
-  // V10: the head written with the last batch names the last event.
-  if (meta_head.sequence != last) {
-    if (meta_head.sequence > last)
-      return broken(last + 1, "V10", "the ledger's head says the last event is " + std::to_string(meta_head.sequence) +
-                                         ", but the log ends at " + std::to_string(last) + ": events were dropped from the end");
-    return broken(meta_head.sequence + 1, "V10", "the log goes on past the head the last write recorded (" + std::to_string(meta_head.sequence) + "): events were appended behind the ledger's back");
-  }
-  if (last > 0 && meta_head.hash != prev)
-    return broken(last, "V10", "its hash differs from the head the last write recorded");
-
-  // V6..V9, the other way: every index entry belongs to an event, and stream versions run
-  // 1, 2, 3... with rising sequences. Only a walk from the start can count entries.
-  if (from == 1) {
-    std::uint64_t n = 0;
-    std::unique_ptr<rocksdb::Iterator> st(db_->NewIterator(ro, cf(kByStream)));
-    std::string stream;
-    std::uint64_t prev_version = 0, prev_seq = 0;
-    for (st->SeekToFirst(); st->Valid(); st->Next(), ++n) {
-      auto k = st->key().ToStringView();
-      auto v = st->value();
-      if (k.size() < 9 || v.size() != 8) return Status::Corruption("stream index entry " + st->key().ToString(true) + " is malformed (V7)");
-      std::string s(k.substr(0, k.size() - 9));
-      const std::uint64_t version = format::get_u64(k.data() + k.size() - 8);
-      const std::uint64_t seq = format::get_u64(v.data());
-      if (s != stream) {
-        stream = s;
-        prev_version = 0;
-        prev_seq = 0;
-      }
-      if (version != prev_version + 1)
-        return broken(seq, "V6", "stream " + stream + " jumps from version " + std::to_string(prev_version) + " to " + std::to_string(version));
-      if (seq <= prev_seq)
-        return broken(seq, "V6", "stream " + stream + " version " + std::to_string(version) + " comes before version " + std::to_string(prev_version) + " in the log");
-      prev_version = version;
-      prev_seq = seq;
-    }
-    if (n != last) return Status::Corruption("the stream index holds " + std::to_string(n) + " entries for " + std::to_string(last) + " events: an entry was forged (V7)");
-    auto count = [&](int cfi) {
-      std::uint64_t c = 0;
-      std::unique_ptr<rocksdb::Iterator> i(db_->NewIterator(ro, cf(cfi)));
-      for (i->SeekToFirst(); i->Valid(); i->Next()) ++c;
-      return c;
-    };
-    if (auto c = count(kByActor); c != last)
-      return Status::Corruption("the actor index holds " + std::to_string(c) + " entries for " + std::to_string(last) + " events: an entry was forged (V8)");
-    if (auto c = count(kByEventId); c != last)
-      return Status::Corruption("the event id index holds " + std::to_string(c) + " entries for " + std::to_string(last) + " events: an entry was forged (V9)");
-    report.index_entries_checked += 3 * last;
-  }
-
+  if (meta_head.sequence != last)
+    return format::broken(std::min(last, meta_head.sequence) + 1, "V10", "the ledger's head says the last event is " + seq_text(meta_head.sequence) +
+                                                                        ", but the log ends at " + seq_text(last));
+  if (meta_head.hash != prev) return format::broken(last, "V10", "its hash differs from the head the last write recorded");
   if (options.digest) {
     const auto& d = *options.digest;
-    if (d.sequence > last)
-      return broken(d.sequence, "V10", "the digest names it, but the log ends at " + std::to_string(last) + ": events were dropped");
+    if (d.sequence > last || d.sequence == 0) return format::broken(d.sequence, "V10", "the digest names it, but the log ends at " + seq_text(last));
     auto de = read_event(ro, d.sequence);
     if (!de.ok()) return de.status();
-    if (de->hash != d.hash)
-      return broken(d.sequence, "V10", "its hash " + to_hex(de->hash) + " differs from the digest's " + to_hex(d.hash) + ": history up to it was rewritten");
+    if (de->hash != d.hash) return format::broken(d.sequence, "V10", "its hash differs from the digest's: history up to it was rewritten");
   }
-  if (options.progress) options.progress(last, total);
+  if (options.progress) options.progress(last, meta_head.sequence);
   report.head = {last, prev};
   return report;
 }

@@ -166,7 +166,7 @@ TEST_CASE("two imports of the same page at once record it once", "[catalog][conc
   for (auto& t : threads) t.join();
   CHECK(ok == 4);
   CHECK(l->head().sequence == 109);
-  CHECK(l->stream_version("playbook/enable-services") == 109);
+  CHECK(l->stream_version("playbook/enable-services").value() == 109);
 }
 
 TEST_CASE("a playbook that does not exist is named, with the known ones as a hint", "[catalog]") {

@@ -7,7 +7,7 @@ FTL=$1 CHILD=$2 SRC=$3
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/ftl-cli-XXXXXX")
 trap 'kill $HOLDER 2>/dev/null; rm -rf "$WORK"' EXIT
 HOLDER=
-export FTL_DB="$WORK/db" FTL_ACTOR=tester NO_COLOR=1
+export FTL_DB="$WORK/db" FTL_ACTOR=tester NO_COLOR=1 FTL_SNAPSHOT_KEY="$WORK/snapshot.key"
 PAGE="$SRC/examples/playbooks/enable-services.md"
 passed=0 failed=0
 

@@ -62,7 +62,7 @@ void random_history(Ledger& ledger, unsigned seed, int commands, const std::stri
       default: {
         // Correct a random earlier event: a task (moved to another task or just voided), a
         // status, a usage figure or a note (voided or rewritten). Refusals are fine.
-        const auto version = ledger.stream_version(stream);
+        const auto version = ledger.stream_version(stream).value();
         auto c = ledger.scan_stream(stream, 2 + rng() % std::max<std::uint64_t>(1, version - 1));
         if (!c->valid()) continue;
         const Event corrected = c->event();
@@ -130,14 +130,14 @@ TEST_CASE("the engine starts from a valid snapshot and ignores a stale, altered 
   REQUIRE(loaded.ok());
   CHECK(*loaded == full);
 
-  const auto good = *ledger->get_snapshot("engagement/contoso");
+  const auto good = ledger->get_snapshot("engagement/contoso")->bytes;
   SECTION("stale: made by another fold version") {
     REQUIRE(ledger->put_snapshot("engagement/contoso",
                                  projections::encode_engagement_snapshot(half, ledger->get(half.last_sequence)->hash,
                                                                          projections::kEngagementFoldVersion + 1))
                 .ok());
     projections::SnapshotHeader h;
-    CHECK(projections::decode_engagement_snapshot(*ledger->get_snapshot("engagement/contoso"), &h).status().code() ==
+    CHECK(projections::decode_engagement_snapshot(ledger->get_snapshot("engagement/contoso")->bytes, &h).status().code() ==
           Code::kUnavailable);
   }
   SECTION("altered: one byte of the state changed") {
@@ -209,7 +209,8 @@ TEST_CASE("rebuild on several threads refolds every engagement and leaves a soun
     auto bytes = ledger->get_snapshot("engagement/" + id);
     REQUIRE(bytes.ok());
     projections::SnapshotHeader h;
-    auto snap = projections::decode_engagement_snapshot(*bytes, &h);
+    CHECK(bytes->authentic);
+    auto snap = projections::decode_engagement_snapshot(bytes->bytes, &h);
     REQUIRE(snap.ok());
     const auto full = full_fold(*ledger, id);
     CHECK(h.stream_version == full.version);

@@ -47,6 +47,7 @@ std::string data_path(const std::string& relative) { return std::string(FTL_TEST
 std::string example_playbook() { return std::string(FTL_EXAMPLES) + "/playbooks/enable-services.md"; }
 
 std::unique_ptr<Ledger> open_ledger(const std::string& path, OpenOptions options) {
+  if (options.snapshot_key_file.empty()) options.snapshot_key_file = path + ".snapshot-key";
   auto l = Ledger::Open(path, options);
   if (!l.ok()) throw std::runtime_error("open " + path + ": " + l.status().message());
   return std::move(*l);

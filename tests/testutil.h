@@ -33,6 +33,8 @@ void write_file(const std::string& path, const std::string& bytes);
 std::string data_path(const std::string& relative);  // under tests/data
 std::string example_playbook();                      // examples/playbooks/enable-services.md
 
+// Opens a ledger, with its snapshot key in `path`.snapshot-key unless the options name one;
+// throws if it does not open.
 std::unique_ptr<Ledger> open_ledger(const std::string& path, OpenOptions options = {});
 // Imports examples/playbooks/enable-services.md as "admin" (REQUIREs success).
 void import_example(Ledger& ledger);

@@ -5,6 +5,8 @@
 #include <catch2/catch.hpp>
 #include <rocksdb/db.h>
 
+#include <filesystem>
+
 #include "ledger/format.h"
 #include "ledger/sha256.h"
 #include "tests/testutil.h"
@@ -44,13 +46,18 @@ struct Raw : test::RawLedger {
   }
 };
 
-Status verify(const std::string& path, std::optional<Digest> digest = std::nullopt) {
+// Opens the ledger as `ftl verify` does and verifies it; a ledger that does not open says why.
+Status verify(const std::string& path, std::optional<Digest> digest = std::nullopt, unsigned threads = 0) {
   OpenOptions ro;
   ro.read_only = true;
-  auto l = test::open_ledger(path, ro);
+  ro.whole_ledger = true;
+  ro.defer_head_check = true;
+  auto l = Ledger::Open(path, ro);
+  if (!l.ok()) return l.status();
   VerifyOptions vo;
   vo.digest = digest;
-  return l->verify(vo).status();
+  vo.threads = threads;
+  return (*l)->verify(vo).status();
 }
 
 // Builds the ledger, applies `forge` through raw RocksDB with the ledger closed, and returns
@@ -180,21 +187,42 @@ TEST_CASE("verify notices a missing, a wrong and a forged index entry (V7, V8, V
   }
 }
 
-TEST_CASE("a consistently rewritten chain verifies alone but fails against an earlier digest", "[verify][digest]") {
+namespace {
+// Rewrites events 3..N and the head consistently, as a forger who knows the format would.
+void rewrite_chain(const std::string& path) {
+  Raw raw(path);
+  Hash prev = raw.get(2).hash;
+  for (std::uint64_t s = 3; s <= kEvents; ++s) {
+    auto e = raw.get(s);
+    if (s == 3) e.payload = "rewritten history";
+    raw.rehash(e, prev);
+    raw.put(s, e);
+    prev = e.hash;
+  }
+  REQUIRE(raw.db->Put({}, raw.cf[0], std::string(format::kMetaHeadKey), format::head_value({kEvents, prev})).ok());
+}
+}  // namespace
+
+TEST_CASE("a consistently rewritten chain fails against the head the ledger acknowledged", "[verify][digest]") {
+  TempDir dir;
+  build(dir.sub("db"));
+  rewrite_chain(dir.sub("db"));
+  auto s = verify(dir.sub("db"));
+  CHECK(s.code() == Code::kCorruption);
+  CHECK_THAT(s.message(), Catch::StartsWith("event 12 breaks V10") && Catch::Contains("acknowledged") &&
+                              Catch::Contains("rewritten"));
+  OpenOptions view;
+  view.read_only = true;
+  auto reader = Ledger::Open(dir.sub("db"), view);  // a view refuses it too
+  REQUIRE_FALSE(reader.ok());
+  CHECK(reader.status().code() == Code::kCorruption);
+}
+
+TEST_CASE("a rewritten chain whose head file is gone too verifies alone but fails against an earlier digest", "[verify][digest]") {
   TempDir dir;
   auto digest = build(dir.sub("db"));
-  {
-    Raw raw(dir.sub("db"));
-    Hash prev = raw.get(2).hash;
-    for (std::uint64_t s = 3; s <= kEvents; ++s) {
-      auto e = raw.get(s);
-      if (s == 3) e.payload = "rewritten history";
-      raw.rehash(e, prev);
-      raw.put(s, e);
-      prev = e.hash;
-    }
-    REQUIRE(raw.db->Put({}, raw.cf[0], std::string(format::kMetaHeadKey), format::head_value({kEvents, prev})).ok());
-  }
+  rewrite_chain(dir.sub("db"));
+  std::filesystem::remove(dir.sub("db") + "/" + format::kHeadFileName);
   CHECK(verify(dir.sub("db")).ok());
   auto s = verify(dir.sub("db"), digest);
   CHECK(s.code() == Code::kCorruption);

@@ -1,0 +1,48 @@
+#include "ledger/head_file.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "ledger/format.h"
+
+namespace ftl {
+
+std::optional<Digest> HeadFile::read(const std::string& dir) {
+  const int fd = ::open((dir + "/" + format::kHeadFileName).c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  char buf[format::kHeadFileBytes + 1];
+  const auto n = ::pread(fd, buf, sizeof buf, 0);
+  ::close(fd);
+  Digest d;
+  if (n != static_cast<ssize_t>(format::kHeadFileBytes) || !format::parse_head_file({buf, format::kHeadFileBytes}, &d))
+    return std::nullopt;
+  return d;
+}
+
+Result<HeadFile> HeadFile::open(const std::string& dir) {
+  const std::string path = dir + "/" + format::kHeadFileName;
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return Status::IOError("cannot open " + path + ": " + std::strerror(errno));
+  return HeadFile(fd);
+}
+
+HeadFile::~HeadFile() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+Status HeadFile::write(const Digest& d) {
+  const auto bytes = format::head_file_bytes(d);
+  if (::pwrite(fd_, bytes.data(), bytes.size(), 0) != static_cast<ssize_t>(bytes.size()))
+    return Status::IOError(std::string("cannot write the head file: ") + std::strerror(errno));
+  return Status::Ok();
+}
+
+Status HeadFile::sync() {
+  if (::fdatasync(fd_) != 0) return Status::IOError(std::string("cannot sync the head file: ") + std::strerror(errno));
+  return Status::Ok();
+}
+
+}  // namespace ftl

@@ -1,0 +1,417 @@
+// Ledger::Open: what is at the path, whether it is an ftl ledger, whether its write-ahead log
+// replays in full and whether it still holds every event it acknowledged. Nothing here ever
+// creates a ledger over files it did not make, or drops what it cannot read without being told to.
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+
+#include <fcntl.h>
+#include <openssl/rand.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "ledger/rocks_ledger.h"
+#include "ledger/rocks_options.h"
+#include "ledger/sha256.h"
+
+namespace ftl {
+namespace fs = std::filesystem;
+namespace {
+
+enum class Place { kMissing, kEmpty, kLedger, kOther, kNotDirectory, kUnreadable };
+
+Place inspect(const std::string& path, std::string* why) {
+  std::error_code ec;
+  const auto st = fs::status(path, ec);
+  if (ec && ec != std::errc::no_such_file_or_directory) {
+    *why = ec.message();
+    return Place::kUnreadable;
+  }
+  if (!fs::exists(st)) return Place::kMissing;
+  if (!fs::is_directory(st)) return Place::kNotDirectory;
+  if (fs::exists(fs::path(path) / "CURRENT", ec)) return Place::kLedger;
+  auto it = fs::directory_iterator(path, ec);
+  if (ec) {
+    *why = ec.message();
+    return Place::kUnreadable;
+  }
+  return it == fs::directory_iterator() ? Place::kEmpty : Place::kOther;
+}
+
+std::vector<std::string> wal_files(const std::string& path) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(path, ec))
+    if (e.path().extension() == ".log") out.push_back(e.path().filename().string());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::string join(const std::vector<std::string>& v) {
+  std::string s;
+  for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
+  return s.empty() ? "none" : s;
+}
+
+bool is_lock_error(const rocksdb::Status& s) {
+  const std::string m = s.ToString();
+  return s.IsIOError() && (m.find("lock") != std::string::npos || m.find("Lock") != std::string::npos);
+}
+
+// The column families must be the ledger's: all of them (the snapshots may be missing for a
+// moment, between a drop and its re-creation) and nothing else.
+Status check_column_families(const std::string& path) {
+  std::vector<std::string> present;
+  auto s = rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), path, &present);
+  if (!s.ok()) return Status::Unavailable("cannot read the ledger at " + path + ": " + s.ToString()).tagged("ledger.damaged");
+  const auto ours = rocks::column_family_names();
+  for (const auto& name : present)
+    if (std::find(ours.begin(), ours.end(), name) == ours.end())
+      return Status::Unavailable("the database at " + path + " is not an ftl ledger: it holds a column family '" + name +
+                                 "' that no ftl ledger has").tagged("ledger.foreign");
+  for (std::size_t i = 0; i + 1 < ours.size(); ++i)
+    if (std::find(present.begin(), present.end(), ours[i]) == present.end())
+      return Status::Unavailable("the database at " + path + " is not an ftl ledger: it has no '" + ours[i] +
+                                 "' column family").tagged("ledger.foreign");
+  return Status::Ok();
+}
+
+// The last sequence a point-in-time replay of a damaged WAL reaches, read without changing
+// anything; 0 if even that does not open.
+std::uint64_t readable_head(const std::string& path, std::string* damaged) {
+  auto dbo = rocks::db_options(path, rocks::Mode::kReader);
+  dbo.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* db = nullptr;
+  auto wanted = rocks::descriptors(true);
+  if (!rocksdb::DB::OpenForReadOnly(dbo, path, wanted, &handles, &db).ok()) return 0;
+  std::string v;
+  Digest d;
+  const bool ok = db->Get({}, handles[0], std::string(format::kMetaHeadKey), &v).ok() && format::parse_head_value(v, &d);
+  for (auto* h : handles) db->DestroyColumnFamilyHandle(h).PermitUncheckedError();
+  delete db;
+  if (damaged != nullptr) *damaged = static_cast<const rocks::PlainLogger*>(dbo.info_log.get())->damaged_wal();
+  return ok ? d.sequence : 0;
+}
+
+Status wal_damaged(const std::string& path, const rocksdb::Status& s, std::string damaged) {
+  std::string pit;
+  const auto last = readable_head(path, &pit);
+  if (damaged.empty()) damaged = pit;
+  const auto file = damaged.empty() ? "(" + join(wal_files(path)) + ")" : damaged;
+  return Status::Unavailable("the write-ahead log " + file + " of the ledger at " + path + " cannot be replayed in full (" + s.ToString() +
+                                 "): its events can be read up to sequence " + std::to_string(last) + ", and the ledger was left untouched",
+                             "a recovery keeps events 1 to " + std::to_string(last) + " and records what was lost; or restore a backup")
+      .tagged("ledger.wal_damaged");
+}
+
+std::string utc_stamp() {
+  const auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tm);
+  return buf;
+}
+
+// Copies the write-ahead logs and the head file into `<path>/lost-<time>/` before a recovery
+// lets RocksDB retire them: what was lost stays available to whoever investigates.
+Status quarantine(const std::string& path, RecoveryReport* report) {
+  const auto dir = fs::path(path) / ("lost-" + utc_stamp());
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return Status::IOError("cannot create " + dir.string() + ": " + ec.message());
+  report->quarantine = dir.string();
+  auto names = wal_files(path);
+  if (fs::exists(fs::path(path) / format::kHeadFileName, ec)) names.push_back(format::kHeadFileName);
+  for (const auto& name : names) {
+    const auto from = fs::path(path) / name;
+    fs::copy_file(from, dir / name, fs::copy_options::overwrite_existing, ec);
+    if (ec) return Status::IOError("cannot copy " + from.string() + " to " + dir.string() + ": " + ec.message());
+    std::ifstream in(dir / name, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    const auto bytes = ss.str();
+    report->files.push_back({name, bytes.size(), Sha256::of(bytes)});
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+// The snapshot key: 64 hex digits in a file outside the ledger. A writer makes one (0600) when
+// it first writes a snapshot; a reader without one trusts no snapshot.
+Result<std::optional<Hash>> load_snapshot_key(const std::string& file, bool create) {
+  if (file.empty()) return std::optional<Hash>{};
+  std::ifstream in(file);
+  if (in) {
+    std::string hex;
+    in >> hex;
+    auto key = hash_from_hex(hex);
+    if (!key) {
+      if (!create) return std::optional<Hash>{};  // a reader trusts no snapshot
+      return Status::Unavailable("the snapshot key file " + file + " does not hold a key (64 hex digits)",
+                                 "move it away: a new key is made, and snapshots are refolded as they are needed")
+          .tagged("ledger.snapshot_key");
+    }
+    return std::optional<Hash>{*key};
+  }
+  if (!create) return std::optional<Hash>{};
+  Hash key{};
+  if (RAND_bytes(key.data(), static_cast<int>(key.size())) != 1) return Status::IOError("no random bytes for a snapshot key");
+  std::error_code ec;
+  const auto parent = fs::path(file).parent_path();
+  if (!parent.empty()) {
+    fs::create_directories(parent, ec);
+    if (ec) return Status::IOError("cannot create " + parent.string() + " for the snapshot key: " + ec.message());
+  }
+  const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    if (errno == EEXIST) return load_snapshot_key(file, false);  // another writer made it first
+    return Status::IOError("cannot create the snapshot key file " + file + ": " + std::strerror(errno));
+  }
+  const auto text = to_hex(key) + "\n";
+  const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok) return Status::IOError("cannot write the snapshot key file " + file);
+  return std::optional<Hash>{key};
+}
+
+namespace {
+
+Status create_ledger(const std::string& path) {
+  std::error_code ec;
+  fs::create_directories(path, ec);
+  if (ec) return Status::Unavailable("cannot create the ledger directory " + path + ": " + ec.message());
+  auto dbo = rocks::db_options(path, rocks::Mode::kWriter);
+  dbo.create_if_missing = true;
+  dbo.error_if_exists = true;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* db = nullptr;
+  auto s = rocksdb::DB::Open(dbo, path, rocks::descriptors(false), &handles, &db);
+  if (!s.ok()) return Status::Unavailable("cannot create a ledger at " + path + ": " + s.ToString());
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  s = db->Put(wo, handles[0], std::string(format::kMetaFormatKey), std::string(format::kFormatName));
+  for (auto* h : handles) db->DestroyColumnFamilyHandle(h).PermitUncheckedError();
+  db->Close().PermitUncheckedError();
+  delete db;
+  if (!s.ok()) return Status::Unavailable("cannot create a ledger at " + path + ": " + s.ToString());
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& path, const OpenOptions& options) {
+  std::string why;
+  switch (inspect(path, &why)) {
+    case Place::kUnreadable: return Status::Unavailable("cannot read " + path + ": " + why);
+    case Place::kNotDirectory: return Status::Unavailable(path + " is not a directory, so it holds no ledger").tagged("ledger.missing");
+    case Place::kOther:
+      return Status::Unavailable("the directory " + path + " holds files but no ledger (it has no CURRENT file), so it was left untouched",
+                                 fs::exists(fs::path(path) / format::kHeadFileName)
+                                     ? "it was a ledger whose CURRENT file is gone: restore it from a backup"
+                                     : "choose an empty or new directory for a new ledger")
+          .tagged("ledger.not_a_ledger");
+    case Place::kMissing:
+    case Place::kEmpty:
+      if (options.read_only || !options.create_if_missing)
+        return Status::Unavailable("no ledger at " + path).tagged("ledger.missing");
+      if (auto st = create_ledger(path); !st.ok()) return st;
+      break;
+    case Place::kLedger: break;
+  }
+  if (auto st = check_column_families(path); !st.ok()) return st;
+  if (options.accept_loss && options.read_only) return Status::InvalidArgument("accept_loss needs a writable open");
+
+  // Read before RocksDB replays the WAL: the writer writes it after each synced group, so what
+  // it names is in the WAL by the time a reader replays it.
+  const auto acknowledged = HeadFile::read(path);
+  auto key = load_snapshot_key(options.snapshot_key_file, false);
+  if (!key.ok()) return key.status();
+
+  const bool lazy = options.read_only && !options.whole_ledger;
+  const auto mode = options.read_only ? (lazy ? rocks::Mode::kLazyReader : rocks::Mode::kReader)
+                                      : (options.accept_loss ? rocks::Mode::kAcceptLoss : rocks::Mode::kWriter);
+  RecoveryReport report;
+  if (options.accept_loss) {
+    // First see whether anything is lost at all: a whole ledger opens as usual and records nothing.
+    OpenOptions plain = options;
+    plain.accept_loss = false;
+    auto whole = Open(path, plain);
+    if (whole.ok() || (whole.status().tag() != "ledger.wal_damaged" && whole.status().tag() != "ledger.lost_events"))
+      return whole;
+    report.loss = true;
+    report.detail = whole.status().message();
+    report.acknowledged = acknowledged;
+    if (auto st = quarantine(path, &report); !st.ok()) return st;
+  }
+
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* db = nullptr;
+  rocksdb::Status s;
+  std::string damaged;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(std::clamp(options.wait_seconds, 0.0, 86400.0));
+  for (;;) {
+    handles.clear();
+    const auto dbo = rocks::db_options(path, mode);
+    if (options.read_only) {
+      auto wanted = rocks::descriptors(lazy);
+      s = rocksdb::DB::OpenForReadOnly(dbo, path, wanted, &handles, &db);
+      std::vector<std::string> present;
+      if (s.IsInvalidArgument() && rocksdb::DB::ListColumnFamilies(dbo, path, &present).ok() &&
+          std::find(present.begin(), present.end(), format::kSnapshotsCf) == present.end()) {
+        // A writer stopped between dropping the snapshots and creating them afresh (the next
+        // writer creates them): read without snapshots.
+        wanted.pop_back();
+        handles.clear();
+        s = rocksdb::DB::OpenForReadOnly(dbo, path, wanted, &handles, &db);
+        if (s.ok()) handles.push_back(nullptr);
+      }
+    } else {
+      s = rocksdb::DB::Open(dbo, path, rocks::descriptors(false), &handles, &db);
+    }
+    if (s.ok()) break;
+    damaged = static_cast<const rocks::PlainLogger*>(dbo.info_log.get())->damaged_wal();
+    const bool retry = options.read_only ? s.IsIOError() || s.IsPathNotFound() : is_lock_error(s);
+    if (!retry || std::chrono::steady_clock::now() >= deadline) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(options.read_only ? 20 : 100));
+  }
+  if (!s.ok()) {
+    if (is_lock_error(s)) {
+      char waited[32];
+      std::snprintf(waited, sizeof waited, "%g", options.wait_seconds);
+      return Status::Unavailable("the ledger at " + path + " is locked by another writer (waited " + waited + "s)").tagged("ledger.locked");
+    }
+    if (s.IsCorruption() && readable_head(path, nullptr) > 0) return wal_damaged(path, s, damaged);
+    if (s.IsNoSpace()) return Status::Unavailable("cannot open the ledger at " + path + ": the disk is full (" + s.ToString() + ")").tagged("ledger.disk_full");
+    return Status::Unavailable("cannot open the ledger at " + path + ": " + s.ToString()).tagged("ledger.damaged");
+  }
+  auto ledger = std::make_unique<RocksLedger>(path, db, std::move(handles), options);
+  if (*key) ledger->set_snapshot_key(**key);
+  if (auto st = ledger->load_head(mode != rocks::Mode::kLazyReader && mode != rocks::Mode::kReader); !st.ok()) {
+    if (!(options.read_only && options.defer_head_check && st.code() == Code::kCorruption)) return st;
+    // verify reports it, naming the first bad event; the head file adds nothing to that.
+  } else if (auto ack = ledger->check_acknowledged(acknowledged, options.accept_loss ? &report : nullptr); !ack.ok()) {
+    if (!(options.read_only && options.defer_head_check && ack.code() == Code::kCorruption)) return ack;
+  }
+  if (options.accept_loss) {
+    report.recovered = ledger->head();
+    ledger->recovery_report() = std::move(report);
+  }
+  if (!options.read_only) {
+    if (auto st = ledger->start_writing(); !st.ok()) return st;
+  }
+  return std::unique_ptr<Ledger>(std::move(ledger));
+}
+
+Status RocksLedger::load_head(bool may_mark) {
+  std::string fmt;
+  auto s = db_->Get({}, cf(kMeta), rocksdb::Slice(format::kMetaFormatKey.data(), format::kMetaFormatKey.size()), &fmt);
+  if (s.IsNotFound()) {
+    // Only an empty database may become a ledger: one made by create_ledger that stopped before
+    // its marker was written. Anything holding keys is some other program's.
+    for (auto* h : cfs_) {
+      if (h == nullptr) continue;
+      std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, h));
+      it->SeekToFirst();
+      if (!it->status().ok()) return Status::IOError(it->status().ToString());
+      if (it->Valid())
+        return Status::Unavailable("the database at " + path_ + " is not an ftl ledger: it has no format marker").tagged("ledger.foreign");
+    }
+    if (!may_mark) return Status::Unavailable("no ledger at " + path_ + " (it is being created)").tagged("ledger.missing");
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    s = db_->Put(wo, cf(kMeta), std::string(format::kMetaFormatKey), std::string(format::kFormatName));
+    if (!s.ok()) return Status::IOError(s.ToString());
+  } else if (!s.ok()) {
+    return Status::IOError(s.ToString());
+  } else if (fmt != format::kFormatName) {
+    return Status::Unavailable("the ledger at " + path_ + " has format '" + fmt + "', which this ftl does not read",
+                               "this ftl reads " + std::string(format::kFormatName))
+        .tagged("ledger.foreign");
+  }
+
+  std::string v;
+  s = db_->Get({}, cf(kMeta), std::string(format::kMetaHeadKey), &v);
+  Digest head;
+  if (s.ok() && !format::parse_head_value(v, &head)) return Status::Corruption("the ledger's head record is malformed (V10)");
+  if (!s.ok() && !s.IsNotFound()) return Status::IOError(s.ToString());
+
+  head_ = head;
+  // The last event key must be the head's: anything after it was never written by an append.
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, cf(kEvents)));
+  it->SeekToLast();
+  if (!it->status().ok()) return Status::IOError(it->status().ToString());
+  if (it->Valid()) {
+    const auto k = it->key();
+    if (k.size() != 8)
+      return Status::Corruption("the event key " + k.ToString(true) + " breaks V1: event keys are 8-byte sequences");
+    const auto last = format::get_u64(k.data());
+    if (last > head.sequence)
+      return format::broken(head.sequence + 1, "V10", "the log goes on to " + std::to_string(last) + ", past the head the last write recorded (" +
+                                                           std::to_string(head.sequence) + "): events were appended behind the ledger's back");
+    if (last < head.sequence)
+      return format::broken(last + 1, "V10", "the ledger's head says the last event is " + std::to_string(head.sequence) +
+                                                 ", but the log ends at " + std::to_string(last) + ": events were dropped from the end");
+  } else if (head.sequence != 0) {
+    return format::broken(1, "V10", "the ledger's head says the last event is " + std::to_string(head.sequence) + ", but the log is empty");
+  }
+  if (head.sequence != 0) {
+    auto e = read_event({}, head.sequence);
+    if (!e.ok()) return e.status();
+    if (e->hash != head.hash) return format::broken(head.sequence, "V10", "its hash differs from the head the last write recorded");
+    last_recorded_us_ = e->recorded_us;
+  }
+  std::string streams;
+  s = db_->Get({}, cf(kMeta), std::string(format::kMetaStreamsKey), &streams);
+  if (s.ok() && streams.size() != 8) return Status::Corruption("the ledger's stream count is malformed (V12)");
+  if (!s.ok() && !s.IsNotFound()) return Status::IOError(s.ToString());
+  if (s.ok()) streams_ = format::get_u64(streams.data());
+  return Status::Ok();
+}
+
+Status RocksLedger::check_acknowledged(const std::optional<Digest>& acknowledged, RecoveryReport* loss) {
+  if (loss == nullptr) acknowledged_ = acknowledged;
+  if (!acknowledged || acknowledged->sequence == 0) return Status::Ok();
+  const auto& ack = *acknowledged;
+  if (ack.sequence <= head_.sequence) {
+    // The head covers it, so the event is there (load_head checked the chain's ends): if its
+    // hash is not the one acknowledged, history up to it was rewritten, as a digest would show.
+    auto e = read_event({}, ack.sequence);
+    if (!e.ok()) return e.status();
+    if (e->hash == ack.hash) return Status::Ok();
+    return format::broken(ack.sequence, "V10", "its hash " + to_hex(e->hash) + " differs from the " + to_hex(ack.hash) + " the ledger acknowledged (" +
+                                                   format::kHeadFileName + "): history up to it was rewritten");
+  }
+  if (loss != nullptr) return Status::Ok();  // accepted: Ledger::Open reports it
+  const auto wals = wal_files(path_);
+  return Status::Unavailable("the ledger at " + path_ + " has lost events: it acknowledged appends up to sequence " +
+                                 std::to_string(ack.sequence) + ", but holds events only up to " + std::to_string(head_.sequence) +
+                                 " (its write-ahead log " + join(wals) + " is missing, cut short or damaged); it was left untouched",
+                             "a recovery keeps events 1 to " + std::to_string(head_.sequence) + " and records the loss; or restore a backup")
+      .tagged("ledger.lost_events");
+}
+
+Status RocksLedger::start_writing() {
+  auto file = HeadFile::open(path_);
+  if (!file.ok()) return file.status();
+  head_file_.emplace(std::move(*file));
+  // A ledger made before the head file existed, or one just recovered, gets it now.
+  if (!recovery_.loss) {
+    if (auto st = head_file_->write(head_); !st.ok()) return st;
+    if (auto st = head_file_->sync(); !st.ok()) return st;
+  }
+  return Status::Ok();
+}
+
+}  // namespace ftl
