@@ -41,9 +41,8 @@ int run_write(const WriteOptions& o, bool create, const engine::Decide& decide) 
   if (!out.ok()) return fail(out.status());
   const auto format = globals().format();
   if (format == Format::kJson || format == Format::kJsonl) {
-    std::cout << json({{"engagement", o.engagement}, {"message", out->message}, {"events", out->events},
-                       {"first_sequence", out->position.first_sequence}, {"last_sequence", out->position.last_sequence}})
-                     .dump()
+    std::cout << json_text(json({{"engagement", o.engagement}, {"message", out->message}, {"events", out->events},
+                                 {"first_sequence", out->position.first_sequence}, {"last_sequence", out->position.last_sequence}}))
               << "\n";
   } else if (!globals().quiet || out->events == 0) {
     std::cout << o.engagement << ": " << out->message;
@@ -163,7 +162,7 @@ int run_show(const ShowOptions& o) {
   const auto doc = show_json(*s, *catalog);
   const auto format = globals().format();
   if (format == Format::kJson || format == Format::kJsonl) {
-    std::cout << doc.dump(format == Format::kJson ? 2 : -1) << "\n";
+    std::cout << json_text(doc, format == Format::kJson ? 2 : -1) << "\n";
     return 0;
   }
   if (format == Format::kCsv || format == Format::kMd) {
@@ -283,26 +282,15 @@ int run_task_list(const TaskListOptions& o) {
 
 // The engagement as of `point`: a sequence number, or a time (the last event recorded by then).
 // Before its first event it is the empty state.
-Result<EngagementState> state_at(Ledger& ledger, const std::string& id, const std::string& point) {
-  std::uint64_t max_seq = ~std::uint64_t{0};
-  std::int64_t max_us = INT64_MAX;
-  if (!point.empty() && std::all_of(point.begin(), point.end(), ::isdigit)) {
-    max_seq = std::stoull(point);
-  } else {
-    auto t = parse_time(point);
-    if (!t) return Status::InvalidArgument("'" + point + "' is neither a sequence number nor a date or time",
-                                           "write 1042, 2026-11-10 or 2026-11-10T12:00:00Z");
-    max_us = *t;
+Result<EngagementState> state_at(Ledger& ledger, const std::string& id, const std::string& point, const std::string& field) {
+  auto seq = as_of_sequence(ledger, point, field);
+  if (!seq.ok()) {
+    if (seq.status().code() == Code::kNotFound) return EngagementState{};  // nothing recorded by then
+    return seq.status();
   }
-  EngagementState state;
-  auto cursor = ledger.scan_stream(projections::engagement_stream(id));
-  for (; cursor->valid(); cursor->next()) {
-    const auto& e = cursor->event();
-    if (e.sequence > max_seq || e.recorded_us > max_us) break;
-    if (auto st = projections::apply(state, e); !st.ok()) return st;
-  }
-  if (!cursor->status().ok()) return cursor->status();
-  return state;
+  auto s = engine::load_engagement(ledger, id, *seq);
+  if (!s.ok() && s.status().code() == Code::kNotFound) return EngagementState{};  // not yet open then
+  return s;
 }
 
 const std::vector<Column> kChangeColumns = {{"field", "Field"}, {"from", "From"}, {"to", "To"}};
@@ -315,9 +303,9 @@ int run_diff(const DiffOptions& o) {
   auto ledger = open_for_reading();
   if (!ledger.ok()) return fail(ledger.status());
   if (auto exists = engine::load_engagement(**ledger, o.engagement); !exists.ok()) return fail(exists.status());
-  auto a = state_at(**ledger, o.engagement, o.from);
+  auto a = state_at(**ledger, o.engagement, o.from, "FROM");
   if (!a.ok()) return fail(a.status());
-  auto b = state_at(**ledger, o.engagement, o.to);
+  auto b = state_at(**ledger, o.engagement, o.to, "TO");
   if (!b.ok()) return fail(b.status());
   RowWriter w(std::cout, globals().format(), kChangeColumns, globals().color());
   for (const auto& c : projections::diff(*a, *b)) w.row({{"field", c.field}, {"from", c.from}, {"to", c.to}});
@@ -387,17 +375,15 @@ void setup_engagement(CLI::App& app) {
   add_effective(o, open->w);
   o->footer("Example:\n  ftl engagement open contoso --customer \"Contoso Ltd\" --seats 25000 --services \"Exchange, Teams, SharePoint\" --motions RFA");
   o->callback([open] {
-    auto id = engine::slug(open->w.engagement);
-    if (id != open->w.engagement) {
-      exit_code() = fail(Status::InvalidArgument("engagement id '" + open->w.engagement + "' may hold only lower-case letters, digits and '-'",
-                                                 "use " + id));
+    if (auto st = engine::check_engagement_id(open->w.engagement); !st.ok()) {
+      exit_code() = fail(st);
       return;
     }
-    open->c.id = id;
+    open->c.id = open->w.engagement;
     open->c.services = engine::split_names(open->services);
     open->c.motions = engine::split_names(open->motions);
-    exit_code() = run_write(open->w, true, [open](const EngagementState& s, const engine::CatalogView&) {
-      return engine::decide_open(s, open->c);
+    exit_code() = run_write(open->w, true, [open](const EngagementState& s, const engine::CatalogView& c) {
+      return engine::decide_open(s, c, open->c);
     });
   });
 
@@ -426,8 +412,8 @@ void setup_engagement(CLI::App& app) {
   add_effective(sc, scope->w);
   sc->footer("Example:\n  ftl engagement scope contoso --services \"Exchange, Teams\"");
   sc->callback([scope] {
-    exit_code() = run_write(scope->w, false, [scope](const EngagementState& s, const engine::CatalogView&) {
-      return engine::decide_scope(s, engine::split_names(scope->value));
+    exit_code() = run_write(scope->w, false, [scope](const EngagementState& s, const engine::CatalogView& c) {
+      return engine::decide_scope(s, c, engine::split_names(scope->value));
     });
   });
   auto seats = std::make_shared<Change>();

@@ -139,7 +139,7 @@ int run_rebuild(unsigned threads) {
     nlohmann::json j = {{"playbooks", r->playbooks}, {"engagements", r->engagements}, {"events", r->events},
                         {"seconds", r->seconds},     {"events_per_s", rate},          {"threads", r->threads},
                         {"snapshots_dropped", r->snapshots_dropped}, {"snapshots_written", r->snapshots_written}};
-    std::cout << j.dump() << "\n";
+    std::cout << json_text(j) << "\n";
   } else {
     char line[256];
     std::snprintf(line, sizeof line, "in %.3f s, %.0f events/s on %u threads; dropped %llu snapshots, wrote %llu", r->seconds,

@@ -173,7 +173,7 @@ int run_show(const ShowOptions& o) {
   const auto doc = show_json(*st);
   const auto format = globals().format();
   if (format == Format::kJson) {
-    std::cout << doc.dump(2) << "\n";
+    std::cout << json_text(doc, 2) << "\n";
     return 0;
   }
   if (format != Format::kTable) {  // jsonl, csv, md: the tasks as rows
@@ -299,7 +299,7 @@ void setup_playbook(CLI::App& app) {
 
   auto io = std::make_shared<ImportOptions>();
   auto* imp = pb->add_subcommand("import", "Import playbook Markdown pages; a re-import appends only what changed");
-  imp->add_option("files", io->files, "Playbook Markdown files")->required()->check(CLI::ExistingFile);
+  imp->add_option("files", io->files, "Playbook Markdown files")->required();
   imp->add_option("--id", io->id, "Playbook id (default: the file name without .md)");
   imp->add_option("--effective", io->effective, "Business date of the change (default: now)");
   imp->footer("Example:\n  ftl playbook import examples/playbooks/enable-services.md\n  ftl playbook import newer.md --id enable-services --effective 2026-11-24");

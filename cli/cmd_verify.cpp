@@ -6,6 +6,8 @@
 
 #include "cli/context.h"
 #include "cli/progress.h"
+#include "engine/verify.h"
+#include "schema/parse.h"
 
 namespace ftl::cli {
 namespace {
@@ -13,12 +15,13 @@ namespace {
 struct VerifyCliOptions {
   std::string digest_file;
   std::uint64_t from = 1;
+  bool refold = false;
 };
 
 Result<Digest> read_digest(const std::string& file) {
-  std::ifstream in(file);
-  if (!in) return Status::InvalidArgument("cannot read digest file " + file);
-  auto j = nlohmann::json::parse(in, nullptr, false);
+  auto bytes = schema::read_file(file, 64 << 10, "digest file");
+  if (!bytes.ok()) return bytes.status();
+  auto j = nlohmann::json::parse(*bytes, nullptr, false);
   auto bad = [&] {
     return Status::InvalidArgument("digest file " + file + " is not a digest",
                                    "it should hold {\"sequence\":N,\"hash\":\"<64 hex digits>\"} as `ftl digest` prints");
@@ -32,35 +35,45 @@ Result<Digest> read_digest(const std::string& file) {
 }
 
 int run_verify(const VerifyCliOptions& o) {
-  VerifyOptions vo;
-  vo.from_sequence = o.from;
+  engine::VerifyLedgerOptions vo;
+  vo.ledger.from_sequence = o.from;
+  vo.refold_all = o.refold;
   if (!o.digest_file.empty()) {
     auto d = read_digest(o.digest_file);
     if (!d.ok()) return fail(d.status());
-    vo.digest = *d;
+    vo.ledger.digest = *d;
   }
   auto ledger = open_for_reading(/*whole_ledger=*/true);
   if (!ledger.ok()) return fail(ledger.status());
-  Progress progress("verifying", (*ledger)->head().sequence, "events");
-  vo.progress = [&](std::uint64_t done, std::uint64_t total) {
-    (void)total;
-    progress.update(done);
-  };
-  auto report = (*ledger)->verify(vo);
+  const auto head = (*ledger)->head().sequence;
+  if (o.from > std::max<std::uint64_t>(head, 1))
+    return fail(Status::Usage("--from " + std::to_string(o.from) + " is past the last event of this ledger",
+                              "its events are 1 to " + std::to_string(head) + "; drop --from to verify them all"));
+  Progress progress("verifying", head, "events");
+  vo.ledger.progress = [&](std::uint64_t done, std::uint64_t) { progress.update(done); };
+  auto report = engine::verify_ledger(**ledger, vo);
   progress.finish();
   if (!report.ok()) return fail(report.status());
+  const auto& r = report->ledger;
   nlohmann::json j = {{"ok", true},
-                      {"events", report->events_checked},
-                      {"index_entries", report->index_entries_checked},
-                      {"sequence", report->head.sequence},
-                      {"hash", to_hex(report->head.hash)}};
-  if (vo.digest) j["digest_sequence"] = vo.digest->sequence;
+                      {"events", r.events_checked},
+                      {"index_entries", r.index_entries_checked},
+                      {"sequence", r.head.sequence},
+                      {"hash", to_hex(r.head.hash)},
+                      {"snapshots", report->snapshots},
+                      {"snapshots_vouched", report->vouched},
+                      {"snapshots_refolded", report->refolded},
+                      {"snapshots_ignored", report->ignored}};
+  if (vo.ledger.digest) j["digest_sequence"] = vo.ledger.digest->sequence;
   if (globals().format() == Format::kJson || globals().format() == Format::kJsonl) {
-    std::cout << j.dump() << "\n";
+    std::cout << json_text(j) << "\n";
   } else if (!globals().quiet) {
-    std::cout << "ok: " << report->events_checked << " events and " << report->index_entries_checked
-              << " index entries verified; head " << report->head.sequence << " " << to_hex(report->head.hash) << "\n";
-    if (vo.digest) std::cout << "ok: the digest at sequence " << vo.digest->sequence << " is part of this chain\n";
+    std::cout << "ok: " << r.events_checked << " events and " << r.index_entries_checked << " index entries verified; head "
+              << r.head.sequence << " " << to_hex(r.head.hash) << "\n";
+    if (report->snapshots > 0)
+      std::cout << "ok: " << report->snapshots << " snapshots: " << report->vouched << " vouched for by the snapshot key, "
+                << report->refolded << " equal to a fold of their events, " << report->ignored << " stale or foreign (no view uses them)\n";
+    if (vo.ledger.digest) std::cout << "ok: the digest at sequence " << vo.ledger.digest->sequence << " is part of this chain\n";
   }
   return 0;
 }
@@ -69,7 +82,7 @@ int run_digest() {
   auto ledger = open_for_reading();
   if (!ledger.ok()) return fail(ledger.status());
   auto d = (*ledger)->head();
-  std::cout << nlohmann::json({{"sequence", d.sequence}, {"hash", to_hex(d.hash)}}).dump() << "\n";
+  std::cout << json_text(nlohmann::json({{"sequence", d.sequence}, {"hash", to_hex(d.hash)}})) << "\n";
   return 0;
 }
 
@@ -83,7 +96,7 @@ int run_stats() {
                       {"hash", to_hex((*ledger)->head().hash)}};
   const auto format = globals().format();
   if (format == Format::kJson || format == Format::kJsonl) {
-    std::cout << j.dump(format == Format::kJson ? 2 : -1) << "\n";
+    std::cout << json_text(j, format == Format::kJson ? 2 : -1) << "\n";
     return 0;
   }
   RowWriter w(std::cout, format, {{"key", "Stat"}, {"value", "Value"}}, globals().color());
@@ -98,6 +111,7 @@ void setup_verify(CLI::App& app) {
   auto* verify = app.add_subcommand("verify", "Walk the hash chain and every index; exit 4 naming the first bad event");
   verify->add_option("--digest", o->digest_file, "Also prove that this saved digest is part of the chain");
   verify->add_option("--from", o->from, "Start at this sequence (trusting the event before it)");
+  verify->add_flag("--refold", o->refold, "Also refold every snapshot, even those the snapshot key vouches for");
   verify->footer("Example:\n  ftl digest > digest.json; ...; ftl verify --digest digest.json");
   verify->callback([o] { exit_code() = run_verify(*o); });
 

@@ -11,6 +11,7 @@
 #include <iostream>
 
 #include "cli/progress.h"
+#include "schema/parse.h"
 #include "schema/playbook_page.h"
 
 namespace ftl::cli {
@@ -109,22 +110,22 @@ void info(const std::string& message) {
   if (!globals().quiet) std::cerr << message << "\n";
 }
 
-Result<std::uint64_t> as_of_sequence(Ledger& ledger, const std::string& text) {
+Result<std::uint64_t> as_of_sequence(Ledger& ledger, const std::string& text, const std::string& field) {
   if (text.empty()) return std::uint64_t{0};
+  const auto head = ledger.head().sequence;
   if (std::all_of(text.begin(), text.end(), [](unsigned char ch) { return std::isdigit(ch) != 0; })) {
-    const auto head = ledger.head().sequence;
-    const auto seq = text.size() > 19 ? ~std::uint64_t{0} : std::stoull(text);
-    if (seq == 0 || seq > head)
-      return Status::InvalidArgument("--as-of " + text + " is not a sequence number of this ledger",
+    auto seq = schema::parse_uint(text, field, 1, head);
+    if (!seq.ok())
+      return Status::InvalidArgument(field + " " + (text.size() > 24 ? text.substr(0, 24) + "..." : text) + " is not a sequence number of this ledger",
                                      "its events are 1 to " + std::to_string(head));
-    return seq;
+    return *seq;
   }
   auto t = parse_time(text);
-  if (!t) return Status::InvalidArgument("--as-of '" + text + "' is neither a sequence number nor a time",
-                                         "write 1042 or 2026-11-10T12:00:00Z");
+  if (!t) return Status::InvalidArgument(field + " '" + text.substr(0, 64) + "' is neither a sequence number nor a time",
+                                         "write 1042, 2026-11-10 or 2026-11-10T12:00:00Z");
   // Recorded time never runs backwards along the sequence (ledger/FORMAT.md), so the last event
   // recorded by *t is found by binary search: O(log n) reads, not a scan of the log.
-  std::uint64_t lo = 1, hi = ledger.head().sequence, last = 0;
+  std::uint64_t lo = 1, hi = head, last = 0;
   while (lo <= hi) {
     const auto mid = lo + (hi - lo) / 2;
     auto e = ledger.get(mid);
@@ -140,31 +141,6 @@ Result<std::uint64_t> as_of_sequence(Ledger& ledger, const std::string& text) {
   return last;
 }
 
-std::optional<std::int64_t> parse_time(const std::string& text) {
-  auto date = schema::parse_date(text);
-  std::tm tm{};
-  int h = 0, mi = 0, n = 0;
-  double sec = 0;
-  if (date.empty()) {
-    int y = 0, mo = 0, d = 0;
-    const char* s = text.c_str();
-    if (std::sscanf(s, "%4d-%2d-%2dT%2d:%2d%n", &y, &mo, &d, &h, &mi, &n) != 5) return std::nullopt;
-    std::string rest = text.substr(static_cast<std::size_t>(n));
-    if (!rest.empty() && rest[0] == ':') {
-      int m2 = 0;
-      if (std::sscanf(rest.c_str(), ":%lf%n", &sec, &m2) != 1) return std::nullopt;
-      rest = rest.substr(static_cast<std::size_t>(m2));
-    }
-    if (!(rest.empty() || rest == "Z" || rest == "+00:00")) return std::nullopt;
-    date = schema::parse_date(text.substr(0, 10));
-    if (date.empty() || h > 23 || mi > 59 || sec >= 61) return std::nullopt;
-  }
-  std::sscanf(date.c_str(), "%d-%d-%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday);
-  tm.tm_year -= 1900;
-  tm.tm_mon -= 1;
-  tm.tm_hour = h;
-  tm.tm_min = mi;
-  return static_cast<std::int64_t>(timegm(&tm)) * 1000000 + static_cast<std::int64_t>(sec * 1e6);
-}
+std::optional<std::int64_t> parse_time(const std::string& text) { return schema::parse_time(text); }
 
 }  // namespace ftl::cli

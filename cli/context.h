@@ -54,7 +54,8 @@ std::optional<std::int64_t> parse_time(const std::string& text);
 // The last sequence a view as of `text` folds: "1042" is a sequence, anything else a time
 // (any form parse_time reads; a date is its start, 00:00 UTC) and means the last event recorded
 // by then, found by binary search (recorded time never runs backwards). Empty: 0, the head.
-Result<std::uint64_t> as_of_sequence(Ledger& ledger, const std::string& text);
+// `field` names the value in errors.
+Result<std::uint64_t> as_of_sequence(Ledger& ledger, const std::string& text, const std::string& field = "--as-of");
 
 // Prints history rows (Date | Who Changed | What Changed) on or after `since` (any date form;
 // empty: all), in the playbook's M/D/YYYY style for --format md. `with_source` adds whether a

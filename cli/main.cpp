@@ -4,8 +4,44 @@
 #include <iostream>
 
 #include "cli/context.h"
+#include "schema/parse.h"
 
 namespace {
+
+// Every numeric option and argument is read by the bounded parsers of schema/parse.h before
+// CLI11 converts it: CLI11 alone takes "-5" as 18446744073709551611, "0x10" as 16 and " 7" as 7.
+void harden(CLI::App* app) {
+  for (CLI::Option* opt : app->get_options()) {
+    const std::string type = opt->get_type_name();
+    CLI::Validator strict;
+    if (type.rfind("UINT", 0) == 0) {
+      strict = CLI::Validator(
+          [](std::string& v) {
+            auto r = ftl::schema::parse_uint(v, "");
+            return r.ok() ? std::string() : r.status().message();
+          },
+          "", "whole number");
+    } else if (type.rfind("INT", 0) == 0) {
+      strict = CLI::Validator(
+          [](std::string& v) {
+            auto r = ftl::schema::parse_int(v, "", INT64_MIN, INT64_MAX);
+            return r.ok() ? std::string() : r.status().message();
+          },
+          "", "whole number");
+    } else if (type.rfind("FLOAT", 0) == 0) {
+      strict = CLI::Validator(
+          [](std::string& v) {
+            auto r = ftl::schema::parse_decimal(v, "", 0, 1e9);
+            return r.ok() ? std::string() : r.status().message();
+          },
+          "", "number");
+    } else {
+      continue;
+    }
+    opt->check(strict);
+  }
+  for (CLI::App* sub : app->get_subcommands([](CLI::App*) { return true; })) harden(sub);
+}
 
 constexpr const char* kFooter = R"(Exit codes:
   0  ok
@@ -36,8 +72,7 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"table", "json", "jsonl", "csv", "md"}));
   app.add_flag("--quiet,-q", g.quiet, "Print only results and errors");
   app.add_flag("--no-color", g.no_color, "No colour (also: the NO_COLOR environment variable)");
-  app.add_option("--wait", g.wait_seconds, "Seconds a writing command waits for another writer (default 10)")
-      ->check(CLI::NonNegativeNumber);
+  app.add_option("--wait", g.wait_seconds, "Seconds a writing command waits for another writer (default 10)");
   app.fallthrough();
 
   setup_playbook(app);
@@ -45,6 +80,7 @@ int main(int argc, char** argv) {
   setup_verify(app);
   setup_engagement(app);
   setup_history(app);
+  harden(&app);
 
   try {
     app.parse(argc, argv);

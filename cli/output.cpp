@@ -2,6 +2,10 @@
 
 namespace ftl::cli {
 
+std::string json_text(const nlohmann::json& v, int indent) {
+  return v.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 namespace {
 constexpr std::size_t kMeasureRows = 500;
 constexpr std::size_t kMaxColumn = 100;  // wider cells overflow rather than being cut
@@ -64,7 +68,7 @@ std::string RowWriter::text(const nlohmann::json& v) {
     }
     return s;
   }
-  return v.dump();
+  return json_text(v);
 }
 
 RowWriter::RowWriter(std::ostream& out, Format format, std::vector<Column> columns, bool color, bool header)
@@ -89,15 +93,15 @@ RowWriter::~RowWriter() { finish(); }
 void RowWriter::row(const nlohmann::json& r) {
   switch (format_) {
     case Format::kJson:
-      out_ << (rows_ ? ",\n  " : "\n  ") << r.dump();
+      out_ << (rows_ ? ",\n  " : "\n  ") << json_text(r);
       break;
     case Format::kJsonl:
-      out_ << r.dump() << "\n";
+      out_ << json_text(r) << "\n";
       break;
     case Format::kCsv:
       for (std::size_t i = 0; i < columns_.size(); ++i) {
         const auto& v = r.contains(columns_[i].key) ? r[columns_[i].key] : nlohmann::json();
-        std::string t = v.is_array() ? "" : v.is_boolean() ? v.dump() : text(v);
+        std::string t = v.is_array() ? "" : v.is_boolean() ? json_text(v) : text(v);
         if (v.is_array())
           for (const auto& x : v) t += (t.empty() ? "" : "; ") + text(x);
         out_ << (i ? "," : "") << csv_cell(t);

@@ -47,6 +47,10 @@ class RowWriter {
   bool header_ = true;
 };
 
+// A JSON value as text. Bytes that are not UTF-8 (only a forged ledger holds them: every
+// boundary checks text) print as U+FFFD instead of stopping the output.
+std::string json_text(const nlohmann::json& v, int indent = -1);
+
 // Display width of UTF-8 text (code points; East Asian wide characters count two).
 std::size_t display_width(const std::string& s);
 

@@ -11,6 +11,7 @@
 #include "ledger/sha256.h"
 #include "projections/fold.h"
 #include "schema/codec.h"
+#include "schema/parse.h"
 
 namespace ftl::engine {
 
@@ -35,11 +36,9 @@ Result<std::string> playbook_id_for(const std::string& file, const std::string& 
 }
 
 Result<PlannedImport> plan_import(const std::string& file, const std::string& explicit_id) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) return Status::InvalidArgument("cannot read playbook file " + file + ": " + std::strerror(errno));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  const std::string bytes = ss.str();
+  auto read = schema::read_file(file, kMaxPageBytes, "playbook file");
+  if (!read.ok()) return read.status();
+  const std::string& bytes = *read;
   auto id = playbook_id_for(file, explicit_id);
   if (!id.ok()) return id.status();
   auto parsed = schema::parse_playbook(bytes, file);

@@ -35,7 +35,9 @@ struct ImportOutcome {
 // lower-case letters, digits, '.', '_' and '-'.
 Result<std::string> playbook_id_for(const std::string& file, const std::string& explicit_id);
 
-// Reads and parses a page. Touches no ledger.
+inline constexpr std::size_t kMaxPageBytes = 16 << 20;  // a playbook page is tens of kilobytes
+
+// Reads and parses a page (at most kMaxPageBytes). Touches no ledger.
 Result<PlannedImport> plan_import(const std::string& file, const std::string& explicit_id);
 
 // The catalog events that turn `before` into what `page` says (empty if nothing differs).

@@ -111,6 +111,27 @@ const schema::StepDefinition* CatalogView::step(const std::string& name) const {
   return nullptr;
 }
 
+std::vector<std::string> CatalogView::services() const {
+  std::set<std::string> seen_lower;
+  std::vector<std::string> out;
+  for (const auto& p : playbooks)
+    for (const auto& [id, t] : p.tasks)
+      if (t.listed)
+        for (const auto& svc : t.services)
+          if (!is_all_services(svc) && seen_lower.insert(lower(svc)).second) out.push_back(svc);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::optional<std::string> CatalogView::service(const std::string& name) const {
+  for (const auto& p : playbooks)
+    for (const auto& [id, t] : p.tasks)
+      if (t.listed)
+        for (const auto& svc : t.services)
+          if (same(svc, name) && !is_all_services(svc)) return svc;
+  return std::nullopt;
+}
+
 Result<CatalogView> load_catalog(Ledger& ledger, std::uint64_t as_of_sequence) {
   CatalogView view;
   auto ids = playbook_ids(ledger);
@@ -161,19 +182,53 @@ bool service_enabled(const CatalogView& catalog, const EngagementState& s, const
 
 // --- decisions ----------------------------------------------------------------------------------
 
-Result<Decision> decide_open(const EngagementState& s, const OpenCommand& c) {
+Status check_engagement_id(const std::string& id) {
+  const auto suggestion = slug(id);
+  if (id.empty()) return invalid("the engagement id is empty", "name it in lower-case letters, digits and '-', e.g. contoso");
+  if (id.size() > 64 || id != suggestion || !std::all_of(id.begin(), id.end(), [](unsigned char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+      }))
+    return invalid("engagement id '" + id.substr(0, 80) + "' is not 1 to 64 lower-case letters, digits and '-'",
+                   suggestion.empty() || suggestion.size() > 64 ? "" : "use " + suggestion);
+  return Status::Ok();
+}
+
+namespace {
+// The services named, in the catalog's spelling; an error names the first unknown one.
+Result<schema::Strings> catalog_services(const CatalogView& catalog, const schema::Strings& services) {
+  if (catalog.playbooks.empty())
+    return invalid("the catalog is empty, so the services cannot be checked", "import a playbook first: `ftl playbook import FILE`");
+  schema::Strings out;
+  for (const auto& svc : services) {
+    auto known = catalog.service(svc);
+    if (!known) {
+      const auto all = catalog.services();
+      auto near = schema::nearest(svc, all);
+      return invalid("service '" + svc + "' is in no playbook of the catalog",
+                     (near.empty() ? "" : "did you mean " + near + "? ") + "services: " + list(all));
+    }
+    if (std::find(out.begin(), out.end(), *known) == out.end()) out.push_back(*known);
+  }
+  return out;
+}
+}  // namespace
+
+Result<Decision> decide_open(const EngagementState& s, const CatalogView& catalog, const OpenCommand& c) {
+  if (auto st = check_engagement_id(c.id); !st.ok()) return st;
   if (s.version != 0) return Status::Conflict("engagement " + c.id + " is already open (opened for " + s.customer + ")");
   if (schema::normalize_space(c.customer).empty()) return invalid("--customer is empty; name the customer");
   if (c.seats == 0) return invalid("--seats must be a positive number of seats");
   if (c.services.empty()) return invalid("--services is empty; name the services in scope, e.g. \"Exchange, Teams\"");
+  auto services = catalog_services(catalog, c.services);
+  if (!services.ok()) return services.status();
   auto phase = schema::canonical_service_status(c.phase);
   if (!phase)
     return invalid("phase '" + c.phase + "' is not a phase", "phases: " + list(schema::service_status_values()));
   for (const auto& m : c.motions)
     if (!same(m, "Customer Health") && !same(m, "RFA") && !same(m, "Targeting"))
       return invalid("motion '" + m + "' is not one of Customer Health, RFA, Targeting");
-  return one(schema::EngagementOpened{c.id, schema::normalize_space(c.customer), c.seats, c.services, c.motions, *phase, c.exception},
-             "opened " + c.id + " for " + c.customer + " (" + std::to_string(c.seats) + " seats; " + list(c.services) + ")");
+  return one(schema::EngagementOpened{c.id, schema::normalize_space(c.customer), c.seats, *services, c.motions, *phase, c.exception},
+             "opened " + c.id + " for " + c.customer + " (" + std::to_string(c.seats) + " seats; " + list(*services) + ")");
 }
 
 Result<Decision> decide_task(const EngagementState& s, const CatalogView& catalog, const TaskCommand& c) {
@@ -371,10 +426,12 @@ Result<Decision> decide_usage(const EngagementState& s, std::uint64_t active_use
   return one(schema::UsageRecorded{active_users, source}, message);
 }
 
-Result<Decision> decide_scope(const EngagementState& s, const schema::Strings& services) {
-  if (services.empty()) return invalid("--services is empty; an engagement needs at least one service in scope");
-  if (services == s.services) return nothing("scope unchanged; nothing recorded");
-  return one(schema::ScopeChanged{s.services, services}, "scope is now " + list(services));
+Result<Decision> decide_scope(const EngagementState& s, const CatalogView& catalog, const schema::Strings& requested) {
+  if (requested.empty()) return invalid("--services is empty; an engagement needs at least one service in scope");
+  auto services = catalog_services(catalog, requested);
+  if (!services.ok()) return services.status();
+  if (*services == s.services) return nothing("scope unchanged; nothing recorded");
+  return one(schema::ScopeChanged{s.services, *services}, "scope is now " + list(*services));
 }
 
 Result<Decision> decide_seats(const EngagementState& s, std::uint32_t seats) {
@@ -513,6 +570,7 @@ Result<Outcome> execute(Ledger& ledger, const std::string& engagement_id, const 
     req.stream = stream;
     req.expected = state.version == 0 ? ExpectedVersion::NoStream() : ExpectedVersion::Exact(state.version);
     for (const auto& e : decision->events) {
+      if (auto st = schema::check_event_text(e); !st.ok()) return st;
       auto enc = schema::encode(e);
       NewEvent ne;
       ne.type = enc.type;

@@ -23,6 +23,9 @@ struct CatalogView {
   // Date a Refresh Summary called the task deprecated, if any.
   std::optional<std::string> deprecated(std::uint32_t id) const;
   const schema::StepDefinition* step(const std::string& name) const;  // case-insensitive
+  // The catalog's spelling of a service some listed task names (case-insensitive), or nullopt.
+  std::optional<std::string> service(const std::string& name) const;
+  std::vector<std::string> services() const;  // every service a listed task names, sorted
 };
 Result<CatalogView> load_catalog(Ledger& ledger, std::uint64_t as_of_sequence = 0);
 
@@ -78,7 +81,11 @@ struct CorrectCommand {
   std::vector<std::pair<std::string, std::string>> fields;
 };
 
-Result<Decision> decide_open(const projections::EngagementState& s, const OpenCommand& c);
+// An engagement id: 1 to 64 characters of lower-case letters, digits and single '-' between
+// them (as slug() makes them). InvalidArgument names the id and suggests its slug.
+Status check_engagement_id(const std::string& id);
+
+Result<Decision> decide_open(const projections::EngagementState& s, const CatalogView& catalog, const OpenCommand& c);
 Result<Decision> decide_task(const projections::EngagementState& s, const CatalogView& catalog, const TaskCommand& c);
 Result<Decision> decide_status(const projections::EngagementState& s, const StatusCommand& c);
 Result<Decision> decide_service_status(const projections::EngagementState& s, const std::string& service, const std::string& value);
@@ -86,7 +93,7 @@ Result<Decision> decide_target(const projections::EngagementState& s, const std:
 Result<Decision> decide_note(const projections::EngagementState& s, const CatalogView& catalog, const NoteCommand& c);
 Result<Decision> decide_contact(const projections::EngagementState& s, const ContactCommand& c);
 Result<Decision> decide_usage(const projections::EngagementState& s, std::uint64_t active_users, const std::string& source);
-Result<Decision> decide_scope(const projections::EngagementState& s, const schema::Strings& services);
+Result<Decision> decide_scope(const projections::EngagementState& s, const CatalogView& catalog, const schema::Strings& services);
 Result<Decision> decide_seats(const projections::EngagementState& s, std::uint32_t seats);
 Result<Decision> decide_motions(const projections::EngagementState& s, const schema::Strings& motions);
 Result<Decision> decide_phase(const projections::EngagementState& s, const CatalogView& catalog, const std::string& phase);

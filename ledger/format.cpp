@@ -9,7 +9,9 @@
 namespace ftl::format {
 
 void put_u64(std::string& out, std::uint64_t v) {
-  for (int i = 7; i >= 0; --i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+  char b[8];
+  for (int i = 7; i >= 0; --i, v >>= 8) b[i] = static_cast<char>(v & 0xff);
+  out.append(b, 8);
 }
 void put_u32(std::string& out, std::uint32_t v) {
   for (int i = 3; i >= 0; --i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
@@ -167,9 +169,12 @@ bool decode_record(std::string_view bytes, Event* e, std::string* why) {
 
 bool valid_name(std::string_view s) {
   if (s.empty() || s.size() > kMaxNameBytes) return false;
-  for (unsigned char c : s)
+  bool ascii = true;
+  for (unsigned char c : s) {
     if (c < 0x20 || c == 0x7f) return false;
-  return valid_utf8(s);
+    ascii = ascii && c < 0x80;
+  }
+  return ascii || valid_utf8(s);
 }
 
 bool valid_utf8(std::string_view s, std::size_t* bad_offset) {

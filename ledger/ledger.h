@@ -160,6 +160,7 @@ struct StoredSnapshot {
   std::string key;
   std::string bytes;       // what put_snapshot stored
   bool authentic = false;  // its MAC is valid under the key this ledger was opened with
+  std::string raw;         // when not authentic: the whole stored value (an older ftl's snapshot has no MAC)
 };
 
 class Ledger {

@@ -475,6 +475,7 @@ StoredSnapshot RocksLedger::unseal(std::string name, std::string_view value) con
   out.key = std::move(name);
   if (value.size() < 32) {
     out.bytes.assign(value);
+    out.raw.assign(value);
     return out;
   }
   const auto bytes = value.substr(0, value.size() - 32);
@@ -483,6 +484,7 @@ StoredSnapshot RocksLedger::unseal(std::string name, std::string_view value) con
     const auto mac = snapshot_mac(*k, out.key, bytes);
     out.authentic = CRYPTO_memcmp(mac.data(), value.data() + bytes.size(), 32) == 0;
   }
+  if (!out.authentic) out.raw.assign(value);
   return out;
 }
 

@@ -93,6 +93,8 @@ Result<CatalogEvent> decode_catalog(std::string_view type, std::uint32_t version
   return detail::decode_variant<CatalogEvent>(type, version, bytes);
 }
 
+Status check_event_text(const CatalogEvent& e) { return detail::check_variant_text(e); }
+
 nlohmann::json payload_json(std::string_view type, std::uint32_t version, std::string_view bytes) {
   if (!is_catalog_type(type)) return detail::engagement_json(type, version, bytes);
   auto data = detail::json_variant<CatalogEvent>(type, version, bytes);

@@ -31,4 +31,10 @@ nlohmann::json payload_json(std::string_view type, std::uint32_t version, std::s
 
 bool is_catalog_type(std::string_view type);
 
+// Every string field of an event is text (schema/parse.h check_text): InvalidArgument names
+// the field ("text", "customer", ...) of the first that is not. The engine checks each event
+// before it is appended, whichever front it came from.
+Status check_event_text(const CatalogEvent& e);
+Status check_event_text(const EngagementEvent& e);
+
 }  // namespace ftl::schema

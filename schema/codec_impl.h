@@ -14,8 +14,46 @@
 #include <sstream>
 
 #include "schema/codec.h"
+#include "schema/parse.h"
 
 namespace ftl::schema::detail {
+
+// A cereal archive that writes nothing: it visits every field of an event through the same
+// serialize() functions the codecs use, and checks each string it meets as text. So no field
+// of any event, now or added later, escapes the check.
+class TextCheckArchive : public cereal::OutputArchive<TextCheckArchive, cereal::AllowEmptyClassElision> {
+ public:
+  TextCheckArchive() : OutputArchive(this) {}
+  void check(std::string_view s) {
+    if (status.ok()) status = check_text(s, field.empty() ? "a value" : field);
+  }
+  std::string field;  // the name of the field being visited
+  Status status;
+};
+template <class T> void prologue(TextCheckArchive&, const T&) {}
+template <class T> void epilogue(TextCheckArchive&, const T&) {}
+template <class T, cereal::traits::EnableIf<std::is_arithmetic<T>::value> = cereal::traits::sfinae>
+void CEREAL_SAVE_FUNCTION_NAME(TextCheckArchive&, const T&) {}
+template <class T> void CEREAL_SAVE_FUNCTION_NAME(TextCheckArchive& ar, const cereal::NameValuePair<T>& nvp) {
+  const std::string name = nvp.name;
+  const bool inner = name == "first" || name == "second" || name == "cereal_class_version";  // keep the field's own name
+  const std::string outer = ar.field;
+  if (!inner) ar.field = name;
+  ar(nvp.value);
+  ar.field = outer;
+}
+template <class T> void CEREAL_SAVE_FUNCTION_NAME(TextCheckArchive&, const cereal::SizeTag<T>&) {}
+template <class C, class Tr, class A>
+void CEREAL_SAVE_FUNCTION_NAME(TextCheckArchive& ar, const std::basic_string<C, Tr, A>& s) {
+  ar.check(std::string_view(s.data(), s.size()));
+}
+
+template <class Variant>
+Status check_variant_text(const Variant& e) {
+  TextCheckArchive ar;
+  std::visit([&](const auto& v) { ar(v); }, e);
+  return ar.status;
+}
 
 template <class T>
 std::uint32_t version_of() {

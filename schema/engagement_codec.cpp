@@ -110,4 +110,6 @@ nlohmann::json engagement_json(std::string_view type, std::uint32_t version, std
 }
 }  // namespace detail
 
+Status check_event_text(const EngagementEvent& e) { return detail::check_variant_text(e); }
+
 }  // namespace ftl::schema

@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 
+#include "schema/parse.h"
 #include "schema/playbook_page.h"
 
 namespace ftl::schema {
@@ -193,6 +194,7 @@ class Importer {
 
   Result<ParsedPage> run() {
     split_lines();
+    if (auto st = check_bytes(); !st.ok()) return st;
     if (auto st = front_matter(); !st.ok()) return st;
     for (; at_ < lines_.size(); ++at_) {
       if (auto st = line(lines_[at_]); !st.ok()) return st;
@@ -222,6 +224,16 @@ class Importer {
       lines_.push_back(std::move(l));
       start = end + 1;
     }
+  }
+
+  // Every line is UTF-8 text: a byte that is not, or a control character (a NUL, say), would
+  // otherwise be stored, or dropped, without a word.
+  Status check_bytes() {
+    for (std::size_t i = 0; i < lines_.size(); ++i) {
+      auto st = check_text(lines_[i], "the line");
+      if (!st.ok()) return error(static_cast<int>(i) + 1, st.message());
+    }
+    return Status::Ok();
   }
 
   Status front_matter() {

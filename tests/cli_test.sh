@@ -159,8 +159,10 @@ check "as of sequence 0 is refused" 2 "^hint: its events are 1 to [0-9]+$" -- "$
 check "the catalog as of a time" 0 "Primary Role: FastTrack Manager" -- "$FTL" playbook show enable-services --as-of 2999-01-01
 check "playbook tasks as of a sequence" 0 "^1158 +M" -- "$FTL" playbook tasks --as-of 109 --service Exchange
 check "playbook history as of a sequence" 0 "Ryan Meehan" -- "$FTL" playbook history enable-services --as-of 109
-check "diff between two sequences" 0 "task 1126 +open +done" -- "$FTL" diff contoso 1 999999
-check "diff refuses a bad point" 2 "neither a sequence number nor a date" -- "$FTL" diff contoso yesterday 5
+head_seq=$("$FTL" --format json digest | sed -E 's/.*"sequence":([0-9]+).*/\1/')
+check "diff between two sequences" 0 "task 1126 +open +done" -- "$FTL" diff contoso 1 "$head_seq"
+check "diff refuses a bad point" 2 "FROM 'yesterday' is neither a sequence number nor a time" -- "$FTL" diff contoso yesterday 5
+check "diff refuses a sequence past the head, with the range" 2 "TO 99999999999999999999999 is not a sequence number of this ledger" -- "$FTL" diff contoso 1 99999999999999999999999
 check "replay shows each event's change" 0 "TaskCompleted +task 1126 +open +done" -- "$FTL" replay contoso
 check "rebuild refolds and reports its rate" 0 "^rebuilt [0-9]+ playbooks and 1 engagements from [0-9]+ events in .* events/s on [0-9]+ threads; dropped [0-9]+ snapshots, wrote 1" -- "$FTL" rebuild
 check "after a rebuild the state is the same" 0 "Teams +Blocked +Adoption Readiness" -- "$FTL" engagement show contoso

@@ -29,7 +29,7 @@ struct Fixture {
   }
   Result<Outcome> open(const std::string& id, std::uint32_t seats, const std::string& services, bool exception = false) {
     OpenCommand c{id, "Customer " + id, seats, split_names(services), {"RFA"}, "Enable", exception};
-    return run(id, [c](const EngagementState& s, const CatalogView&) { return decide_open(s, c); }, true);
+    return run(id, [c](const EngagementState& s, const CatalogView& cat) { return decide_open(s, cat, c); }, true);
   }
   Result<Outcome> task(const std::string& id, Kind kind, std::uint32_t t, std::string reason = {}) {
     TaskCommand c{kind, t, std::move(reason), {}};

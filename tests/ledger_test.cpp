@@ -260,10 +260,10 @@ TEST_CASE("stream and actor cursors go through their indexes, in order", "[ledge
   for (auto c = l->scan_actor("ana"); c->valid(); c->next()) payloads.push_back(c->event().payload);
   CHECK(payloads == std::vector<std::string>{"1", "3", "4"});
   std::vector<std::string> streams;
-  l->list_streams("", [&](const std::string& s, std::uint64_t v) {
-    streams.push_back(s + "@" + std::to_string(v));
-    return true;
-  });
+  REQUIRE(l->list_streams("", [&](const std::string& s, std::uint64_t v) {
+               streams.push_back(s + "@" + std::to_string(v));
+               return true;
+             }).ok());
   CHECK(streams == std::vector<std::string>{"a@3", "ab@1", "b@1"});
 }
 

@@ -23,7 +23,7 @@ void random_history(Ledger& ledger, unsigned seed, int commands, const std::stri
   const std::string stream = "engagement/" + id;
   OpenCommand open{id, "Customer " + id, 25000, {"Exchange", "Teams", "SharePoint"}, {"RFA"}, "Enable", false};
   REQUIRE(execute(ledger, id, "ryan", std::nullopt, true,
-                  [open](const EngagementState& s, const CatalogView&) { return decide_open(s, open); })
+                  [open](const EngagementState& s, const CatalogView& cat) { return decide_open(s, cat, open); })
               .ok());
   const std::vector<std::uint32_t> tasks = {1126, 1158, 1235, 1672, 2474, 3306, 3687, 3125, 1159, 1171, 3160, 3159};
   const std::vector<std::string> actors = {"ryan", "rosie", "sam"};

@@ -41,7 +41,7 @@ struct Script {
 
 void scripted(Script& s) {
   OpenCommand open{"contoso", "Contoso Ltd", 25000, {"Exchange", "Teams"}, {"RFA"}, "Enable", false};
-  s.at("ryan", "2025-11-03", [open](const EngagementState& st, const CatalogView&) { return decide_open(st, open); }, true);
+  s.at("ryan", "2025-11-03", [open](const EngagementState& st, const CatalogView& cat) { return decide_open(st, cat, open); }, true);
   s.at("ryan", "2025-11-03", s.task(Kind::kDone, 1126));
   s.at("ryan", "2025-11-03", s.status("", "In Progress", "Solution or User Adoption", "2025-12-15"));
   s.at("rosie", "2025-11-04", s.task(Kind::kDone, 1158));

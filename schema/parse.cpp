@@ -1,0 +1,185 @@
+#include "schema/parse.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+
+#include <utf8cpp/utf8.h>
+
+#include "schema/playbook_page.h"
+
+namespace ftl::schema {
+namespace {
+
+bool utf8_ok(std::string_view s, std::size_t* bad = nullptr) {
+  const auto it = utf8::find_invalid(s.begin(), s.end());
+  if (bad != nullptr) *bad = static_cast<std::size_t>(it - s.begin());
+  return it == s.end();
+}
+
+// A value quoted in an error: bounded, and printable whatever bytes it holds.
+std::string quoted(std::string_view text) {
+  std::string out = "'";
+  for (unsigned char c : text.substr(0, 64)) {
+    if (c < 0x20 || c == 0x7f) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", c);
+      out += buf;
+    } else {
+      out.push_back(static_cast<char>(c));
+    }
+  }
+  if (!utf8_ok(out)) out = "'(" + std::to_string(text.size()) + " bytes, not UTF-8)";
+  return out + (text.size() > 64 ? "...'" : "'");
+}
+
+std::string range(std::uint64_t min, std::uint64_t max) {
+  if (max == ~std::uint64_t{0}) return min == 0 ? "" : " from " + std::to_string(min);
+  return " from " + std::to_string(min) + " to " + std::to_string(max);
+}
+
+// "field 'value'", or just "'value'" when the caller names the field itself.
+std::string subject(std::string_view field, std::string_view text) {
+  return field.empty() ? quoted(text) : std::string(field) + " " + quoted(text);
+}
+
+}  // namespace
+
+Result<std::uint64_t> parse_uint(std::string_view text, std::string_view field, std::uint64_t min, std::uint64_t max) {
+  auto bad = [&] {
+    return Status::InvalidArgument(subject(field, text) + " is not a whole number" + range(min, max),
+                                   "write it in digits, e.g. " + std::to_string(min == 0 ? 1 : min));
+  };
+  if (text.empty() || text.size() > 20) return bad();
+  for (char c : text)
+    if (c < '0' || c > '9') return bad();
+  std::uint64_t v = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size() || v < min || v > max) return bad();
+  return v;
+}
+
+Result<std::int64_t> parse_int(std::string_view text, std::string_view field, std::int64_t min, std::int64_t max) {
+  auto bad = [&] {
+    return Status::InvalidArgument(subject(field, text) + " is not a whole number from " + std::to_string(min) + " to " +
+                                   std::to_string(max));
+  };
+  const bool negative = !text.empty() && text[0] == '-';
+  const auto digits = negative ? text.substr(1) : text;
+  if (digits.empty() || digits.size() > 19) return bad();
+  for (char c : digits)
+    if (c < '0' || c > '9') return bad();
+  std::int64_t v = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size() || v < min || v > max) return bad();
+  return v;
+}
+
+Result<double> parse_decimal(std::string_view text, std::string_view field, double min, double max) {
+  char lo[32], hi[32];
+  std::snprintf(lo, sizeof lo, "%g", min);
+  std::snprintf(hi, sizeof hi, "%g", max);
+  auto bad = [&] { return Status::InvalidArgument(subject(field, text) + " is not a number from " + lo + " to " + hi); };
+  if (text.empty() || text.size() > 32) return bad();
+  for (char c : text)
+    if (!((c >= '0' && c <= '9') || c == '.' || c == 'e' || c == 'E' || c == '-' || c == '+')) return bad();
+  double v = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size() || !std::isfinite(v) || v < min || v > max) return bad();
+  return v;
+}
+
+std::optional<std::int64_t> parse_time(std::string_view input) {
+  if (input.size() > 64) return std::nullopt;
+  const std::string text(input);
+  auto date = parse_date(text);
+  int h = 0, mi = 0;
+  double sec = 0;
+  if (date.empty()) {
+    int y = 0, mo = 0, d = 0, n = 0;
+    if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d%n", &y, &mo, &d, &h, &mi, &n) != 5) return std::nullopt;
+    std::string rest = text.substr(static_cast<std::size_t>(n));
+    if (!rest.empty() && rest[0] == ':') {
+      // Seconds: two digits, then an optional fraction of up to six.
+      std::size_t i = 1;
+      while (i < rest.size() && i <= 2 && rest[i] >= '0' && rest[i] <= '9') ++i;
+      if (i != 3) return std::nullopt;
+      std::size_t j = i;
+      if (j < rest.size() && rest[j] == '.') {
+        ++j;
+        while (j < rest.size() && j - i <= 6 && rest[j] >= '0' && rest[j] <= '9') ++j;
+        if (j == i + 1) return std::nullopt;
+      }
+      auto parsed = parse_decimal(std::string_view(rest).substr(1, j - 1), "seconds", 0, 60.999999);
+      if (!parsed.ok()) return std::nullopt;
+      sec = *parsed;
+      rest = rest.substr(j);
+    }
+    if (!(rest.empty() || rest == "Z" || rest == "+00:00")) return std::nullopt;
+    date = parse_date(text.substr(0, 10));
+    if (date.empty() || h < 0 || h > 23 || mi < 0 || mi > 59 || text[4] != '-' || text[7] != '-') return std::nullopt;
+  }
+  std::tm tm{};
+  if (std::sscanf(date.c_str(), "%d-%d-%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday) != 3) return std::nullopt;
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  tm.tm_hour = h;
+  tm.tm_min = mi;
+  return static_cast<std::int64_t>(timegm(&tm)) * 1000000 + static_cast<std::int64_t>(std::llround(sec * 1e6));
+}
+
+Result<std::string> read_file(const std::string& path, std::size_t max_bytes, std::string_view what) {
+  const std::string w(what);
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Status::InvalidArgument("cannot read " + w + " " + path + ": " + std::strerror(errno));
+  struct stat st {};
+  if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+    ::close(fd);
+    return Status::InvalidArgument(path + " is a directory, not a " + w);
+  }
+  std::string out;
+  char buf[65536];
+  for (;;) {
+    const auto n = ::read(fd, buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      const int err = errno;
+      ::close(fd);
+      return Status::InvalidArgument("cannot read " + w + " " + path + ": " + std::strerror(err));
+    }
+    if (n == 0) break;
+    if (out.size() + static_cast<std::size_t>(n) > max_bytes) {
+      ::close(fd);
+      return Status::InvalidArgument(path + " holds more than " + std::to_string(max_bytes) + " bytes, more than a " + w + " may");
+    }
+    out.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  return out;
+}
+
+Status check_text(std::string_view text, std::string_view field) {
+  std::size_t bad = 0;
+  if (!utf8_ok(text, &bad))
+    return Status::InvalidArgument(std::string(field) + " is not valid UTF-8 (byte " + std::to_string(bad) + " of " +
+                                   std::to_string(text.size()) + ")",
+                                   "save it as UTF-8");
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7f) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "0x%02x", c);
+      return Status::InvalidArgument(std::string(field) + " holds the control character " + buf + " at byte " + std::to_string(i));
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace ftl::schema
