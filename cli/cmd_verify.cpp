@@ -1,4 +1,4 @@
-// ftl verify | digest | stats
+// ftl verify | digest | stats | recover
 #include <CLI/CLI.hpp>
 
 #include <fstream>
@@ -6,6 +6,7 @@
 
 #include "cli/context.h"
 #include "cli/progress.h"
+#include "engine/recovery.h"
 #include "engine/verify.h"
 #include "schema/parse.h"
 
@@ -104,6 +105,42 @@ int run_stats() {
   return 0;
 }
 
+int run_recover(const std::string& reason) {
+  OpenOptions o;
+  o.wait_seconds = globals().wait_seconds;
+  o.snapshot_key_file = snapshot_key_file();
+  auto out = engine::recover(globals().db, o, actor(), reason);
+  if (!out.ok()) return fail(out.status());
+  const auto& r = out->record;
+  const auto format = globals().format();
+  if (format == Format::kJson || format == Format::kJsonl) {
+    nlohmann::json files = nlohmann::json::array();
+    for (const auto& f : r.files) files.push_back({{"name", f.name}, {"bytes", f.bytes}, {"sha256", f.sha256}});
+    nlohmann::json j = {{"loss", out->loss}};
+    if (out->loss)
+      j.update({{"acknowledged_sequence", r.acknowledged_sequence}, {"recovered_sequence", r.recovered_sequence},
+                {"recovered_hash", r.recovered_hash}, {"quarantine", r.quarantine}, {"files", files}, {"detail", r.detail},
+                {"recorded_sequence", out->position.first_sequence}});
+    std::cout << json_text(j) << "\n";
+    return 0;
+  }
+  if (!out->loss) {
+    std::cout << "the ledger at " << globals().db << " lost nothing: every event it acknowledged is there; nothing recorded\n";
+    return 0;
+  }
+  std::cout << "recovered the ledger at " << globals().db << ": kept events 1 to " << r.recovered_sequence;
+  if (r.acknowledged_sequence > r.recovered_sequence)
+  {
+    const auto lost = r.acknowledged_sequence - r.recovered_sequence;
+    std::cout << "; lost " << lost << " acknowledged event" << (lost == 1 ? "" : "s") << " (" << r.recovered_sequence + 1
+              << (lost == 1 ? "" : " to " + std::to_string(r.acknowledged_sequence)) << ")";
+  }
+  std::cout << "\nthe damaged files are in " << r.quarantine << " (";
+  for (std::size_t i = 0; i < r.files.size(); ++i) std::cout << (i ? ", " : "") << r.files[i].name;
+  std::cout << ")\nrecorded as event " << out->position.first_sequence << " (LedgerRecovered on stream ledger)\n";
+  return 0;
+}
+
 }  // namespace
 
 void setup_verify(CLI::App& app) {
@@ -118,6 +155,13 @@ void setup_verify(CLI::App& app) {
   auto* digest = app.add_subcommand("digest", "Print {\"sequence\":N,\"hash\":\"...\"} for safekeeping");
   digest->footer("Example:\n  ftl digest > digest-$(date +%F).json");
   digest->callback([] { exit_code() = run_digest(); });
+
+  auto reason = std::make_shared<std::string>();
+  auto* rec = app.add_subcommand("recover", "Accept that a damaged ledger lost events: keep what can be read and record the loss");
+  rec->add_option("--reason", *reason, "Why the loss is accepted (recorded with it)")->required();
+  rec->footer("Copies the damaged write-ahead log and the head file to a lost-<time>/ directory in the ledger first.\n"
+              "Example:\n  ftl recover --reason \"disk fault on 2026-12-01; events after 92,244 restored from the team's exports\"");
+  rec->callback([reason] { exit_code() = run_recover(*reason); });
 
   auto* stats = app.add_subcommand("stats", "Events, streams, size on disk, last sequence");
   stats->footer("Example:\n  ftl stats --format json");

@@ -146,6 +146,7 @@ struct VerifyOptions {
   std::optional<Digest> digest;  // also prove that this digest is a prefix of the chain
   std::function<void(std::uint64_t done, std::uint64_t total)> progress;
   unsigned threads = 0;  // 0: one per core
+  std::uint64_t chunk_events = 1 << 18;  // events one thread walks at a time (tests make it small)
 };
 
 struct VerifyReport {

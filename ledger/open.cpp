@@ -202,6 +202,9 @@ Status create_ledger(const std::string& path) {
   rocksdb::WriteOptions wo;
   wo.sync = true;
   s = db->Put(wo, handles[0], std::string(format::kMetaFormatKey), std::string(format::kFormatName));
+  // Into a table file: the marker never depends on a write-ahead log, so a ledger that loses
+  // its WAL is still known for one, and is refused rather than taken for an empty database.
+  if (s.ok()) s = db->Flush(rocksdb::FlushOptions(), handles[0]);
   for (auto* h : handles) db->DestroyColumnFamilyHandle(h).PermitUncheckedError();
   db->Close().PermitUncheckedError();
   delete db;
@@ -298,7 +301,7 @@ Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& path, const Open
   }
   auto ledger = std::make_unique<RocksLedger>(path, db, std::move(handles), options);
   if (*key) ledger->set_snapshot_key(**key);
-  if (auto st = ledger->load_head(mode != rocks::Mode::kLazyReader && mode != rocks::Mode::kReader); !st.ok()) {
+  if (auto st = ledger->load_head(mode != rocks::Mode::kLazyReader && mode != rocks::Mode::kReader, acknowledged); !st.ok()) {
     if (!(options.read_only && options.defer_head_check && st.code() == Code::kCorruption)) return st;
     // verify reports it, naming the first bad event; the head file adds nothing to that.
   } else if (auto ack = ledger->check_acknowledged(acknowledged, options.accept_loss ? &report : nullptr); !ack.ok()) {
@@ -314,7 +317,7 @@ Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& path, const Open
   return std::unique_ptr<Ledger>(std::move(ledger));
 }
 
-Status RocksLedger::load_head(bool may_mark) {
+Status RocksLedger::load_head(bool may_mark, const std::optional<Digest>& acknowledged) {
   std::string fmt;
   auto s = db_->Get({}, cf(kMeta), rocksdb::Slice(format::kMetaFormatKey.data(), format::kMetaFormatKey.size()), &fmt);
   if (s.IsNotFound()) {
@@ -328,6 +331,11 @@ Status RocksLedger::load_head(bool may_mark) {
       if (it->Valid())
         return Status::Unavailable("the database at " + path_ + " is not an ftl ledger: it has no format marker").tagged("ledger.foreign");
     }
+    if (acknowledged && acknowledged->sequence > 0)
+      return Status::Unavailable("the ledger at " + path_ + " has lost everything: it acknowledged appends up to sequence " +
+                                 std::to_string(acknowledged->sequence) + ", but its database is empty; it was left untouched",
+                                 "restore a backup")
+          .tagged("ledger.lost_everything");
     if (!may_mark) return Status::Unavailable("no ledger at " + path_ + " (it is being created)").tagged("ledger.missing");
     rocksdb::WriteOptions wo;
     wo.sync = true;

@@ -29,7 +29,7 @@ class RocksLedger final : public Ledger {
 
   // Opening (ledger/open.cpp): the format marker (written if `fresh`), the head and the last
   // event agree (V10), and the head file's acknowledged append is still here.
-  Status load_head(bool fresh);
+  Status load_head(bool may_mark, const std::optional<Digest>& acknowledged);
   Status check_acknowledged(const std::optional<Digest>& acknowledged, RecoveryReport* loss);
   Status start_writing();  // the head file; a writer only
   void set_snapshot_key(const Hash& key) {

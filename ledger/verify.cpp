@@ -127,7 +127,7 @@ Result<VerifyReport> RocksLedger::verify_whole(const VerifyOptions& options, con
   const Fingerprint fp(key);
   const std::uint64_t total = meta_head.sequence;
   const unsigned threads = std::max(1u, options.threads != 0 ? options.threads : std::thread::hardware_concurrency());
-  constexpr std::uint64_t kChunk = 1 << 18;
+  const std::uint64_t kChunk = std::max<std::uint64_t>(1, options.chunk_events);
 
   std::vector<Chunk> chunks;
   for (std::uint64_t a = 1; a <= std::max<std::uint64_t>(total, 1); a += kChunk) {

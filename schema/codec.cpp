@@ -96,6 +96,7 @@ Result<CatalogEvent> decode_catalog(std::string_view type, std::uint32_t version
 Status check_event_text(const CatalogEvent& e) { return detail::check_variant_text(e); }
 
 nlohmann::json payload_json(std::string_view type, std::uint32_t version, std::string_view bytes) {
+  if (is_ledger_type(type)) return detail::ledger_json(type, version, bytes);
   if (!is_catalog_type(type)) return detail::engagement_json(type, version, bytes);
   auto data = detail::json_variant<CatalogEvent>(type, version, bytes);
   if (data.contains("front_matter") && data["front_matter"].is_array()) {

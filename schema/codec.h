@@ -10,6 +10,7 @@
 #include "ledger/status.h"
 #include "schema/catalog_events.h"
 #include "schema/engagement_events.h"
+#include "schema/ledger_events.h"
 
 namespace ftl::schema {
 
@@ -29,12 +30,17 @@ const char* type_name(const EngagementEvent& e);
 // type this build does not know.
 nlohmann::json payload_json(std::string_view type, std::uint32_t version, std::string_view bytes);
 
+Encoded encode(const LedgerEvent& e);
+Result<LedgerEvent> decode_ledger_event(std::string_view type, std::uint32_t version, std::string_view bytes);
+
 bool is_catalog_type(std::string_view type);
+bool is_ledger_type(std::string_view type);
 
 // Every string field of an event is text (schema/parse.h check_text): InvalidArgument names
 // the field ("text", "customer", ...) of the first that is not. The engine checks each event
 // before it is appended, whichever front it came from.
 Status check_event_text(const CatalogEvent& e);
 Status check_event_text(const EngagementEvent& e);
+Status check_event_text(const LedgerEvent& e);
 
 }  // namespace ftl::schema

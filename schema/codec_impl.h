@@ -160,5 +160,6 @@ nlohmann::json json_variant(std::string_view type, std::uint32_t version, std::s
 }
 
 nlohmann::json engagement_json(std::string_view type, std::uint32_t version, std::string_view bytes);
+nlohmann::json ledger_json(std::string_view type, std::uint32_t version, std::string_view bytes);
 
 }  // namespace ftl::schema::detail

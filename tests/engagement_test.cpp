@@ -362,3 +362,38 @@ TEST_CASE("random command sequences fold to the state a straightforward model pr
   CHECK(s.usage.active_users == users);
   CHECK(f.ledger->verify({}).ok());
 }
+
+TEST_CASE("what does not name a real engagement or service is refused, never recorded", "[engagement][input]") {
+  Fixture f;
+  REFUSED(f, f.open("", 100, "Exchange"), "the engagement id is empty");
+  REFUSED(f, f.open("Contoso Ltd", 100, "Exchange"), "is not 1 to 64 lower-case letters, digits and '-' | use contoso-ltd");
+  REFUSED(f, f.open(std::string(65, 'a'), 100, "Exchange"), "is not 1 to 64");
+  REFUSED(f, f.open("con--toso", 100, "Exchange"), "use con-toso");
+  REFUSED(f, f.open("contoso", 100, "Exchange, Nosuch"), "service 'Nosuch' is in no playbook of the catalog");
+  REFUSED(f, f.open("contoso", 100, "Exchang"), "did you mean Exchange?");
+  REQUIRE(f.open("contoso", 100, "exchange, TEAMS").ok());
+  CHECK(f.state("contoso").services == schema::Strings{"Exchange", "Teams"});  // the catalog's spelling
+  REFUSED(f, f.run("contoso", [](const EngagementState& s, const CatalogView& c) { return decide_scope(s, c, {"Exchange", "Nosuch"}); }),
+          "service 'Nosuch' is in no playbook");
+}
+
+TEST_CASE("text that is not UTF-8, or holds control characters, is refused in every field", "[engagement][input][utf8]") {
+  Fixture f;
+  REFUSED(f, f.open("contoso", 100, "Exchange\xff"), "service 'Exchange\xff' is in no playbook");
+  OpenCommand bad{"contoso", "Contoso \xc0\xaf Ltd", 100, {"Exchange"}, {}, "Enable", false};
+  REFUSED(f, f.run("contoso", [bad](const EngagementState& s, const CatalogView& c) { return decide_open(s, c, bad); }, true),
+          "customer is not valid UTF-8");
+  REQUIRE(f.open("contoso", 100, "Exchange").ok());
+  NoteCommand note{"environment", std::string("line one\nline\0two", 17), "", 0};
+  REFUSED(f, f.run("contoso", [note](const EngagementState& s, const CatalogView& c) { return decide_note(s, c, note); }),
+          "text holds the control character 0x00 at byte 13");
+  TaskCommand done{Kind::kDone, 1126, {}, "held \xe2\x82"};
+  REFUSED(f, f.run("contoso", [done](const EngagementState& s, const CatalogView& c) { return decide_task(s, c, done); }),
+          "note is not valid UTF-8");
+  ContactCommand contact;
+  contact.name = "Ana \x1b[31mSilva";
+  REFUSED(f, f.run("contoso", [contact](const EngagementState& s, const CatalogView&) { return decide_contact(s, contact); }),
+          "control character 0x1b");
+  NoteCommand fine{"environment", "Reunião: tudo certo\n\tpróximo passo", "", 0};
+  CHECK(f.run("contoso", [fine](const EngagementState& s, const CatalogView& c) { return decide_note(s, c, fine); }).ok());
+}

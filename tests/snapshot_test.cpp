@@ -7,6 +7,7 @@
 
 #include "engine/engagement_service.h"
 #include "engine/rebuild.h"
+#include "engine/verify.h"
 #include "projections/snapshot.h"
 #include "tests/testutil.h"
 
@@ -316,4 +317,117 @@ TEST_CASE("rebuild stops at an event it cannot fold and names it", "[snapshot][r
   CHECK(report.status().code() == Code::kCorruption);
   CHECK_THAT(report.status().message(), Catch::Contains("event " + std::to_string(bad)));
   CHECK_FALSE(ledger->get_snapshot("engagement/bravo").ok());  // nothing written for it
+}
+
+namespace {
+// The ledger's stored value for a snapshot, read and written as a forger with ldb would.
+std::string raw_snapshot(const std::string& db, const std::string& key) {
+  test::RawLedger raw(db);
+  std::string v;
+  REQUIRE(raw.db->Get({}, raw.cf[test::RawLedger::kSnapshots], key, &v).ok());
+  return v;
+}
+void put_raw_snapshot(const std::string& db, const std::string& key, const std::string& value) {
+  test::RawLedger raw(db);
+  REQUIRE(raw.db->Put({}, raw.cf[test::RawLedger::kSnapshots], key, value).ok());
+}
+Result<engine::VerifyResult> verify_all(Ledger& ledger, bool refold_all = false) {
+  engine::VerifyLedgerOptions o;
+  o.refold_all = refold_all;
+  return engine::verify_ledger(ledger, o);
+}
+}  // namespace
+
+TEST_CASE("a snapshot forged by whoever can write the database is never shown, and verify names it", "[snapshot][tamper]") {
+  test::TempDir dir;
+  const auto db = dir.sub("db");
+  EngagementState truth;
+  {
+    auto ledger = test::open_ledger(db);
+    test::import_example(*ledger);
+    random_history(*ledger, 31, 300);
+    truth = full_fold(*ledger);
+    REQUIRE(rebuild(*ledger).ok());
+  }
+  // The forger changes the customer and recomputes the snapshot's own SHA-256, as the bytes of
+  // FORMAT.md allow: everything but the seal, which needs the key kept outside the ledger.
+  auto forged_state = truth;
+  forged_state.customer = "Mallory Holdings";
+  Hash covered{};
+  {
+    OpenOptions ro;
+    ro.read_only = true;
+    covered = test::open_ledger(db, ro)->get(truth.last_sequence)->hash;
+  }
+  const auto stored = raw_snapshot(db, "engagement/contoso");
+  const auto forged = projections::encode_engagement_snapshot(forged_state, covered);
+  SECTION("with the seal of the genuine snapshot kept") { put_raw_snapshot(db, "engagement/contoso", forged + stored.substr(stored.size() - 32)); }
+  SECTION("with no seal at all, as an older ftl stored snapshots") { put_raw_snapshot(db, "engagement/contoso", forged); }
+  OpenOptions ro;
+  ro.read_only = true;
+  auto ledger = test::open_ledger(db, ro);
+  CHECK_FALSE(valid_snapshot(*ledger, "contoso").has_value());
+  auto shown = load_engagement(*ledger, "contoso");
+  REQUIRE(shown.ok());
+  CHECK(shown->customer == truth.customer);  // the view folds the events instead
+  auto v = verify_all(*ledger);
+  REQUIRE_FALSE(v.ok());
+  CHECK(v.status().code() == Code::kCorruption);
+  CHECK_THAT(v.status().message(), Catch::StartsWith("the snapshot engagement/contoso breaks S3") &&
+                                       Catch::Contains("customer is 'Mallory Holdings' where the events say '" + truth.customer + "'"));
+}
+
+TEST_CASE("verify accounts for every snapshot: vouched for, refolded, stale, or named", "[snapshot][verify]") {
+  test::TempDir dir;
+  const auto db = dir.sub("db");
+  {
+    auto ledger = test::open_ledger(db);
+    test::import_example(*ledger);
+    random_history(*ledger, 41, 200, "contoso");
+    random_history(*ledger, 42, 200, "fabrikam");
+    REQUIRE(rebuild(*ledger).ok());
+  }
+  OpenOptions ro;
+  ro.read_only = true;
+  {
+    auto ledger = test::open_ledger(db, ro);
+    auto v = verify_all(*ledger);
+    REQUIRE(v.ok());
+    CHECK(v->snapshots == 2);
+    CHECK(v->vouched == 2);
+    auto all = verify_all(*ledger, /*refold_all=*/true);
+    REQUIRE(all.ok());
+    CHECK(all->refolded == 2);
+  }
+  SECTION("a reader without the key refolds each, and finds them genuine") {
+    OpenOptions other = ro;
+    other.snapshot_key_file = dir.sub("someone-elses.key");
+    auto ledger = test::open_ledger(db, other);
+    auto v = verify_all(*ledger);
+    REQUIRE(v.ok());
+    CHECK(v->vouched == 0);
+    CHECK(v->refolded == 2);
+  }
+  SECTION("a snapshot under a key that names no engagement breaks S1") {
+    put_raw_snapshot(db, "engagement/ghost", raw_snapshot(db, "engagement/contoso"));
+    auto ledger = test::open_ledger(db, ro);
+    auto v = verify_all(*ledger);
+    REQUIRE_FALSE(v.ok());
+    CHECK_THAT(v.status().message(), Catch::StartsWith("the snapshot engagement/ghost breaks S1"));
+  }
+  SECTION("bytes that are no snapshot break S2") {
+    put_raw_snapshot(db, "engagement/fabrikam", "not a snapshot at all, but long enough to carry a seal...");
+    auto ledger = test::open_ledger(db, ro);
+    auto v = verify_all(*ledger);
+    REQUIRE_FALSE(v.ok());
+    CHECK_THAT(v.status().message(), Catch::StartsWith("the snapshot engagement/fabrikam breaks S2") && Catch::Contains("no key vouches"));
+  }
+  SECTION("a genuine snapshot of the other engagement copied under this one's key is ignored, not used") {
+    put_raw_snapshot(db, "engagement/contoso", raw_snapshot(db, "engagement/fabrikam"));
+    auto ledger = test::open_ledger(db, ro);
+    CHECK_FALSE(valid_snapshot(*ledger, "contoso").has_value());
+    auto v = verify_all(*ledger);
+    REQUIRE(v.ok());
+    CHECK(v->ignored == 1);
+  }
 }

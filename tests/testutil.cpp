@@ -64,7 +64,9 @@ RawLedger::RawLedger(const std::string& path) {
   for (const char* n : {"default", format::kEventsCf, format::kByStreamCf, format::kByActorCf, format::kByEventIdCf,
                         format::kSnapshotsCf})
     d.emplace_back(n, rocksdb::ColumnFamilyOptions());
-  REQUIRE(rocksdb::DB::Open(rocksdb::DBOptions(), path, d, &cf, &db).ok());
+  rocksdb::DBOptions o;
+  o.track_and_verify_wals_in_manifest = true;  // as the ledger opens it (rocks_options.cpp)
+  REQUIRE(rocksdb::DB::Open(o, path, d, &cf, &db).ok());
 }
 
 RawLedger::~RawLedger() {

@@ -272,3 +272,116 @@ TEST_CASE("reading through an index names an entry whose event is gone, after th
   CHECK(seen == std::vector<std::uint64_t>{1, 3, 5, 7});
   CHECK_THAT(a->status().message(), Catch::Contains("event 9, which is missing"));
 }
+
+TEST_CASE("verify accounts for every metadata key (V11) and the stream count (V12)", "[verify][meta]") {
+  SECTION("a key no rule accounts for") {
+    TempDir dir;
+    auto message = verify_after(dir, [](Raw& raw) { REQUIRE(raw.db->Put({}, raw.cf[0], "owner", "mallory").ok()); });
+    CHECK_THAT(message, Catch::Contains("6F776E6572") && Catch::Contains("V11"));
+  }
+  SECTION("a forged stream count") {
+    TempDir dir;
+    auto message = verify_after(dir, [](Raw& raw) {
+      REQUIRE(raw.db->Put({}, raw.cf[0], std::string(format::kMetaStreamsKey), format::sequence_key(7)).ok());
+    });
+    CHECK_THAT(message, Catch::Contains("V12") && Catch::Contains("it says 7, but the stream index holds 3 streams"));
+  }
+  SECTION("an event key past the head") {
+    TempDir dir;
+    auto message = verify_after(dir, [](Raw& raw) {
+      auto e = raw.get(kEvents);
+      e.sequence = 100;
+      raw.put(100, e);
+    });
+    CHECK_THAT(message, Catch::Contains("V10") || Catch::Contains("V1"));
+  }
+  SECTION("an event key that is not a sequence, among the others") {
+    TempDir dir;
+    auto message = verify_after(dir, [](Raw& raw) {
+      REQUIRE(raw.db->Put({}, raw.cf[1], format::sequence_key(5) + "x", "junk").ok());
+    });
+    CHECK_THAT(message, Catch::Contains("000000000000000578") && Catch::Contains("V1"));
+  }
+}
+
+TEST_CASE("verify walks in chunks on several threads and names the same first failure", "[verify][threads]") {
+  TempDir dir;
+  build(dir.sub("db"));
+  auto run = [&](unsigned threads, std::uint64_t chunk) {
+    OpenOptions ro;
+    ro.read_only = true;
+    ro.whole_ledger = true;
+    ro.defer_head_check = true;
+    auto l = Ledger::Open(dir.sub("db"), ro);
+    REQUIRE(l.ok());
+    VerifyOptions vo;
+    vo.threads = threads;
+    vo.chunk_events = chunk;
+    return (*l)->verify(vo);
+  };
+  for (unsigned threads : {1u, 2u, 5u})
+    for (std::uint64_t chunk : {1u, 2u, 5u, 100u}) {
+      INFO("threads " << threads << ", chunk " << chunk);
+      auto r = run(threads, chunk);
+      REQUIRE(r.ok());
+      CHECK(r->events_checked == kEvents);
+    }
+  {
+    Raw raw(dir.sub("db"));
+    auto e = raw.get(6);  // the first event of a chunk of 5
+    e.payload = "a different story";
+    raw.rehash(e, e.prev_hash);
+    raw.put(6, e);
+    auto f = raw.get(9);
+    f.actor = "mallory";
+    raw.put(9, f);
+  }
+  for (unsigned threads : {1u, 2u, 5u})
+    for (std::uint64_t chunk : {1u, 5u, 100u}) {
+      INFO("threads " << threads << ", chunk " << chunk);
+      CHECK_THAT(run(threads, chunk).status().message(), Catch::StartsWith("event 7 breaks V4"));
+    }
+}
+
+TEST_CASE("views check what they read: a changed payload or envelope stops the read, naming the event", "[verify][views]") {
+  TempDir dir;
+  build(dir.sub("db"));
+  SECTION("payload byte") {
+    {
+      Raw raw(dir.sub("db"));
+      auto e = raw.get(5);
+      e.payload[0] ^= 1;
+      raw.put(5, e);
+    }
+    OpenOptions ro;
+    ro.read_only = true;
+    auto l = test::open_ledger(dir.sub("db"), ro);
+    auto c = l->scan_stream("s/2");  // 2, 5, 8, 11
+    std::vector<std::uint64_t> seen;
+    for (; c->valid(); c->next()) seen.push_back(c->event().sequence);
+    CHECK(seen == std::vector<std::uint64_t>{2});
+    CHECK_THAT(c->status().message(), Catch::StartsWith("event 5 breaks V3"));
+    CHECK_THAT(l->get(5).status().message(), Catch::StartsWith("event 5 breaks V3"));
+  }
+  SECTION("actor byte") {
+    {
+      Raw raw(dir.sub("db"));
+      auto e = raw.get(7);
+      e.actor = "mallory";
+      raw.put(7, e);
+    }
+    OpenOptions ro;
+    ro.read_only = true;
+    auto l = test::open_ledger(dir.sub("db"), ro);
+    auto c = l->scan_actor("ana");  // 1, 3, 5, 7, ...
+    std::vector<std::uint64_t> seen;
+    for (; c->valid(); c->next()) seen.push_back(c->event().sequence);
+    CHECK(seen == std::vector<std::uint64_t>{1, 3, 5});
+    CHECK_THAT(c->status().message(), Catch::StartsWith("event 7 breaks V5"));
+    auto s = l->scan(1);
+    seen.clear();
+    for (; s->valid(); s->next()) seen.push_back(s->event().sequence);
+    CHECK(seen.size() == 6);
+    CHECK(s->status().code() == Code::kCorruption);
+  }
+}
