@@ -5,6 +5,10 @@
 
 #include <openssl/crypto.h>
 
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/lsan_interface.h>
+#endif
+
 #include <linux/futex.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -81,6 +85,9 @@ RocksLedger::~RocksLedger() {
     // handle until it exits; the next open replays the WAL up to the last synced write.
     for (auto* h : cfs_)
       if (h != nullptr) db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
+#if defined(__SANITIZE_ADDRESS__)
+    __lsan_ignore_object(db_);  // kept on purpose, not lost: LeakSanitizer is told so
+#endif
     return;
   }
   if (!options_.read_only && head_file_) close();
@@ -97,6 +104,9 @@ RocksLedger::~RocksLedger() {
 //  - flushes the snapshots, which are written without the WAL and would otherwise be lost;
 //  - leaves the WAL for the next writer to replay into memory (avoid_flush_during_recovery),
 //    unless it has grown past kFlushWalBytes or kFlushWalFiles, when it flushes everything;
+//  - merges the small table files that pile up side by side when keys only ever grow (events,
+//    an actor's entries, time-ordered event ids): RocksDB moves each small flush down a level
+//    whole instead of merging it, since it overlaps nothing there;
 //  - waits, up to kCompactionWait, for the compactions RocksDB scheduled to finish, so the
 //    table files stay few however many commands run.
 // Any failure costs only speed or a cached snapshot; the events are synced already.
@@ -122,6 +132,28 @@ void RocksLedger::close() {
         if (h != nullptr) all.push_back(h);
       db_->Flush(fo, all).PermitUncheckedError();
     }
+  }
+  constexpr std::uint64_t kSmallFile = 8 << 20;
+  constexpr std::size_t kMaxSmallFiles = 8;
+  for (auto* h : cfs_) {
+    if (h == nullptr) continue;
+    rocksdb::ColumnFamilyMetaData meta;
+    db_->GetColumnFamilyMetaData(h, &meta);
+    std::size_t small = 0;
+    std::string lo, hi;
+    for (const auto& level : meta.levels) {
+      if (level.level == 0) continue;  // L0 files are merged by RocksDB's own compactions
+      for (const auto& f : level.files) {
+        if (f.size >= kSmallFile) continue;
+        if (small++ == 0 || f.smallestkey < lo) lo = f.smallestkey;
+        if (small == 1 || f.largestkey > hi) hi = f.largestkey;
+      }
+    }
+    if (small <= kMaxSmallFiles) continue;
+    rocksdb::CompactRangeOptions cro;
+    cro.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;  // merge even at the last level
+    const rocksdb::Slice begin(lo), end(hi);
+    db_->CompactRange(cro, h, &begin, &end).PermitUncheckedError();
   }
   const auto deadline = std::chrono::steady_clock::now() + kCompactionWait;
   while (std::chrono::steady_clock::now() < deadline) {

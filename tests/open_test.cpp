@@ -5,6 +5,10 @@
 #include <catch2/catch.hpp>
 #include <rocksdb/db.h>
 
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <filesystem>
 #include <map>
 
@@ -294,4 +298,49 @@ TEST_CASE("a short command leaves its WAL for the next writer: no table file per
   OpenOptions ro;
   ro.read_only = true;
   CHECK(test::open_ledger(db, ro)->head().sequence == 7);  // readers replay it
+}
+
+TEST_CASE("thousands of short writers leave a bounded number of table files, and the ledger opens under ulimit -n 256",
+          "[open][files][slow]") {
+  test::TempDir dir;
+  const auto db = dir.sub("db");
+  constexpr int kCommands = 3000;
+  std::size_t most = 0;
+  auto tables = [&] {
+    std::size_t n = 0;
+    for (const auto& e : fs::directory_iterator(db)) n += e.path().extension() == ".sst";
+    return n;
+  };
+  for (int i = 0; i < kCommands; ++i) {
+    // What a short command does: open, append a little (now and then a snapshot), close.
+    auto l = test::open_ledger(db);
+    NewEvent e = event(i);
+    e.payload = std::string(200 + i % 400, static_cast<char>('a' + i % 26));
+    REQUIRE(l->append({"engagement/e" + std::to_string(i % 40), ExpectedVersion::Any(), {e}}).ok());
+    if (i % 50 == 0) REQUIRE(l->put_snapshot("engagement/e" + std::to_string(i % 40), std::string(3000, 's')).ok());
+    l.reset();
+    if (i % 100 == 99) most = std::max(most, tables());
+  }
+  INFO("table files at most " << most << ", at the end " << tables());
+  CHECK(most <= 60);
+  // A child with a low limit on open files opens it, reads all of it and writes to it.
+  const pid_t pid = fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    rlimit rl{256, 256};
+    if (setrlimit(RLIMIT_NOFILE, &rl) != 0) _exit(10);
+    OpenOptions ro;
+    ro.read_only = true;
+    ro.whole_ledger = true;
+    auto r = Ledger::Open(db, ro);
+    if (!r.ok() || !(*r)->verify({}).ok() || (*r)->head().sequence != kCommands) _exit(11);
+    r = Result<std::unique_ptr<Ledger>>(Status::NotFound("closed"));
+    auto w = Ledger::Open(db, {});
+    if (!w.ok() || !(*w)->append({"s/x", ExpectedVersion::Any(), {event(-1)}}).ok()) _exit(12);
+    _exit(0);
+  }
+  int status = 0;
+  REQUIRE(waitpid(pid, &status, 0) == pid);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
 }
