@@ -2,6 +2,12 @@
 //   crash_child append DB PREFIX THREADS  appends forever from THREADS threads; after each
 //                                         acknowledged append prints "ACK <event id> <sequence>"
 //   crash_child hold DB SECONDS           holds the writer's lock, prints "HOLDING", then sleeps
+//   crash_child soak DB PREFIX THREADS ACKS
+//                                         appends forever from THREADS threads, one event per
+//                                         append, each with its own event id; after each is
+//                                         acknowledged, appends "<event id> <sequence>" to the
+//                                         file ACKS and syncs it before the next append
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -34,6 +40,31 @@ int main(int argc, char** argv) {
   }
   const std::string prefix = argv[3];
   const int threads = argc > 4 ? std::atoi(argv[4]) : 4;
+  if (mode == "soak") {
+    const int acks = argc > 5 ? ::open(argv[5], O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644) : -1;
+    if (acks < 0) return 6;
+    std::vector<std::thread> ts;
+    for (int t = 0; t < threads; ++t) {
+      ts.emplace_back([&, t] {
+        for (long n = 0;; ++n) {
+          ftl::NewEvent e;
+          e.event_id = prefix + "-" + std::to_string(t) + "-" + std::to_string(n);
+          e.type = "SoakAppended";
+          e.actor = "soak-" + std::to_string(t % 4);
+          e.payload = std::string(100 + (n * 37 + t) % 400, static_cast<char>('a' + t % 26));
+          auto r = (*ledger)->append({"soak/" + std::to_string(t % 8), ftl::ExpectedVersion::Any(), {e}});
+          if (!r.ok()) {
+            std::fprintf(stderr, "crash_child: %s\n", r.status().message().c_str());
+            std::_Exit(3);
+          }
+          // One write(2) per line (O_APPEND: never interleaved), synced before it counts.
+          const std::string line = e.event_id + " " + std::to_string(r->first_sequence) + "\n";
+          if (::write(acks, line.data(), line.size()) != static_cast<ssize_t>(line.size()) || ::fdatasync(acks) != 0) std::_Exit(4);
+        }
+      });
+    }
+    for (auto& t : ts) t.join();
+  }
   std::vector<std::thread> ts;
   for (int t = 0; t < threads; ++t) {
     ts.emplace_back([&, t] {
