@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "ledger/format.h"
+#include "schema/archives.h"
 #include "ledger/sha256.h"
 
 namespace ftl::schema {
@@ -118,9 +119,9 @@ Result<EngagementState> decode_engagement_snapshot(std::string_view bytes, Snaps
                                ", this build folds with version " + std::to_string(code_version));
   EngagementState state;
   try {
-    std::istringstream is{std::string(body)};
-    cereal::PortableBinaryInputArchive ar(is);
+    schema::archives::BoundedInputArchive ar(body);
     ar(state);
+    if (!ar.at_end()) return Status::Corruption("the snapshot's state has trailing bytes");
   } catch (const std::exception& ex) {
     return Status::Corruption(std::string("the snapshot's state cannot be read: ") + ex.what());
   }

@@ -3,7 +3,6 @@
 // a CEREAL_CLASS_VERSION, all declared before these templates are instantiated.
 #pragma once
 
-#include <cereal/archives/json.hpp>
 #include <cereal/archives/portable_binary.hpp>
 #include <cereal/types/string.hpp>
 #include <cereal/types/utility.hpp>
@@ -13,44 +12,15 @@
 #include <optional>
 #include <sstream>
 
+#include "schema/archives.h"
 #include "schema/codec.h"
 #include "schema/parse.h"
 
 namespace ftl::schema::detail {
 
-// A cereal archive that writes nothing: it visits every field of an event through the same
-// serialize() functions the codecs use, and checks each string it meets as text. So no field
-// of any event, now or added later, escapes the check.
-class TextCheckArchive : public cereal::OutputArchive<TextCheckArchive, cereal::AllowEmptyClassElision> {
- public:
-  TextCheckArchive() : OutputArchive(this) {}
-  void check(std::string_view s) {
-    if (status.ok()) status = check_text(s, field.empty() ? "a value" : field);
-  }
-  std::string field;  // the name of the field being visited
-  Status status;
-};
-template <class T> void prologue(TextCheckArchive&, const T&) {}
-template <class T> void epilogue(TextCheckArchive&, const T&) {}
-template <class T, cereal::traits::EnableIf<std::is_arithmetic<T>::value> = cereal::traits::sfinae>
-void CEREAL_SAVE_FUNCTION_NAME(TextCheckArchive&, const T&) {}
-template <class T> void CEREAL_SAVE_FUNCTION_NAME(TextCheckArchive& ar, const cereal::NameValuePair<T>& nvp) {
-  const std::string name = nvp.name;
-  const bool inner = name == "first" || name == "second" || name == "cereal_class_version";  // keep the field's own name
-  const std::string outer = ar.field;
-  if (!inner) ar.field = name;
-  ar(nvp.value);
-  ar.field = outer;
-}
-template <class T> void CEREAL_SAVE_FUNCTION_NAME(TextCheckArchive&, const cereal::SizeTag<T>&) {}
-template <class C, class Tr, class A>
-void CEREAL_SAVE_FUNCTION_NAME(TextCheckArchive& ar, const std::basic_string<C, Tr, A>& s) {
-  ar.check(std::string_view(s.data(), s.size()));
-}
-
 template <class Variant>
 Status check_variant_text(const Variant& e) {
-  TextCheckArchive ar;
+  archives::TextCheckArchive ar;
   std::visit([&](const auto& v) { ar(v); }, e);
   return ar.status;
 }
@@ -94,15 +64,6 @@ Encoded encode_variant(const Variant& e) {
       e);
 }
 
-// Lets cereal read a byte range in place, without copying it into a string stream.
-class ViewBuf final : public std::streambuf {
- public:
-  explicit ViewBuf(std::string_view bytes) {
-    char* p = const_cast<char*>(bytes.data());  // only ever read
-    setg(p, p, p + bytes.size());
-  }
-};
-
 template <class Variant>
 Result<Variant> decode_variant(std::string_view type, std::uint32_t version, std::string_view bytes) {
   std::optional<Result<Variant>> out;
@@ -114,18 +75,10 @@ Result<Variant> decode_variant(std::string_view type, std::uint32_t version, std
       return;
     }
     try {
-      // One stream per thread, pointed at each payload in turn: constructing a stream (its
-      // locale) costs more than decoding a small payload.
-      thread_local std::istream is(nullptr);
-      ViewBuf buf(bytes);
-      is.rdbuf(&buf);  // also clears the state
-      struct Detach {
-        ~Detach() { is.rdbuf(nullptr); }
-      } detach;
-      cereal::PortableBinaryInputArchive ar(is);
+      archives::BoundedInputArchive ar(bytes);
       T v;
       ar(v);
-      if (is.peek() != std::char_traits<char>::eof()) {
+      if (!ar.at_end()) {
         out = Status::Corruption(std::string(type) + " payload has trailing bytes");
         return;
       }
@@ -145,16 +98,14 @@ template <class Variant>
 nlohmann::json json_variant(std::string_view type, std::uint32_t version, std::string_view bytes) {
   auto ev = decode_variant<Variant>(type, version, bytes);
   if (!ev.ok()) return nullptr;
-  std::ostringstream os;
+  nlohmann::json data;
   std::visit(
       [&](const auto& v) {
-        cereal::JSONOutputArchive ar(os, cereal::JSONOutputArchive::Options::NoIndent());
-        ar(cereal::make_nvp("data", v));
+        archives::JsonArchive ar;
+        ar(v);
+        data = std::move(ar.root);
       },
       *ev);
-  auto j = nlohmann::json::parse(os.str(), nullptr, false);
-  if (j.is_discarded()) return nullptr;
-  nlohmann::json data = std::move(j["data"]);
   unwrap_cereal(data);
   return data;
 }

@@ -92,6 +92,23 @@ TEST_CASE("every engagement event type and version matches its byte fixture, bot
   check_fixtures(engagement_samples(), decode_engagement);
 }
 
+TEST_CASE("every ledger event type and version matches its byte fixture, both ways", "[codec][fixtures]") {
+  LedgerRecovered r;
+  r.reason = "disk fault, ticket 118";
+  r.acknowledged_sequence = 159110;
+  r.acknowledged_hash = std::string(64, 'a');
+  r.recovered_sequence = 92244;
+  r.recovered_hash = std::string(64, 'b');
+  r.detail = "the write-ahead log 000127.log cannot be replayed in full";
+  r.quarantine = "/srv/ftl-data/lost-20261201T095148Z";
+  r.files = {{"000127.log", 5242880, std::string(64, 'c')}, {"FTL-HEAD", 56, std::string(64, 'd')}};
+  check_fixtures(std::vector<LedgerEvent>{r}, decode_ledger_event);
+  auto enc = encode(LedgerEvent(r));
+  auto j = payload_json(enc.type, enc.version, enc.bytes);
+  CHECK(j["recovered_sequence"] == 92244);
+  CHECK(j["files"][0]["name"] == "000127.log");
+}
+
 TEST_CASE("payloads that cannot be decoded are reported, never guessed", "[codec]") {
   auto enc = encode(TaskAdded{1126, "Meet", true, "FE", {"All Services"}, "Step"});
   CHECK(decode_catalog("TaskAdded", 2, enc.bytes).status().code() == Code::kCorruption);  // a future version

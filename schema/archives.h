@@ -1,0 +1,186 @@
+// The cereal archives ftl reads and shows payloads and snapshots with. Internal to schema/ and
+// projections/, which instantiate their serialize() functions with them.
+//
+//  - BoundedInputArchive reads the bytes cereal's PortableBinaryOutputArchive writes (an
+//    endianness byte, then each value little-endian; sizes as u64) straight from a byte range,
+//    and refuses any size larger than the bytes that remain: cereal's own input archive resizes
+//    a string or vector to whatever size the bytes claim, so eight forged bytes could ask for
+//    terabytes (found by fuzzing).
+//  - JsonArchive builds an nlohmann::json of a value (objects by field name, arrays for
+//    sequences), with no JSON text in between.
+//  - TextCheckArchive visits every string of a value and checks it as text.
+#pragma once
+
+#include <cereal/archives/portable_binary.hpp>
+#include <cereal/cereal.hpp>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+#include "schema/parse.h"
+
+namespace ftl::schema::archives {
+
+// ---- BoundedInputArchive -------------------------------------------------------------------
+
+class BoundedInputArchive : public cereal::InputArchive<BoundedInputArchive, cereal::AllowEmptyClassElision> {
+ public:
+  explicit BoundedInputArchive(std::string_view bytes) : InputArchive(this), bytes_(bytes) {
+    std::uint8_t little = 0;
+    load_raw(&little, 1);
+    swap_ = (little != 0) != host_little();
+  }
+  void load_raw(void* out, std::size_t n) {
+    if (n > remaining()) throw cereal::Exception("the bytes end " + std::to_string(n - remaining()) + " bytes early");
+    std::memcpy(out, bytes_.data() + pos_, n);
+    pos_ += n;
+  }
+  template <std::size_t Size>
+  void load_values(void* out, std::size_t n) {
+    load_raw(out, n);
+    if (swap_ && Size > 1)
+      for (std::size_t i = 0; i < n; i += Size) std::reverse(static_cast<unsigned char*>(out) + i, static_cast<unsigned char*>(out) + i + Size);
+  }
+  std::size_t remaining() const { return bytes_.size() - pos_; }
+  bool at_end() const { return pos_ == bytes_.size(); }
+
+ private:
+  static bool host_little() {
+    const std::uint16_t one = 1;
+    unsigned char b;
+    std::memcpy(&b, &one, 1);
+    return b == 1;
+  }
+  std::string_view bytes_;
+  std::size_t pos_ = 0;
+  bool swap_ = false;
+};
+
+template <class T, cereal::traits::EnableIf<std::is_arithmetic<T>::value> = cereal::traits::sfinae>
+void CEREAL_LOAD_FUNCTION_NAME(BoundedInputArchive& ar, T& t) {
+  ar.load_values<sizeof(T)>(std::addressof(t), sizeof(t));
+}
+template <class T> void CEREAL_LOAD_FUNCTION_NAME(BoundedInputArchive& ar, cereal::NameValuePair<T>& t) { ar(t.value); }
+template <class T> void CEREAL_LOAD_FUNCTION_NAME(BoundedInputArchive& ar, cereal::SizeTag<T>& t) {
+  std::uint64_t size = 0;
+  ar.load_values<8>(&size, 8);
+  // Every element takes at least one byte: a size past the end is forged or cut short.
+  if (size > ar.remaining()) throw cereal::Exception("a size of " + std::to_string(size) + " runs past the end of the bytes");
+  t.size = static_cast<std::remove_reference_t<T>>(size);
+}
+template <class T> void CEREAL_LOAD_FUNCTION_NAME(BoundedInputArchive& ar, cereal::BinaryData<T>& bd) {
+  using TT = std::remove_pointer_t<T>;
+  ar.load_values<sizeof(TT)>(bd.data, static_cast<std::size_t>(bd.size));
+}
+template <class T> void prologue(BoundedInputArchive&, const T&) {}
+template <class T> void epilogue(BoundedInputArchive&, const T&) {}
+
+// ---- JsonArchive ---------------------------------------------------------------------------
+
+class JsonArchive : public cereal::OutputArchive<JsonArchive, cereal::AllowEmptyClassElision> {
+ public:
+  JsonArchive() : OutputArchive(this) {}
+  nlohmann::json& slot() {
+    if (stack_.empty()) return root;
+    nlohmann::json& top = *stack_.back();
+    if (top.is_array()) {
+      top.push_back(nullptr);
+      return top.back();
+    }
+    std::string name = next_name_ != nullptr ? next_name_ : "value" + std::to_string(top.size());
+    next_name_ = nullptr;
+    return top[name];
+  }
+  void start_node() {
+    nlohmann::json& s = slot();
+    s = nlohmann::json::object();
+    stack_.push_back(&s);
+  }
+  void finish_node() {
+    if (!stack_.empty()) stack_.pop_back();
+  }
+  void make_array() {
+    if (!stack_.empty()) *stack_.back() = nlohmann::json::array();
+  }
+  void set_name(const char* name) { next_name_ = name; }
+  nlohmann::json root;
+
+ private:
+  std::vector<nlohmann::json*> stack_;  // nodes are std::map entries or the last array element: stable while open
+  const char* next_name_ = nullptr;
+};
+
+template <class T>
+inline constexpr bool kJsonLeaf = std::is_arithmetic_v<T> || std::is_same_v<T, std::string>;
+template <class T> void prologue(JsonArchive& ar, const T&) {
+  if constexpr (!kJsonLeaf<T>) ar.start_node();
+}
+template <class T> void epilogue(JsonArchive& ar, const T&) {
+  if constexpr (!kJsonLeaf<T>) ar.finish_node();
+}
+template <class T> void prologue(JsonArchive&, const cereal::NameValuePair<T>&) {}
+template <class T> void epilogue(JsonArchive&, const cereal::NameValuePair<T>&) {}
+template <class T> void prologue(JsonArchive&, const cereal::SizeTag<T>&) {}
+template <class T> void epilogue(JsonArchive&, const cereal::SizeTag<T>&) {}
+template <class T, cereal::traits::EnableIf<std::is_arithmetic<T>::value> = cereal::traits::sfinae>
+void CEREAL_SAVE_FUNCTION_NAME(JsonArchive& ar, const T& t) {
+  ar.slot() = t;
+}
+template <class C, class Tr, class A>
+void CEREAL_SAVE_FUNCTION_NAME(JsonArchive& ar, const std::basic_string<C, Tr, A>& s) {
+  ar.slot() = std::string(s.data(), s.size());
+}
+template <class T> void CEREAL_SAVE_FUNCTION_NAME(JsonArchive& ar, const cereal::NameValuePair<T>& nvp) {
+  ar.set_name(nvp.name);
+  ar(nvp.value);
+}
+template <class T> void CEREAL_SAVE_FUNCTION_NAME(JsonArchive& ar, const cereal::SizeTag<T>&) { ar.make_array(); }
+
+// ---- TextCheckArchive ----------------------------------------------------------------------
+
+class TextCheckArchive : public cereal::OutputArchive<TextCheckArchive, cereal::AllowEmptyClassElision> {
+ public:
+  TextCheckArchive() : OutputArchive(this) {}
+  void check(std::string_view s) {
+    if (status.ok()) status = check_text(s, field.empty() ? "a value" : field);
+  }
+  std::string field;  // the name of the field being visited
+  Status status;
+};
+template <class T> void prologue(TextCheckArchive&, const T&) {}
+template <class T> void epilogue(TextCheckArchive&, const T&) {}
+template <class T, cereal::traits::EnableIf<std::is_arithmetic<T>::value> = cereal::traits::sfinae>
+void CEREAL_SAVE_FUNCTION_NAME(TextCheckArchive&, const T&) {}
+template <class T> void CEREAL_SAVE_FUNCTION_NAME(TextCheckArchive& ar, const cereal::NameValuePair<T>& nvp) {
+  const std::string name = nvp.name;
+  const bool inner = name == "first" || name == "second" || name == "cereal_class_version";  // keep the field's own name
+  const std::string outer = ar.field;
+  if (!inner) ar.field = name;
+  ar(nvp.value);
+  ar.field = outer;
+}
+template <class T> void CEREAL_SAVE_FUNCTION_NAME(TextCheckArchive&, const cereal::SizeTag<T>&) {}
+template <class C, class Tr, class A>
+void CEREAL_SAVE_FUNCTION_NAME(TextCheckArchive& ar, const std::basic_string<C, Tr, A>& s) {
+  ar.check(std::string_view(s.data(), s.size()));
+}
+
+}  // namespace ftl::schema::archives
+
+CEREAL_REGISTER_ARCHIVE(ftl::schema::archives::BoundedInputArchive)
+CEREAL_REGISTER_ARCHIVE(ftl::schema::archives::JsonArchive)
+CEREAL_REGISTER_ARCHIVE(ftl::schema::archives::TextCheckArchive)
+// What it reads is what PortableBinaryOutputArchive writes (cereal pairs them to find a
+// type's load for its save).
+// (CEREAL_SETUP_ARCHIVE_TRAITS would also pair that output archive back, which cereal has done.)
+namespace cereal::traits::detail {
+template <>
+struct get_output_from_input<ftl::schema::archives::BoundedInputArchive> {
+  using type = cereal::PortableBinaryOutputArchive;
+};
+}  // namespace cereal::traits::detail
