@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Everything the quick start does, then every test: the normal build and an
-# AddressSanitizer + UndefinedBehaviorSanitizer build.
+# Everything the quick start does, then every test: the normal build, an AddressSanitizer +
+# UndefinedBehaviorSanitizer build, the append queue under ThreadSanitizer, and a smoke of
+# each fuzz target.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/quickstart.sh
@@ -16,3 +17,7 @@ echo "== append queue under ThreadSanitizer"
 cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFTL_TSAN=ON >/dev/null
 cmake --build build-tsan -j2 --target ledger_test
 TSAN_OPTIONS="halt_on_error=1 suppressions=$PWD/tests/tsan.supp" ctest --test-dir build-tsan --output-on-failure -R "^ledger_test$"
+# Every libFuzzer target for a short smoke from its corpus (tests/fuzz/README.md).
+echo "== fuzz targets (libFuzzer, clang 14), 20 s each"
+CC=clang-14 CXX=clang++-14 scripts/build.sh build-fuzz -DFTL_FUZZ=ON -DFTL_BUILD_TESTS=OFF
+tests/fuzz/run.sh build-fuzz 20

@@ -185,6 +185,41 @@ else
   echo "FAIL the golden script failed:"; cat "$WORK/golden.out"; failed=$((failed+1))
 fi
 
+# Numbers, times and files are bounded and checked; nothing wraps, nothing aborts.
+check "a negative count is a usage error, not 18446744073709551611" 1 "active-users: '-5' is not a whole number" -- "$FTL" usage contoso --active-users -5
+check "hex is not a number here" 1 "'0x10' is not a whole number" -- "$FTL" engagement seats contoso 0x10
+check "--wait inf is refused" 1 "'inf' is not a number" -- "$FTL" --wait inf task done contoso 1158
+check "a digest file that is a directory is invalid input" 2 "is a directory, not a digest file" -- "$FTL" verify --digest "$WORK"
+check "a page that never ends is refused at its limit" 2 "/dev/zero holds more than" -- "$FTL" playbook import /dev/zero
+check "a missing page is exit 2 naming it" 2 "cannot read playbook file $WORK/nope.md" -- "$FTL" playbook import "$WORK/nope.md"
+check "verify --from past the head is a usage error" 1 "--from 99999 is past the last event" -- "$FTL" verify --from 99999
+check "an empty engagement id is refused" 2 "the engagement id is empty" -- "$FTL" engagement open "" --customer X --seats 5 --services Exchange
+check "an unknown service is refused with the catalog's" 2 "service 'Nosuch' is in no playbook" -- "$FTL" engagement open nosuch --customer X --seats 5 --services "Exchange, Nosuch"
+check "text that is not UTF-8 is refused" 2 "text is not valid UTF-8" -- "$FTL" note add contoso --kind environment --text $'caf\xe9'
+check "verify checks the snapshots too" 0 "snapshots: 1 vouched for by the snapshot key" -- "$FTL" verify
+check "verify --refold refolds them" 0 "0 vouched for by the snapshot key, 1 equal to a fold" -- "$FTL" verify --refold
+
+# Bytes only a forged ledger holds (not UTF-8) are shown, never a crash.
+cp -r "$WORK/db" "$WORK/forged"
+"$CHILD" forge-text "$WORK/forged" >/dev/null 2>&1
+check "json output of bytes that are not UTF-8 does not abort, and is JSON" 0 '^"Bad \\ufffd\\ufffd Name' -- bash -c "FTL_DB='$WORK/forged' '$FTL' --format json engagement show forged | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)[\"customer\"]))'"
+check "jsonl log of them does not abort" 0 "EngagementOpened" -- bash -c "FTL_DB='$WORK/forged' '$FTL' --format jsonl log --stream engagement/forged | python3 -c 'import json,sys; [json.loads(l) for l in sys.stdin]; print(\"EngagementOpened\")'"
+
+# A damaged write-ahead log: refused, named, untouched; ftl recover accepts and records the loss.
+cp -r "$WORK/db" "$WORK/damaged"
+for i in 1 2 3; do "$FTL" --db "$WORK/damaged" note add contoso --kind environment --text "kept or lost $i" >/dev/null; done
+wal=$(ls "$WORK/damaged"/*.log | tail -1)
+size=$(stat -c %s "$wal")
+printf '\xde\xad\xbe\xef' | dd of="$wal" bs=1 seek=$((size / 2)) conv=notrunc 2>/dev/null
+check "a damaged WAL fails every command, naming it and the last good sequence" 5 "write-ahead log $(basename "$wal") of the ledger .* cannot be replayed in full.*can be read up to sequence [0-9]+" -- "$FTL" --db "$WORK/damaged" engagement show contoso
+check "and hints at recover" 5 "hint: accept the loss with \`ftl recover --reason TEXT\`" -- "$FTL" --db "$WORK/damaged" note add contoso --kind environment --text x
+check "recover needs a reason" 1 "reason" -- "$FTL" --db "$WORK/damaged" recover
+check "recover keeps what can be read and records the loss" 0 "^recovered the ledger at .*: kept events 1 to [0-9]+; lost [0-9]+ acknowledged event" -- "$FTL" --db "$WORK/damaged" --as admin recover --reason "disk fault, ticket 118"
+check "the loss is an event in the log" 0 "LedgerRecovered +admin" -- "$FTL" --db "$WORK/damaged" log --stream ledger
+check "the recovered ledger verifies" 0 "^ok: " -- "$FTL" --db "$WORK/damaged" verify
+check "the damaged log was kept aside" 0 "" -- bash -c "ls '$WORK/damaged'/lost-*/$(basename "$wal")"
+check "a directory that holds files but no ledger is refused" 5 "holds files but no ledger" -- "$FTL" --db "$SRC/tests" playbook import "$PAGE"
+
 # Any program can recompute the chain from the log alone (ledger/FORMAT.md).
 if command -v python3 >/dev/null; then
   check "the chain recomputes from ftl log without ftl's code" 0 "^ok: [0-9]+ events recomputed" -- bash -c "'$FTL' --format jsonl log | python3 '$SRC/tools/recompute_chain.py'"

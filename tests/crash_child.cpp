@@ -2,6 +2,9 @@
 //   crash_child append DB PREFIX THREADS  appends forever from THREADS threads; after each
 //                                         acknowledged append prints "ACK <event id> <sequence>"
 //   crash_child hold DB SECONDS           holds the writer's lock, prints "HOLDING", then sleeps
+//   crash_child forge-text DB             appends, below the engine's checks, an engagement whose
+//                                         customer's name is not UTF-8: what only a forger's
+//                                         ledger holds, for the fronts to show without aborting
 //   crash_child soak DB PREFIX THREADS ACKS
 //                                         appends forever from THREADS threads, one event per
 //                                         append, each with its own event id; after each is
@@ -18,10 +21,11 @@
 #include <vector>
 
 #include "ledger/ledger.h"
+#include "schema/codec.h"
 
 int main(int argc, char** argv) {
-  if (argc < 4) {
-    std::fprintf(stderr, "usage: crash_child append DB PREFIX THREADS | hold DB SECONDS\n");
+  if (argc < 3 || (argc < 4 && std::strcmp(argv[1], "forge-text") != 0)) {
+    std::fprintf(stderr, "usage: crash_child append DB PREFIX THREADS | hold DB SECONDS | forge-text DB | soak DB PREFIX THREADS ACKS\n");
     return 1;
   }
   const std::string mode = argv[1];
@@ -31,6 +35,17 @@ int main(int argc, char** argv) {
   if (!ledger.ok()) {
     std::fprintf(stderr, "crash_child: %s\n", ledger.status().message().c_str());
     return 5;
+  }
+  if (mode == "forge-text") {
+    auto enc = ftl::schema::encode(ftl::schema::EngagementEvent(
+        ftl::schema::EngagementOpened{"forged", "Bad \xff\xfe Name \xc0\xaf", 10, {"Exchange"}, {}, "Enable", false}));
+    ftl::NewEvent e;
+    e.type = enc.type;
+    e.schema_version = enc.version;
+    e.actor = "forger";
+    e.payload = enc.bytes;
+    auto r = (*ledger)->append({"engagement/forged", ftl::ExpectedVersion::NoStream(), {e}});
+    return r.ok() ? 0 : 3;
   }
   if (mode == "hold") {
     const char* msg = "HOLDING\n";
