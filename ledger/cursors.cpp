@@ -32,69 +32,84 @@ class PinnedRead {
   const rocksdb::Snapshot* snap_;
 };
 
-class SequenceCursor final : public Cursor {
+// What both cursors share: an iterator read at a pinned point, the event it is on, and the
+// status it stopped with. A subclass positions it_ and says, in load(), whether the entry
+// there gives a good event (else it sets status_).
+class CheckedCursor : public Cursor {
  public:
-  SequenceCursor(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, std::uint64_t from, bool snapshot)
-      : pin_(db, snapshot), expected_(std::max<std::uint64_t>(from, 1)) {
-    it_.reset(db->NewIterator(pin_.options(), cf));
-    it_->Seek(format::sequence_key(expected_));
-    load();
-  }
-  ~SequenceCursor() override { it_.reset(); }  // before the snapshot it reads
-  bool valid() const override { return valid_; }
-  const Event& event() const override { return ev_; }
-  void next() override {
+  CheckedCursor(rocksdb::DB* db, bool snapshot) : pin_(db, snapshot) {}
+  bool valid() const final { return valid_; }
+  const Event& event() const final { return ev_; }
+  void next() final {
     it_->Next();
-    load();
+    advance();
   }
-  Status status() const override { return status_; }
+  Status status() const final { return status_; }
 
- private:
-  void load() {
+ protected:
+  void advance() {
     valid_ = false;
     if (!it_->Valid()) {
       if (!it_->status().ok()) status_ = io_error(it_->status());
       return;
     }
+    valid_ = load();
+  }
+  virtual bool load() = 0;
+  PinnedRead pin_;
+  std::unique_ptr<rocksdb::Iterator> it_;  // declared after pin_: released before the snapshot
+  Event ev_;
+  Status status_;
+
+ private:
+  bool valid_ = false;
+};
+
+class SequenceCursor final : public CheckedCursor {
+ public:
+  SequenceCursor(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, std::uint64_t from, bool snapshot)
+      : CheckedCursor(db, snapshot), expected_(std::max<std::uint64_t>(from, 1)) {
+    it_.reset(db->NewIterator(pin_.options(), cf));
+    it_->Seek(format::sequence_key(expected_));
+    advance();
+  }
+
+ private:
+  bool load() override {
     const auto key = it_->key();
     if (key.size() != 8) {
       status_ = Status::Corruption("the event key " + key.ToString(true) + " breaks V1: event keys are 8-byte sequences");
-      return;
+      return false;
     }
     const std::uint64_t seq = format::get_u64(key.data());
     if (seq != expected_) {
       status_ = format::broken(expected_, "V1", "it is missing (the next stored event is " + std::to_string(seq) + ")");
-      return;
+      return false;
     }
     std::string why;
     if (!format::decode_record(it_->value().ToStringView(), &ev_, &why)) {
       status_ = format::broken(seq, "V2", "its record cannot be read: " + why);
-      return;
+      return false;
     }
     if (auto st = format::check_event(ev_, seq, have_prev_ ? &prev_ : nullptr); !st.ok()) {
       status_ = st;
-      return;
+      return false;
     }
     prev_ = ev_.hash;
     have_prev_ = true;
     ++expected_;
-    valid_ = true;
+    return true;
   }
-  PinnedRead pin_;
-  std::unique_ptr<rocksdb::Iterator> it_;
   std::uint64_t expected_;
   Hash prev_{};
   bool have_prev_ = false;
-  Event ev_;
-  bool valid_ = false;
-  Status status_;
 };
 
-class IndexCursor final : public Cursor {
+class IndexCursor final : public CheckedCursor {
  public:
   IndexCursor(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* index, rocksdb::ColumnFamilyHandle* events, IndexKind kind,
               const std::string& name, std::uint64_t from, bool snapshot)
-      : db_(db), events_(events), pin_(db, snapshot), kind_(kind), name_(name), upper_(format::stream_prefix(name)) {
+      : CheckedCursor(db, snapshot), db_(db), events_(events), kind_(kind), name_(name), upper_(format::stream_prefix(name)) {
     upper_.back() = '\x01';  // the prefix ends in 0x00
     upper_slice_ = rocksdb::Slice(upper_);
     auto ro = pin_.options();
@@ -103,34 +118,18 @@ class IndexCursor final : public Cursor {
     std::string start = format::stream_prefix(name);
     format::put_u64(start, from);
     it_->Seek(start);
-    load();
+    advance();
   }
-  ~IndexCursor() override {
-    it_.reset();
-    events_it_.reset();
-  }
-  bool valid() const override { return valid_; }
-  const Event& event() const override { return ev_; }
-  void next() override {
-    it_->Next();
-    load();
-  }
-  Status status() const override { return status_; }
 
  private:
   const char* rule() const { return kind_ == IndexKind::kStream ? "V7" : "V8"; }
-  void load() {
-    valid_ = false;
-    if (!it_->Valid()) {
-      if (!it_->status().ok()) status_ = io_error(it_->status());
-      return;
-    }
+  bool load() override {
     const auto key = it_->key();
     const auto val = it_->value();
     const std::size_t prefix = name_.size() + 1;
     if (key.size() != prefix + 8 || (kind_ == IndexKind::kStream ? val.size() != 8 : !val.empty())) {
       status_ = Status::Corruption("the index entry " + key.ToString(true) + " is malformed (" + rule() + ")");
-      return;
+      return false;
     }
     const std::uint64_t n = format::get_u64(key.data() + prefix);
     const std::uint64_t seq = kind_ == IndexKind::kStream ? format::get_u64(val.data()) : n;
@@ -138,20 +137,20 @@ class IndexCursor final : public Cursor {
     if (found == nullptr) {
       if (!events_it_->status().ok()) {
         status_ = io_error(events_it_->status());
-        return;
+        return false;
       }
       status_ = Status::Corruption("the index entry " + key.ToString(true) + " points to event " + std::to_string(seq) +
                                    ", which is missing (" + rule() + ")");
-      return;
+      return false;
     }
     std::string why;
     if (!format::decode_record(found->ToStringView(), &ev_, &why)) {
       status_ = format::broken(seq, "V2", "its record cannot be read: " + why);
-      return;
+      return false;
     }
     if (auto st = format::check_event(ev_, seq); !st.ok()) {
       status_ = st;
-      return;
+      return false;
     }
     const bool matches = kind_ == IndexKind::kStream ? ev_.stream == name_ && ev_.stream_version == n : ev_.actor == name_;
     if (!matches) {
@@ -159,9 +158,9 @@ class IndexCursor final : public Cursor {
                                                 ? "the stream index says it is " + name_ + " version " + std::to_string(n) +
                                                       ", but it is " + ev_.stream + " version " + std::to_string(ev_.stream_version)
                                                 : "the actor index says it is by " + name_ + ", but it is by " + ev_.actor);
-      return;
+      return false;
     }
-    valid_ = true;
+    return true;
   }
   // Positions the events iterator on `seq`: a stream's or an actor's events often sit in runs
   // of consecutive sequences, so it steps forward when the next one is close and seeks
@@ -189,17 +188,12 @@ class IndexCursor final : public Cursor {
 
   rocksdb::DB* db_;
   rocksdb::ColumnFamilyHandle* events_;
-  PinnedRead pin_;
   IndexKind kind_;
   std::string name_;
   std::unique_ptr<rocksdb::Iterator> events_it_;
   rocksdb::Slice value_;
   std::string upper_;
   rocksdb::Slice upper_slice_;
-  std::unique_ptr<rocksdb::Iterator> it_;
-  Event ev_;
-  bool valid_ = false;
-  Status status_;
 };
 
 }  // namespace

@@ -93,6 +93,7 @@ class RocksLedger final : public Ledger {
   Result<VerifyReport> verify_whole(const VerifyOptions& options, const rocksdb::ReadOptions& ro, const Digest& meta_head);
   Result<VerifyReport> verify_by_lookup(const VerifyOptions& options, const rocksdb::ReadOptions& ro, const Digest& meta_head);
   Status verify_meta(const rocksdb::ReadOptions& ro, std::uint64_t streams, std::uint64_t events);
+  Status check_digests(const rocksdb::ReadOptions& ro, std::uint64_t last, const std::optional<Digest>& digest);
   Status name_index_mismatch(const rocksdb::ReadOptions& ro, std::uint64_t up_to, bool extras);
 
   std::string path_;

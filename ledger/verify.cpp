@@ -309,35 +309,39 @@ Result<VerifyReport> RocksLedger::verify_whole(const VerifyOptions& options, con
   if (last > 0 && meta_head.hash != last_hash) return format::broken(last, "V10", "its hash differs from the head the last write recorded");
   if (auto st = verify_meta(ro, scans[kStreamIx].streams, last); !st.ok()) return st;
 
-  // The head file is a digest the ledger keeps of itself.
-  if (acknowledged_ && acknowledged_->sequence > 0) {
-    const auto& a = *acknowledged_;
-    if (a.sequence > last)
-      return Status::Unavailable("the ledger at " + path_ + " has lost events: it acknowledged appends up to sequence " + seq_text(a.sequence) +
-                                 ", but holds events only up to " + seq_text(last)).tagged("ledger.lost_events");
-    auto ae = read_event(ro, a.sequence);
-    if (!ae.ok()) return ae.status();
-    if (ae->hash != a.hash)
-      return format::broken(a.sequence, "V10", "its hash " + to_hex(ae->hash) + " differs from the " + to_hex(a.hash) + " the ledger acknowledged (" +
-                                                   format::kHeadFileName + "): history up to it was rewritten");
-  }
-
+  if (auto st = check_digests(ro, last, options.digest); !st.ok()) return st;
   VerifyReport report;
   report.events_checked = events;
   report.index_entries_checked = 3 * events;
-  if (options.digest) {
-    const auto& d = *options.digest;
-    if (d.sequence > last || d.sequence == 0)
-      return format::broken(d.sequence, "V10", "the digest names it, but the log holds events 1 to " + seq_text(last) + ": events were dropped");
-    auto de = read_event(ro, d.sequence);
-    if (!de.ok()) return de.status();
-    if (de->hash != d.hash)
-      return format::broken(d.sequence, "V10", "its hash " + to_hex(de->hash) + " differs from the digest's " + to_hex(d.hash) +
-                                                   ": history up to it was rewritten");
-  }
   report.head = {last, last_hash};
   report.meta_entries_checked = last > 0 ? 3 : 1;
   return report;
+}
+
+// V10 against the digests: the one the caller kept, and the head file, which is a digest the
+// ledger keeps of itself (ledger/FORMAT.md "The head file").
+Status RocksLedger::check_digests(const rocksdb::ReadOptions& ro, std::uint64_t last, const std::optional<Digest>& digest) {
+  if (acknowledged_ && acknowledged_->sequence > last)
+    return Status::Unavailable("the ledger at " + path_ + " has lost events: it acknowledged appends up to sequence " +
+                               seq_text(acknowledged_->sequence) + ", but holds events only up to " + seq_text(last))
+        .tagged("ledger.lost_events");
+  struct Check {
+    std::optional<Digest> d;
+    const char* whose;
+  };
+  // A head file of sequence 0 is an empty ledger's: nothing to hold it to.
+  const auto head_file = acknowledged_ && acknowledged_->sequence > 0 ? acknowledged_ : std::nullopt;
+  for (const auto& [d, whose] : {Check{head_file, "the one the ledger acknowledged (FTL-HEAD)"}, Check{digest, "the digest's"}}) {
+    if (!d) continue;
+    if (d->sequence > last || d->sequence == 0)
+      return format::broken(d->sequence, "V10", "the digest names it, but the log holds events 1 to " + seq_text(last) + ": events were dropped");
+    auto e = read_event(ro, d->sequence);
+    if (!e.ok()) return e.status();
+    if (e->hash != d->hash)
+      return format::broken(d->sequence, "V10", "its hash " + to_hex(e->hash) + " differs from " + whose + " " + to_hex(d->hash) +
+                                                    ": history up to it was rewritten");
+  }
+  return Status::Ok();
 }
 
 // V11, V12: the default column family holds the format marker, the head and the stream count,
@@ -472,13 +476,7 @@ Result<VerifyReport> RocksLedger::verify_by_lookup(const VerifyOptions& options,
     return format::broken(std::min(last, meta_head.sequence) + 1, "V10", "the ledger's head says the last event is " + seq_text(meta_head.sequence) +
                                                                         ", but the log ends at " + seq_text(last));
   if (meta_head.hash != prev) return format::broken(last, "V10", "its hash differs from the head the last write recorded");
-  if (options.digest) {
-    const auto& d = *options.digest;
-    if (d.sequence > last || d.sequence == 0) return format::broken(d.sequence, "V10", "the digest names it, but the log ends at " + seq_text(last));
-    auto de = read_event(ro, d.sequence);
-    if (!de.ok()) return de.status();
-    if (de->hash != d.hash) return format::broken(d.sequence, "V10", "its hash differs from the digest's: history up to it was rewritten");
-  }
+  if (auto st = check_digests(ro, last, options.digest); !st.ok()) return st;
   if (options.progress) options.progress(last, meta_head.sequence);
   report.head = {last, prev};
   return report;

@@ -1,6 +1,4 @@
 // A helper process for crash_test and the CLI tests.
-//   crash_child append DB PREFIX THREADS  appends forever from THREADS threads; after each
-//                                         acknowledged append prints "ACK <event id> <sequence>"
 //   crash_child hold DB SECONDS           holds the writer's lock, prints "HOLDING", then sleeps
 //   crash_child forge-text DB             appends, below the engine's checks, an engagement whose
 //                                         customer's name is not UTF-8: what only a forger's
@@ -25,7 +23,7 @@
 
 int main(int argc, char** argv) {
   if (argc < 3 || (argc < 4 && std::strcmp(argv[1], "forge-text") != 0)) {
-    std::fprintf(stderr, "usage: crash_child append DB PREFIX THREADS | hold DB SECONDS | forge-text DB | soak DB PREFIX THREADS ACKS\n");
+    std::fprintf(stderr, "usage: crash_child hold DB SECONDS | forge-text DB | soak DB PREFIX THREADS ACKS\n");
     return 1;
   }
   const std::string mode = argv[1];
@@ -55,48 +53,29 @@ int main(int argc, char** argv) {
   }
   const std::string prefix = argv[3];
   const int threads = argc > 4 ? std::atoi(argv[4]) : 4;
-  if (mode == "soak") {
-    const int acks = argc > 5 ? ::open(argv[5], O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644) : -1;
-    if (acks < 0) return 6;
-    std::vector<std::thread> ts;
-    for (int t = 0; t < threads; ++t) {
-      ts.emplace_back([&, t] {
-        for (long n = 0;; ++n) {
-          ftl::NewEvent e;
-          e.event_id = prefix + "-" + std::to_string(t) + "-" + std::to_string(n);
-          e.type = "SoakAppended";
-          e.actor = "soak-" + std::to_string(t % 4);
-          e.payload = std::string(100 + (n * 37 + t) % 400, static_cast<char>('a' + t % 26));
-          auto r = (*ledger)->append({"soak/" + std::to_string(t % 8), ftl::ExpectedVersion::Any(), {e}});
-          if (!r.ok()) {
-            std::fprintf(stderr, "crash_child: %s\n", r.status().message().c_str());
-            std::_Exit(3);
-          }
-          // One write(2) per line (O_APPEND: never interleaved), synced before it counts.
-          const std::string line = e.event_id + " " + std::to_string(r->first_sequence) + "\n";
-          if (::write(acks, line.data(), line.size()) != static_cast<ssize_t>(line.size()) || ::fdatasync(acks) != 0) std::_Exit(4);
-        }
-      });
-    }
-    for (auto& t : ts) t.join();
+  if (mode != "soak" || argc < 6) {
+    std::fprintf(stderr, "crash_child: unknown mode %s\n", mode.c_str());
+    return 1;
   }
+  const int acks = ::open(argv[5], O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (acks < 0) return 6;
   std::vector<std::thread> ts;
   for (int t = 0; t < threads; ++t) {
     ts.emplace_back([&, t] {
       for (long n = 0;; ++n) {
         ftl::NewEvent e;
         e.event_id = prefix + "-" + std::to_string(t) + "-" + std::to_string(n);
-        e.type = "CrashTestAppended";
-        e.actor = "crash-test";
-        e.payload = std::string(200, static_cast<char>('a' + t % 26));
-        auto r = (*ledger)->append({"crash/" + std::to_string(t % 3), ftl::ExpectedVersion::Any(), {e}});
+        e.type = "SoakAppended";
+        e.actor = "soak-" + std::to_string(t % 4);
+        e.payload = std::string(100 + (n * 37 + t) % 400, static_cast<char>('a' + t % 26));
+        auto r = (*ledger)->append({"soak/" + std::to_string(t % 8), ftl::ExpectedVersion::Any(), {e}});
         if (!r.ok()) {
           std::fprintf(stderr, "crash_child: %s\n", r.status().message().c_str());
           std::_Exit(3);
         }
-        // One write(2) per line: atomic on a pipe, so a line is never torn by the kill.
-        std::string line = "ACK " + e.event_id + " " + std::to_string(r->first_sequence) + "\n";
-        if (write(STDOUT_FILENO, line.data(), line.size()) < 0) std::_Exit(4);
+        // One write(2) per line (O_APPEND: never interleaved), synced before it counts.
+        const std::string line = e.event_id + " " + std::to_string(r->first_sequence) + "\n";
+        if (::write(acks, line.data(), line.size()) != static_cast<ssize_t>(line.size()) || ::fdatasync(acks) != 0) std::_Exit(4);
       }
     });
   }
