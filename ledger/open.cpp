@@ -212,9 +212,26 @@ Status create_ledger(const std::string& path) {
   return Status::Ok();
 }
 
+Result<std::unique_ptr<Ledger>> open_once(const std::string& path, const OpenOptions& options);
+
 }  // namespace
 
 Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& path, const OpenOptions& options) {
+  // A reader can race a writer that is closing: it reads the manifest, the writer flushes its
+  // WAL into a table file and deletes it, the reader then finds neither. What it opened would
+  // hold fewer events than the head file names. A real loss stays when the open is tried again.
+  for (int attempt = 0;; ++attempt) {
+    auto opened = open_once(path, options);
+    const auto& tag = opened.status().tag();
+    if (opened.ok() || !options.read_only || attempt == 4 || (tag != "ledger.lost_events" && tag != "ledger.lost_everything"))
+      return opened;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20 << attempt));
+  }
+}
+
+namespace {
+
+Result<std::unique_ptr<Ledger>> open_once(const std::string& path, const OpenOptions& options) {
   std::string why;
   switch (inspect(path, &why)) {
     case Place::kUnreadable: return Status::Unavailable("cannot read " + path + ": " + why);
@@ -250,7 +267,7 @@ Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& path, const Open
     // First see whether anything is lost at all: a whole ledger opens as usual and records nothing.
     OpenOptions plain = options;
     plain.accept_loss = false;
-    auto whole = Open(path, plain);
+    auto whole = open_once(path, plain);
     if (whole.ok() || (whole.status().tag() != "ledger.wal_damaged" && whole.status().tag() != "ledger.lost_events"))
       return whole;
     report.loss = true;
@@ -316,6 +333,8 @@ Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& path, const Open
   }
   return std::unique_ptr<Ledger>(std::move(ledger));
 }
+
+}  // namespace
 
 Status RocksLedger::load_head(bool may_mark, const std::optional<Digest>& acknowledged) {
   std::string fmt;
