@@ -16,6 +16,8 @@ namespace ftl::engine {
 Result<RebuildReport> rebuild(Ledger& ledger, const RebuildOptions& options) {
   const auto start = std::chrono::steady_clock::now();
   RebuildReport report;
+  if (ledger.has_snapshot_key())
+    if (auto st = ledger.ensure_snapshot_key(); !st.ok()) return st;  // before anything is dropped
   auto dropped = ledger.drop_snapshots();
   if (!dropped.ok()) return dropped.status();
   report.snapshots_dropped = *dropped;

@@ -20,6 +20,7 @@ inline constexpr const char* kSnapshotsCf = "snapshots";  // a cache, not covere
 inline constexpr std::string_view kMetaFormatKey = "format";
 inline constexpr std::string_view kMetaHeadKey = "head";
 inline constexpr std::string_view kMetaStreamsKey = "streams";
+inline constexpr std::string_view kMetaHeadFileKey = "head_file";  // the ledger keeps FTL-HEAD
 inline constexpr std::string_view kFormatName = "ftl-ledger/1";
 
 inline constexpr std::uint8_t kRecordV1 = 0x01;

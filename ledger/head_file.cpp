@@ -10,16 +10,23 @@
 
 namespace ftl {
 
-std::optional<Digest> HeadFile::read(const std::string& dir) {
-  const int fd = ::open((dir + "/" + format::kHeadFileName).c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return std::nullopt;
+Result<std::optional<Digest>> HeadFile::read(const std::string& dir) {
+  const std::string path = dir + "/" + format::kHeadFileName;
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) {
+    if (errno == ENOENT) return std::optional<Digest>{};
+    return Status::Unavailable("cannot read the head file " + path + ": " + std::strerror(errno)).tagged("ledger.head_damaged");
+  }
   char buf[format::kHeadFileBytes + 1];
   const auto n = ::pread(fd, buf, sizeof buf, 0);
   ::close(fd);
   Digest d;
   if (n != static_cast<ssize_t>(format::kHeadFileBytes) || !format::parse_head_file({buf, format::kHeadFileBytes}, &d))
-    return std::nullopt;
-  return d;
+    return Status::Unavailable("the head file " + path + " is damaged: it is not the " + std::to_string(format::kHeadFileBytes) +
+                               " bytes FORMAT.md defines, so the ledger cannot tell whether it lost events; it was left untouched",
+                               "a recovery accepts that and writes it again; or restore a backup")
+        .tagged("ledger.head_damaged");
+  return std::optional<Digest>{d};
 }
 
 Result<HeadFile> HeadFile::open(const std::string& dir) {

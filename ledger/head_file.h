@@ -12,9 +12,9 @@ namespace ftl {
 
 class HeadFile {
  public:
-  // What the file in `dir` says; nullopt if there is none, or it is torn or not a head file
-  // (then the open relies on RocksDB's own checks alone).
-  static std::optional<Digest> read(const std::string& dir);
+  // What the file in `dir` says; nullopt if there is none. Unavailable if it is there but not a
+  // head file (damaged: a recovery may accept that).
+  static Result<std::optional<Digest>> read(const std::string& dir);
 
   // A writer's handle: creates the file if missing. One per writer.
   static Result<HeadFile> open(const std::string& dir);

@@ -223,6 +223,9 @@ class Ledger {
   // Every stored snapshot in key order, until `fn` returns false.
   virtual Status list_snapshots(const std::function<bool(const StoredSnapshot&)>& fn) = 0;
   virtual Result<std::uint64_t> drop_snapshots() = 0;  // how many were dropped
+  // Makes the snapshot key if its file is missing (a writer): so that nothing is dropped that
+  // could not be written again. Unavailable if there is no usable key.
+  virtual Status ensure_snapshot_key() = 0;
   virtual bool has_snapshot_key() const = 0;
 
   // What an open with accept_loss found (loss = false otherwise).

@@ -22,6 +22,7 @@
 #include "ledger/rocks_ledger.h"
 #include "ledger/rocks_options.h"
 #include "ledger/sha256.h"
+#include "ledger/snapshot_key.h"
 
 namespace ftl {
 namespace fs = std::filesystem;
@@ -59,7 +60,13 @@ std::vector<std::string> wal_files(const std::string& path) {
 std::string join(const std::vector<std::string>& v) {
   std::string s;
   for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
-  return s.empty() ? "none" : s;
+  return s;
+}
+
+// "(its write-ahead log 000123.log is missing, cut short or damaged)"
+std::string wal_clause(const std::vector<std::string>& wals) {
+  if (wals.empty()) return "its write-ahead log is missing";
+  return "its write-ahead log " + join(wals) + " is missing, cut short or damaged";
 }
 
 bool is_lock_error(const rocksdb::Status& s) {
@@ -86,26 +93,26 @@ Status check_column_families(const std::string& path) {
 }
 
 // The last sequence a point-in-time replay of a damaged WAL reaches, read without changing
-// anything; 0 if even that does not open.
-std::uint64_t readable_head(const std::string& path, std::string* damaged) {
+// anything (0: no event); nullopt if even that does not open.
+std::optional<std::uint64_t> readable_head(const std::string& path, std::string* damaged) {
   auto dbo = rocks::db_options(path, rocks::Mode::kReader);
   dbo.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* db = nullptr;
   auto wanted = rocks::descriptors(true);
-  if (!rocksdb::DB::OpenForReadOnly(dbo, path, wanted, &handles, &db).ok()) return 0;
+  if (!rocksdb::DB::OpenForReadOnly(dbo, path, wanted, &handles, &db).ok()) return std::nullopt;
   std::string v;
   Digest d;
   const bool ok = db->Get({}, handles[0], std::string(format::kMetaHeadKey), &v).ok() && format::parse_head_value(v, &d);
   for (auto* h : handles) db->DestroyColumnFamilyHandle(h).PermitUncheckedError();
   delete db;
   if (damaged != nullptr) *damaged = static_cast<const rocks::PlainLogger*>(dbo.info_log.get())->damaged_wal();
-  return ok ? d.sequence : 0;
+  return ok ? d.sequence : std::uint64_t{0};
 }
 
 Status wal_damaged(const std::string& path, const rocksdb::Status& s, std::string damaged) {
   std::string pit;
-  const auto last = readable_head(path, &pit);
+  const auto last = readable_head(path, &pit).value_or(0);
   if (damaged.empty()) damaged = pit;
   const auto file = damaged.empty() ? "(" + join(wal_files(path)) + ")" : damaged;
   return Status::Unavailable("the write-ahead log " + file + " of the ledger at " + path + " cannot be replayed in full (" + s.ToString() +
@@ -148,44 +155,6 @@ Status quarantine(const std::string& path, RecoveryReport* report) {
 
 }  // namespace
 
-// The snapshot key: 64 hex digits in a file outside the ledger. A writer makes one (0600) when
-// it first writes a snapshot; a reader without one trusts no snapshot.
-Result<std::optional<Hash>> load_snapshot_key(const std::string& file, bool create) {
-  if (file.empty()) return std::optional<Hash>{};
-  std::ifstream in(file);
-  if (in) {
-    std::string hex;
-    in >> hex;
-    auto key = hash_from_hex(hex);
-    if (!key) {
-      if (!create) return std::optional<Hash>{};  // a reader trusts no snapshot
-      return Status::Unavailable("the snapshot key file " + file + " does not hold a key (64 hex digits)",
-                                 "move it away: a new key is made, and snapshots are refolded as they are needed")
-          .tagged("ledger.snapshot_key");
-    }
-    return std::optional<Hash>{*key};
-  }
-  if (!create) return std::optional<Hash>{};
-  Hash key{};
-  if (RAND_bytes(key.data(), static_cast<int>(key.size())) != 1) return Status::IOError("no random bytes for a snapshot key");
-  std::error_code ec;
-  const auto parent = fs::path(file).parent_path();
-  if (!parent.empty()) {
-    fs::create_directories(parent, ec);
-    if (ec) return Status::IOError("cannot create " + parent.string() + " for the snapshot key: " + ec.message());
-  }
-  const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    if (errno == EEXIST) return load_snapshot_key(file, false);  // another writer made it first
-    return Status::IOError("cannot create the snapshot key file " + file + ": " + std::strerror(errno));
-  }
-  const auto text = to_hex(key) + "\n";
-  const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
-  ::close(fd);
-  if (!ok) return Status::IOError("cannot write the snapshot key file " + file);
-  return std::optional<Hash>{key};
-}
-
 namespace {
 
 Status create_ledger(const std::string& path) {
@@ -213,20 +182,53 @@ Status create_ledger(const std::string& path) {
 }
 
 Result<std::unique_ptr<Ledger>> open_once(const std::string& path, const OpenOptions& options);
+Result<std::unique_ptr<Ledger>> open_read_only(const std::string& path, const OpenOptions& options);
+
+// RocksDB writes a new options file through a temporary one; a write that failed (a full disk)
+// leaves it behind, and it is never read again.
+void remove_temporary_files(const std::string& path) {
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(path, ec))
+    if (e.path().extension() == ".dbtmp") fs::remove(e.path(), ec);
+}
+
+}  // namespace
+
+namespace {
+
+// A reader races the writer: it reads the manifest, then a flush or compaction deletes a log or
+// table file it names, or it replays a log the writer is appending to. What it then finds looks
+// like damage, and is gone when it opens again; real damage stays. So a reader tries again for
+// up to its wait (at least three times) before it reports one.
+Result<std::unique_ptr<Ledger>> open_read_only(const std::string& path, const OpenOptions& options) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(std::clamp(options.wait_seconds, 0.0, 60.0));
+  for (int attempt = 0;; ++attempt) {
+    auto opened = open_once(path, options);
+    const auto& tag = opened.status().tag();
+    const bool transient = tag == "ledger.lost_events" || tag == "ledger.lost_everything" || tag == "ledger.wal_damaged" ||
+                           tag == "ledger.damaged" || tag == "ledger.hole";
+    if (opened.ok() || !transient || (attempt >= 2 && std::chrono::steady_clock::now() >= deadline)) return opened;
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::min(20 << attempt, 200)));
+  }
+}
 
 }  // namespace
 
 Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& path, const OpenOptions& options) {
-  // A reader can race a writer that is closing: it reads the manifest, the writer flushes its
-  // WAL into a table file and deletes it, the reader then finds neither. What it opened would
-  // hold fewer events than the head file names. A real loss stays when the open is tried again.
-  for (int attempt = 0;; ++attempt) {
-    auto opened = open_once(path, options);
-    const auto& tag = opened.status().tag();
-    if (opened.ok() || !options.read_only || attempt == 4 || (tag != "ledger.lost_events" && tag != "ledger.lost_everything"))
-      return opened;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20 << attempt));
+  if (options.read_only) return open_read_only(path, options);
+  // A writer's own open of RocksDB writes (a manifest, a log, an options file): so every check
+  // is first made by a read-only open, and a ledger that is refused is left as it was.
+  std::string why;
+  if (!options.accept_loss && inspect(path, &why) == Place::kLedger) {
+    OpenOptions probe = options;
+    probe.read_only = true;
+    probe.whole_ledger = false;
+    probe.wait_seconds = std::min(options.wait_seconds, 2.0);
+    auto checked = open_read_only(path, probe);
+    // An empty database with no marker is a ledger whose creation stopped: the writer finishes it.
+    if (!checked.ok() && !(checked.status().tag() == "ledger.missing" && options.create_if_missing)) return checked.status();
   }
+  return open_once(path, options);
 }
 
 namespace {
@@ -255,24 +257,43 @@ Result<std::unique_ptr<Ledger>> open_once(const std::string& path, const OpenOpt
 
   // Read before RocksDB replays the WAL: the writer writes it after each synced group, so what
   // it names is in the WAL by the time a reader replays it.
-  const auto acknowledged = HeadFile::read(path);
-  auto key = load_snapshot_key(options.snapshot_key_file, false);
-  if (!key.ok()) return key.status();
+  auto acknowledged = HeadFile::read(path);
+  if (!acknowledged.ok()) {
+    if (!options.accept_loss) return acknowledged.status();
+    acknowledged = std::optional<Digest>{};  // accepted: what it said is unknown
+  }
+  auto key = options.snapshot_key_file.empty() ? Result<std::optional<Hash>>(std::optional<Hash>{})
+                                                : read_snapshot_key(options.snapshot_key_file);
+  if (!key.ok()) {
+    if (options.read_only) key = std::optional<Hash>{};  // a reader trusts no snapshot, and reads on
+    else return key.status();                             // a writer would seal nothing it could trust
+  }
+  if (!options.read_only) remove_temporary_files(path);
 
   const bool lazy = options.read_only && !options.whole_ledger;
   const auto mode = options.read_only ? (lazy ? rocks::Mode::kLazyReader : rocks::Mode::kReader)
                                       : (options.accept_loss ? rocks::Mode::kAcceptLoss : rocks::Mode::kWriter);
   RecoveryReport report;
   if (options.accept_loss) {
-    // First see whether anything is lost at all: a whole ledger opens as usual and records nothing.
-    OpenOptions plain = options;
-    plain.accept_loss = false;
-    auto whole = open_once(path, plain);
-    if (whole.ok() || (whole.status().tag() != "ledger.wal_damaged" && whole.status().tag() != "ledger.lost_events"))
+    // First see, read-only, whether anything is lost at all: a whole ledger opens as usual and
+    // records nothing; one refused for anything else is left as it was.
+    OpenOptions probe = options;
+    probe.accept_loss = false;
+    probe.read_only = true;
+    probe.wait_seconds = std::min(options.wait_seconds, 2.0);
+    auto whole = open_read_only(path, probe);
+    const auto& tag = whole.status().tag();
+    if (whole.ok()) {
+      whole = Result<std::unique_ptr<Ledger>>(Status::NotFound("closed"));  // before the writer takes over
+      OpenOptions plain = options;
+      plain.accept_loss = false;
+      return open_once(path, plain);
+    }
+    if (tag != "ledger.wal_damaged" && tag != "ledger.lost_events" && tag != "ledger.head_damaged" && tag != "ledger.head_missing")
       return whole;
     report.loss = true;
     report.detail = whole.status().message();
-    report.acknowledged = acknowledged;
+    report.acknowledged = *acknowledged;
     if (auto st = quarantine(path, &report); !st.ok()) return st;
   }
 
@@ -312,16 +333,17 @@ Result<std::unique_ptr<Ledger>> open_once(const std::string& path, const OpenOpt
       std::snprintf(waited, sizeof waited, "%g", options.wait_seconds);
       return Status::Unavailable("the ledger at " + path + " is locked by another writer (waited " + waited + "s)").tagged("ledger.locked");
     }
-    if (s.IsCorruption() && readable_head(path, nullptr) > 0) return wal_damaged(path, s, damaged);
+    if (s.IsCorruption() && readable_head(path, nullptr)) return wal_damaged(path, s, damaged);
     if (s.IsNoSpace()) return Status::Unavailable("cannot open the ledger at " + path + ": the disk is full (" + s.ToString() + ")").tagged("ledger.disk_full");
     return Status::Unavailable("cannot open the ledger at " + path + ": " + s.ToString()).tagged("ledger.damaged");
   }
   auto ledger = std::make_unique<RocksLedger>(path, db, std::move(handles), options);
   if (*key) ledger->set_snapshot_key(**key);
-  if (auto st = ledger->load_head(mode != rocks::Mode::kLazyReader && mode != rocks::Mode::kReader, acknowledged); !st.ok()) {
+  if (auto st = ledger->load_head(mode != rocks::Mode::kLazyReader && mode != rocks::Mode::kReader, *acknowledged, options.accept_loss);
+      !st.ok()) {
     if (!(options.read_only && options.defer_head_check && st.code() == Code::kCorruption)) return st;
     // verify reports it, naming the first bad event; the head file adds nothing to that.
-  } else if (auto ack = ledger->check_acknowledged(acknowledged, options.accept_loss ? &report : nullptr); !ack.ok()) {
+  } else if (auto ack = ledger->check_acknowledged(*acknowledged, options.accept_loss ? &report : nullptr); !ack.ok()) {
     if (!(options.read_only && options.defer_head_check && ack.code() == Code::kCorruption)) return ack;
   }
   if (options.accept_loss) {
@@ -336,7 +358,7 @@ Result<std::unique_ptr<Ledger>> open_once(const std::string& path, const OpenOpt
 
 }  // namespace
 
-Status RocksLedger::load_head(bool may_mark, const std::optional<Digest>& acknowledged) {
+Status RocksLedger::load_head(bool may_mark, const std::optional<Digest>& acknowledged, bool accepting_loss) {
   std::string fmt;
   auto s = db_->Get({}, cf(kMeta), rocksdb::Slice(format::kMetaFormatKey.data(), format::kMetaFormatKey.size()), &fmt);
   if (s.IsNotFound()) {
@@ -399,6 +421,18 @@ Status RocksLedger::load_head(bool may_mark, const std::optional<Digest>& acknow
     if (e->hash != head.hash) return format::broken(head.sequence, "V10", "its hash differs from the head the last write recorded");
     last_recorded_us_ = e->recorded_us;
   }
+  if (auto st = check_no_hole(); !st.ok()) return st;
+  // A ledger whose writers keep a head file says so in a table file: that file gone is a loss
+  // that cannot be told from the events alone.
+  std::string marker;
+  s = db_->Get({}, cf(kMeta), std::string(format::kMetaHeadFileKey), &marker);
+  if (!s.ok() && !s.IsNotFound()) return Status::IOError(s.ToString());
+  has_head_file_marker_ = s.ok();
+  if (s.ok() && !acknowledged && !accepting_loss)
+    return Status::Unavailable("the head file " + path_ + "/" + format::kHeadFileName +
+                                   " of this ledger is gone, so it cannot tell whether it lost events; it was left untouched",
+                               "a recovery accepts that and writes it again; or restore a backup")
+        .tagged("ledger.head_missing");
   std::string streams;
   s = db_->Get({}, cf(kMeta), std::string(format::kMetaStreamsKey), &streams);
   if (s.ok() && streams.size() != 8) return Status::Corruption("the ledger's stream count is malformed (V12)");
@@ -424,19 +458,60 @@ Status RocksLedger::check_acknowledged(const std::optional<Digest>& acknowledged
   const auto wals = wal_files(path_);
   return Status::Unavailable("the ledger at " + path_ + " has lost events: it acknowledged appends up to sequence " +
                                  std::to_string(ack.sequence) + ", but holds events only up to " + std::to_string(head_.sequence) +
-                                 " (its write-ahead log " + join(wals) + " is missing, cut short or damaged); it was left untouched",
+                                 " (" + wal_clause(wals) + "); it was left untouched",
                              "a recovery keeps events 1 to " + std::to_string(head_.sequence) + " and records the loss; or restore a backup")
       .tagged("ledger.lost_events");
+}
+
+// The events a write-ahead log brought back sit in memory above the table files: if a log
+// between them was deleted or cut short, RocksDB replays the rest without a word, leaving a gap
+// in the sequences. So the newest events, as many as the memtables hold and one more, must run
+// without a gap down from the head.
+Status RocksLedger::check_no_hole() {
+  if (head_.sequence == 0) return Status::Ok();
+  std::uint64_t active = 0, immutable = 0;
+  db_->GetIntProperty(cf(kEvents), "rocksdb.num-entries-active-mem-table", &active);
+  db_->GetIntProperty(cf(kEvents), "rocksdb.num-entries-imm-mem-tables", &immutable);
+  if (active + immutable == 0) return Status::Ok();
+  rocksdb::ReadOptions ro;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(kEvents)));
+  std::uint64_t expected = head_.sequence;
+  it->SeekForPrev(format::sequence_key(expected));
+  for (std::uint64_t n = 0; n <= active + immutable && expected >= 1; ++n, --expected, it->Prev()) {
+    if (!it->Valid() && !it->status().ok()) return Status::IOError(it->status().ToString());
+    if (it->Valid() && it->key().size() != 8)
+      return Status::Corruption("the event key " + it->key().ToString(true) + " breaks V1: event keys are 8-byte sequences");
+    const std::uint64_t at = it->Valid() ? format::get_u64(it->key().data()) : 0;  // none left: all below are gone
+    if (at != expected)
+      return Status::Unavailable("the ledger at " + path_ + " has lost events in the middle of its log: events " + std::to_string(at + 1) +
+                                     " to " + std::to_string(expected) + " are missing though later ones are there (" +
+                                     wal_clause(wal_files(path_)) + "); it was left untouched",
+                                 "a recovery cannot keep the later events without them: restore a backup")
+          .tagged("ledger.hole");
+  }
+  return Status::Ok();
 }
 
 Status RocksLedger::start_writing() {
   auto file = HeadFile::open(path_);
   if (!file.ok()) return file.status();
   head_file_.emplace(std::move(*file));
-  // A ledger made before the head file existed, or one just recovered, gets it now.
+  // A ledger made before the head file existed gets it now; a recovered one, with its record.
   if (!recovery_.loss) {
     if (auto st = head_file_->write(head_); !st.ok()) return st;
     if (auto st = head_file_->sync(); !st.ok()) return st;
+  }
+  if (!has_head_file_marker_) {
+    // Once, into a table file (FORMAT.md "The head file"), so it never hangs on a WAL.
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    auto s = db_->Put(wo, cf(kMeta), std::string(format::kMetaHeadFileKey), std::string(format::kHeadFileName));
+    std::vector<rocksdb::ColumnFamilyHandle*> all;
+    for (auto* h : cfs_)
+      if (h != nullptr) all.push_back(h);
+    if (s.ok()) s = db_->Flush(rocksdb::FlushOptions(), all);
+    if (!s.ok()) return Status::IOError("cannot record the head file in the ledger: " + s.ToString());
+    has_head_file_marker_ = true;
   }
   return Status::Ok();
 }

@@ -24,6 +24,7 @@
 #include "ledger/cursors.h"
 #include "ledger/event_ids.h"
 #include "ledger/sha256.h"
+#include "ledger/snapshot_key.h"
 
 namespace ftl {
 
@@ -101,7 +102,6 @@ RocksLedger::~RocksLedger() {
 // each used to flush every column family into a new table file, and no compaction ever ran to
 // completion in a process that lived a few milliseconds (738 table files after 350 commands).
 // Now a close
-//  - flushes the snapshots, which are written without the WAL and would otherwise be lost;
 //  - leaves the WAL for the next writer to replay into memory (avoid_flush_during_recovery),
 //    unless it has grown past kFlushWalBytes or kFlushWalFiles, when it flushes everything;
 //  - merges the small table files that pile up side by side when keys only ever grow (events,
@@ -116,12 +116,6 @@ void RocksLedger::close() {
   constexpr auto kCompactionWait = std::chrono::seconds(30);
   rocksdb::FlushOptions fo;
   fo.wait = true;
-  if (cf(kSnapshots) != nullptr) {
-    std::uint64_t active = 0, immutable = 0;
-    db_->GetIntProperty(cf(kSnapshots), "rocksdb.num-entries-active-mem-table", &active);
-    db_->GetIntProperty(cf(kSnapshots), "rocksdb.num-entries-imm-mem-tables", &immutable);
-    if (active + immutable > 0) db_->Flush(fo, cf(kSnapshots)).PermitUncheckedError();
-  }
   rocksdb::VectorLogPtr wals;
   if (db_->GetSortedWalFiles(wals).ok()) {
     std::uint64_t bytes = 0;
@@ -523,28 +517,29 @@ StoredSnapshot RocksLedger::unseal(std::string name, std::string_view value) con
 Status RocksLedger::put_snapshot(const std::string& key, const std::string& bytes) {
   if (options_.read_only) return Status::Unavailable("the ledger at " + path_ + " is open read-only");
   if (poisoned_) return *poisoned_;
-  std::optional<Hash> mac_key;
-  {
-    std::lock_guard lk(key_mu_);
-    if (!snapshot_key_) {
-      if (options_.snapshot_key_file.empty()) return Status::Unavailable("no snapshot key: snapshots are not written").tagged("ledger.snapshot_key");
-      auto made = load_snapshot_key(options_.snapshot_key_file, true);
-      if (!made.ok()) return made.status();
-      snapshot_key_ = **made;
-    }
-    mac_key = snapshot_key_;
-  }
+  if (auto st = ensure_snapshot_key(); !st.ok()) return st;
+  const auto mac_key = this->key();
   if (cf(kSnapshots) == nullptr) return Status::Unavailable("the snapshots of " + path_ + " could not be recreated");
   if (key.size() > format::kMaxNameBytes) return Status::InvalidArgument("a snapshot key of " + std::to_string(key.size()) + " bytes is too long");
   const auto mac = snapshot_mac(*mac_key, key, bytes);
   std::string value = bytes;
   value.append(reinterpret_cast<const char*>(mac.data()), mac.size());
-  // A snapshot is a cache that can always be refolded: not synced, not even logged. A crash
-  // loses the ones not yet flushed, and readers fold from the events instead.
+  // A snapshot is a cache that can always be refolded: not synced. It goes through the WAL all
+  // the same, so that every column family stays in step with the log (rocks_options.cpp).
   rocksdb::WriteOptions wo;
-  wo.disableWAL = true;
   auto s = db_->Put(wo, cf(kSnapshots), key, value);
   return s.ok() ? Status::Ok() : Status::IOError(s.ToString());
+}
+
+Status RocksLedger::ensure_snapshot_key() {
+  if (options_.read_only) return Status::Unavailable("the ledger at " + path_ + " is open read-only");
+  std::lock_guard lk(key_mu_);
+  if (snapshot_key_) return Status::Ok();
+  if (options_.snapshot_key_file.empty()) return Status::Unavailable("no snapshot key: snapshots are not written").tagged("ledger.snapshot_key");
+  auto made = make_snapshot_key(options_.snapshot_key_file);
+  if (!made.ok()) return made.status();
+  snapshot_key_ = *made;
+  return Status::Ok();
 }
 
 Result<StoredSnapshot> RocksLedger::get_snapshot(const std::string& key) {

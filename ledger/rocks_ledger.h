@@ -18,8 +18,7 @@ namespace ftl {
 
 class EventIdGenerator;
 
-// The snapshot key in `file` (nullopt if there is none), made if `create` and missing.
-Result<std::optional<Hash>> load_snapshot_key(const std::string& file, bool create);
+
 
 class RocksLedger final : public Ledger {
  public:
@@ -29,7 +28,8 @@ class RocksLedger final : public Ledger {
 
   // Opening (ledger/open.cpp): the format marker (written if `fresh`), the head and the last
   // event agree (V10), and the head file's acknowledged append is still here.
-  Status load_head(bool may_mark, const std::optional<Digest>& acknowledged);
+  Status load_head(bool may_mark, const std::optional<Digest>& acknowledged, bool accepting_loss);
+  Status check_no_hole();
   Status check_acknowledged(const std::optional<Digest>& acknowledged, RecoveryReport* loss);
   Status start_writing();  // the head file; a writer only
   void set_snapshot_key(const Hash& key) {
@@ -58,6 +58,7 @@ class RocksLedger final : public Ledger {
   Result<StoredSnapshot> get_snapshot(const std::string& key) override;
   Status list_snapshots(const std::function<bool(const StoredSnapshot&)>& fn) override;
   Result<std::uint64_t> drop_snapshots() override;
+  Status ensure_snapshot_key() override;
   bool has_snapshot_key() const override {
     return key().has_value() || (!options_.read_only && !options_.snapshot_key_file.empty());
   }
@@ -110,6 +111,7 @@ class RocksLedger final : public Ledger {
     return snapshot_key_;
   }
   std::optional<Digest> acknowledged_;  // what the head file said at open
+  bool has_head_file_marker_ = false;
   RecoveryReport recovery_;
   // Set by the first failed write; every later write returns it and nothing more reaches the
   // database, not even on close (RocksDB 7.8 asserts when a file writer that failed is used

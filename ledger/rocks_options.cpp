@@ -138,10 +138,13 @@ rocksdb::DBOptions db_options(const std::string& path, Mode mode) {
   // Accepting a loss flushes, so that the damaged log is retired.
   o.avoid_flush_during_recovery = mode != Mode::kAcceptLoss;
   o.avoid_flush_during_shutdown = true;
-  // A closed (synced) WAL that goes missing or shrinks fails the open. Every open sets it alike:
-  // a read-only open without it of a manifest that tracks WALs trips an assertion in RocksDB
-  // 7.8 (db_impl_open.cc, "recovery_ctx != nullptr").
-  o.track_and_verify_wals_in_manifest = true;
+  // Every column family is flushed at once, so none is ever ahead of the others in the WAL: a
+  // recovery that stops at damage in a log keeps a consistent prefix of all of them (RocksDB
+  // otherwise refuses it: "SST file is ahead of WALs").
+  o.atomic_flush = true;
+  // Not track_and_verify_wals_in_manifest: it misses a deleted log that was recovered and kept,
+  // and a reader racing a writer's flush then fails on "Missing WAL". Ledger::Open checks that no
+  // event is missing between the table files and the newest one instead.
   int fd = -1;
   if (mode == Mode::kWriter || mode == Mode::kAcceptLoss)
     fd = ::open((path + "/LOG").c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);

@@ -351,7 +351,7 @@ Status RocksLedger::verify_meta(const rocksdb::ReadOptions& ro, std::uint64_t st
   bool has_streams = false, has_head = false;
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     const auto k = it->key().ToStringView();
-    if (k == format::kMetaFormatKey) continue;
+    if (k == format::kMetaFormatKey || k == format::kMetaHeadFileKey) continue;
     if (k == format::kMetaHeadKey) {
       has_head = true;
       continue;

@@ -270,6 +270,52 @@ TEST_CASE("a ledger made before the head file existed that lost its WAL and its 
   }
 }
 
+TEST_CASE("a head file that is gone or damaged is refused, and a recovery writes it again", "[open][head]") {
+  test::TempDir dir;
+  const auto db = dir.sub("db");
+  build(db, 5);
+  SECTION("gone") { fs::remove(db + "/" + format::kHeadFileName); }
+  SECTION("damaged") { test::write_file(db + "/" + format::kHeadFileName, std::string(56, 'x')); }
+  for (bool read_only : {true, false}) {
+    auto st = open_status(db, read_only);
+    CHECK(st.code() == Code::kUnavailable);
+    CHECK((st.tag() == "ledger.head_missing" || st.tag() == "ledger.head_damaged"));
+    CHECK_THAT(st.message(), Catch::Contains("cannot tell whether it lost events") || Catch::Contains("is damaged"));
+  }
+  OpenOptions o;
+  o.snapshot_key_file = db + ".snapshot-key";
+  auto out = engine::recover(db, o, "admin", "head file lost with the old disk");
+  REQUIRE(out.ok());
+  CHECK(out->loss);
+  CHECK(out->record.acknowledged_sequence == 0);  // unknown
+  CHECK(out->record.recovered_sequence == 5);
+  CHECK(open_status(db, true).ok());
+}
+
+TEST_CASE("a log deleted or cut short between the table files and the newest one leaves a hole, which is refused",
+          "[open][wal][hole]") {
+  test::TempDir dir;
+  const auto db = dir.sub("db");
+  for (int session = 0; session < 4; ++session) build(db, 10, 1 + 10 * session);  // one log a session, none flushed
+  const auto logs = wals(db);
+  REQUIRE(logs.size() >= 3);
+  SECTION("deleted") { fs::remove(logs[logs.size() - 2]); }
+  SECTION("cut short") {
+    const auto bytes = test::read_file(logs[logs.size() - 2]);
+    test::write_file(logs[logs.size() - 2], bytes.substr(0, bytes.size() / 2));
+  }
+  const auto before = files_of(db);
+  for (bool read_only : {true, false}) {
+    auto st = open_status(db, read_only);
+    CHECK(st.code() == Code::kUnavailable);
+    CHECK((st.tag() == "ledger.hole" || st.tag() == "ledger.wal_damaged"));
+    INFO(st.message());
+    CHECK((Catch::Contains("are missing though later ones are there").match(st.message()) ||
+           Catch::Contains("cannot be replayed in full").match(st.message())));
+  }
+  CHECK(files_of(db) == before);
+}
+
 TEST_CASE("a record key that is not a sequence is named at open", "[open][keys]") {
   test::TempDir dir;
   const auto db = dir.sub("db");

@@ -218,11 +218,16 @@ TEST_CASE("a consistently rewritten chain fails against the head the ledger ackn
   CHECK(reader.status().code() == Code::kCorruption);
 }
 
-TEST_CASE("a rewritten chain whose head file is gone too verifies alone but fails against an earlier digest", "[verify][digest]") {
+TEST_CASE("a rewritten chain whose head file and its marker are gone too verifies alone but fails against an earlier digest",
+          "[verify][digest]") {
   TempDir dir;
   auto digest = build(dir.sub("db"));
   rewrite_chain(dir.sub("db"));
   std::filesystem::remove(dir.sub("db") + "/" + format::kHeadFileName);
+  {
+    Raw raw(dir.sub("db"));
+    REQUIRE(raw.db->Delete({}, raw.cf[0], std::string(format::kMetaHeadFileKey)).ok());
+  }
   CHECK(verify(dir.sub("db")).ok());
   auto s = verify(dir.sub("db"), digest);
   CHECK(s.code() == Code::kCorruption);
