@@ -321,6 +321,11 @@ int run_replay(const ReplayOptions& o) {
   auto ledger = open_for_reading();
   if (!ledger.ok()) return fail(ledger.status());
   if (auto exists = engine::load_engagement(**ledger, o.engagement); !exists.ok()) return fail(exists.status());
+  const auto head = (*ledger)->head().sequence;
+  if (o.from < 1 || o.from > head || o.to > head || (o.to != 0 && o.to < o.from))
+    return fail(Status::InvalidArgument("--from " + std::to_string(o.from) + (o.to != 0 ? " --to " + std::to_string(o.to) : "") +
+                                            " is not a range of this ledger's sequences",
+                                        "its events are 1 to " + std::to_string(head) + ", and --from comes before --to"));
   RowWriter w(std::cout, globals().format(),
               {{"sequence", "Seq", true}, {"recorded_at", "Recorded"}, {"actor", "Actor"}, {"type", "Type"},
                {"field", "Field"}, {"from", "From"}, {"to", "To"}},

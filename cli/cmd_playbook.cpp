@@ -79,7 +79,7 @@ int run_import(const ImportOptions& o) {
       progress.update(plans.size());
     }
   }
-  auto ledger = open_for_writing();
+  auto ledger = open_for_writing(/*create=*/true);
   if (!ledger.ok()) return fail(ledger.status());
   const auto format = globals().format();
   json all = json::array();

@@ -128,7 +128,8 @@ int run_recover(const std::string& reason) {
     std::cout << "the ledger at " << globals().db << " lost nothing: every event it acknowledged is there; nothing recorded\n";
     return 0;
   }
-  std::cout << "recovered the ledger at " << globals().db << ": kept events 1 to " << r.recovered_sequence;
+  std::cout << "recovered the ledger at " << globals().db << ": "
+            << (r.recovered_sequence == 0 ? std::string("kept no event") : "kept events 1 to " + std::to_string(r.recovered_sequence));
   if (r.acknowledged_sequence > r.recovered_sequence)
   {
     const auto lost = r.acknowledged_sequence - r.recovered_sequence;

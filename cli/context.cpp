@@ -44,7 +44,8 @@ std::string snapshot_key_file() {
     const char* v = std::getenv(name);
     return v != nullptr ? v : "";
   };
-  if (auto f = env("FTL_SNAPSHOT_KEY"); !f.empty()) return f;
+  // Set but empty: no snapshot key, so snapshots are neither trusted nor written.
+  if (const char* set = std::getenv("FTL_SNAPSHOT_KEY"); set != nullptr) return set;
   if (auto x = env("XDG_CONFIG_HOME"); !x.empty()) return x + "/ftl/snapshot.key";
   if (auto h = env("HOME"); !h.empty()) return h + "/.config/ftl/snapshot.key";
   return "";
@@ -61,12 +62,12 @@ Result<std::unique_ptr<Ledger>> open_for_reading(bool whole_ledger) {
   return Ledger::Open(globals().db, o);
 }
 
-Result<std::unique_ptr<Ledger>> open_for_writing(bool accept_loss) {
+Result<std::unique_ptr<Ledger>> open_for_writing(bool create) {
   if (!globals().server.empty()) return server_not_supported();
   OpenOptions o;
   o.wait_seconds = globals().wait_seconds;
   o.snapshot_key_file = snapshot_key_file();
-  o.accept_loss = accept_loss;
+  o.create_if_missing = create;
   return Ledger::Open(globals().db, o);
 }
 

@@ -34,11 +34,11 @@ Globals& globals();
 // Reading commands open read-only and never take the writer's lock.
 // `whole_ledger`: the command looks up every event in the indexes (verify).
 Result<std::unique_ptr<Ledger>> open_for_reading(bool whole_ledger = false);
-// Writing commands wait up to --wait for another writer, then fail naming the path.
-// `accept_loss`: `ftl recover` (OpenOptions::accept_loss).
-Result<std::unique_ptr<Ledger>> open_for_writing(bool accept_loss = false);
-// The snapshot key: FTL_SNAPSHOT_KEY, else $XDG_CONFIG_HOME/ftl/snapshot.key, else
-// ~/.config/ftl/snapshot.key.
+// Writing commands wait up to --wait for another writer, then fail naming the path. Only
+// `create` (importing a playbook, which starts a ledger) makes one where there is none.
+Result<std::unique_ptr<Ledger>> open_for_writing(bool create = false);
+// The snapshot key: FTL_SNAPSHOT_KEY (set but empty: none), else
+// $XDG_CONFIG_HOME/ftl/snapshot.key, else ~/.config/ftl/snapshot.key.
 std::string snapshot_key_file();
 // The actor for local writes: --as, else FTL_ACTOR, else the login name.
 std::string actor();

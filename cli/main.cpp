@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "cli/context.h"
+#include "cli/safe_output.h"
 #include "schema/parse.h"
 
 namespace {
@@ -60,6 +61,7 @@ Example:
 
 int main(int argc, char** argv) {
   using namespace ftl::cli;
+  SafeOutput safe_output;
   CLI::App app{"ftl: a tamper-evident, event-sourced audit ledger for playbook-driven customer engagements", "ftl"};
   app.require_subcommand(1);
   app.footer(kFooter);

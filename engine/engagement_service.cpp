@@ -182,14 +182,20 @@ bool service_enabled(const CatalogView& catalog, const EngagementState& s, const
 
 // --- decisions ----------------------------------------------------------------------------------
 
+namespace {
+bool well_formed_id(const std::string& id) {
+  return !id.empty() && id.size() <= 64 && id == slug(id) &&
+         std::all_of(id.begin(), id.end(), [](unsigned char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; });
+}
+}  // namespace
+
 Status check_engagement_id(const std::string& id) {
-  const auto suggestion = slug(id);
   if (id.empty()) return invalid("the engagement id is empty", "name it in lower-case letters, digits and '-', e.g. contoso");
-  if (id.size() > 64 || id != suggestion || !std::all_of(id.begin(), id.end(), [](unsigned char c) {
-        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
-      }))
+  if (!well_formed_id(id)) {
+    const auto suggestion = slug(id);
     return invalid("engagement id '" + id.substr(0, 80) + "' is not 1 to 64 lower-case letters, digits and '-'",
-                   suggestion.empty() || suggestion.size() > 64 ? "" : "use " + suggestion);
+                   well_formed_id(suggestion) ? "use " + suggestion : "");
+  }
   return Status::Ok();
 }
 

@@ -117,12 +117,18 @@ class IndexCursor final : public CheckedCursor {
     it_.reset(db->NewIterator(ro, index));
     std::string start = format::stream_prefix(name);
     format::put_u64(start, from);
+    // Reading a stream from its first version, the first entry must be version 1 (or `from`).
+    if (kind == IndexKind::kStream) next_version_ = std::max<std::uint64_t>(from, 1);
     it_->Seek(start);
     advance();
   }
 
  private:
   const char* rule() const { return kind_ == IndexKind::kStream ? "V7" : "V8"; }
+  bool fail_v7(const std::string& what) {
+    status_ = Status::Corruption(what + " (V7)");
+    return false;
+  }
   bool load() override {
     const auto key = it_->key();
     const auto val = it_->value();
@@ -151,6 +157,13 @@ class IndexCursor final : public CheckedCursor {
     if (auto st = format::check_event(ev_, seq); !st.ok()) {
       status_ = st;
       return false;
+    }
+    if (kind_ == IndexKind::kStream) {
+      // A stream's versions run 1, 2, 3... (V6): an entry missing in between hides an event.
+      if (next_version_ != 0 && n != next_version_)
+        return fail_v7("the stream index has no entry for " + name_ + " version " + std::to_string(next_version_) +
+                       " (the next is version " + std::to_string(n) + "): an event is hidden from this stream");
+      next_version_ = n + 1;
     }
     const bool matches = kind_ == IndexKind::kStream ? ev_.stream == name_ && ev_.stream_version == n : ev_.actor == name_;
     if (!matches) {
@@ -194,6 +207,7 @@ class IndexCursor final : public CheckedCursor {
   rocksdb::Slice value_;
   std::string upper_;
   rocksdb::Slice upper_slice_;
+  std::uint64_t next_version_ = 0;  // a stream cursor: the version the next entry must have
 };
 
 }  // namespace

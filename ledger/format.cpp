@@ -167,6 +167,65 @@ bool decode_record(std::string_view bytes, Event* e, std::string* why) {
   return true;
 }
 
+bool parse_record(std::string_view bytes, RecordView* v, std::string* why) {
+  Reader r{bytes};
+  const auto version = r.u(1);
+  if (r.ok && version != kRecordV1) {
+    *why = "unknown record format " + std::to_string(version);
+    return false;
+  }
+  v->sequence = r.u(8);
+  v->stream = r.str_view();
+  v->stream_version = r.u(8);
+  v->event_id = r.str_view();
+  v->type = r.str_view();
+  v->schema_version = static_cast<std::uint32_t>(r.u(4));
+  v->recorded_us = static_cast<std::int64_t>(r.u(8));
+  v->effective_us = static_cast<std::int64_t>(r.u(8));
+  v->actor = r.str_view();
+  const auto ph = r.raw(32);
+  const auto payload_len = static_cast<std::size_t>(r.u(4));
+  const std::size_t canonical_end = r.pos;
+  v->prev_hash = r.hash();
+  v->hash = r.hash();
+  if (!r.ok) {
+    *why = "record is truncated";
+    return false;
+  }
+  if (bytes.size() - r.pos != payload_len) {
+    *why = "payload length " + std::to_string(bytes.size() - r.pos) + " differs from the recorded " + std::to_string(payload_len);
+    return false;
+  }
+  v->payload_hash = ph.data();
+  v->canonical = bytes.substr(0, canonical_end);
+  v->payload = bytes.substr(r.pos);
+  return true;
+}
+
+Status check_record(const RecordView& r, std::uint64_t key_sequence, const Hash* prev, const std::int64_t* prev_recorded_us) {
+  if (r.sequence != key_sequence)
+    return broken(key_sequence, "V2", "its record says sequence " + std::to_string(r.sequence) + ": events were reordered or moved");
+  for (const auto name : {r.stream, r.event_id, r.type, r.actor})
+    if (!valid_name(name)) return broken(key_sequence, "V2", "its record holds a name that is empty, too long, not UTF-8 or has control characters");
+  const auto ph = Sha256::of(r.payload);
+  if (std::memcmp(ph.data(), r.payload_hash, 32) != 0)
+    return broken(key_sequence, "V3", "its payload does not match its recorded SHA-256: the payload was changed");
+  static const Hash kZero{};
+  if (key_sequence == 1) prev = &kZero;
+  if (prev != nullptr && r.prev_hash != *prev)
+    return broken(key_sequence, "V4", "its previous hash does not match " +
+                                          (key_sequence == 1 ? std::string("the 32 zero bytes the first event has")
+                                                             : "event " + std::to_string(key_sequence - 1) + "'s hash") +
+                                          ": an event was inserted, dropped or reordered before it");
+  if (chain_hash(r.prev_hash, r.canonical) != r.hash)
+    return broken(key_sequence, "V5", "its hash does not match its contents: the event was changed after it was written");
+  if (r.recorded_us < 0 || r.recorded_us >= kMaxTimeUs || r.effective_us < 0 || r.effective_us >= kMaxTimeUs)
+    return broken(key_sequence, "V13", "its recorded or effective time lies outside 1970 to 3000");
+  if (prev_recorded_us != nullptr && r.recorded_us < *prev_recorded_us)
+    return broken(key_sequence, "V13", "its recorded time is earlier than the event before it's: recorded time never runs backwards");
+  return Status::Ok();
+}
+
 bool valid_name(std::string_view s) {
   if (s.empty() || s.size() > kMaxNameBytes) return false;
   bool ascii = true;
@@ -204,6 +263,14 @@ Status check_event(const Event& e, std::uint64_t key_sequence, const Hash* prev)
                                           ": an event was inserted, dropped or reordered before it");
   if (chain_hash(e.prev_hash, canonical_bytes(e)) != e.hash)
     return broken(key_sequence, "V5", "its hash does not match its contents: the event was changed after it was written");
+  return Status::Ok();
+}
+
+Status check_times(const Event& e, const std::int64_t* prev_recorded_us) {
+  if (e.recorded_us < 0 || e.recorded_us >= kMaxTimeUs || e.effective_us < 0 || e.effective_us >= kMaxTimeUs)
+    return broken(e.sequence, "V13", "its recorded or effective time lies outside 1970 to 3000");
+  if (prev_recorded_us != nullptr && e.recorded_us < *prev_recorded_us)
+    return broken(e.sequence, "V13", "its recorded time is earlier than the event before it's: recorded time never runs backwards");
   return Status::Ok();
 }
 

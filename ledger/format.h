@@ -71,6 +71,21 @@ void encode_record(const Event& e, std::string_view canonical, std::string_view 
 // Decodes a record; returns false (with `why`) if the bytes are malformed.
 bool decode_record(std::string_view bytes, Event* e, std::string* why);
 
+// A record read in place: every field a view into the stored bytes, nothing copied (verify).
+struct RecordView {
+  std::uint64_t sequence = 0, stream_version = 0;
+  std::string_view stream, event_id, type, actor;
+  std::uint32_t schema_version = 0;
+  std::int64_t recorded_us = 0, effective_us = 0;
+  std::string_view canonical;     // the canonical bytes, as stored
+  const char* payload_hash = nullptr;  // 32 bytes
+  std::string_view payload;
+  Hash prev_hash{}, hash{};
+};
+bool parse_record(std::string_view bytes, RecordView* r, std::string* why);
+// check_event and check_times for a record read in place.
+Status check_record(const RecordView& r, std::uint64_t key_sequence, const Hash* prev, const std::int64_t* prev_recorded_us);
+
 // A name is 1 to kMaxNameBytes bytes of valid UTF-8 with no control character (U+0000..U+001F,
 // U+007F).
 bool valid_name(std::string_view s);
@@ -84,6 +99,10 @@ bool valid_utf8(std::string_view s, std::size_t* bad_offset = nullptr);
 // zeros for sequence 1), and its hash is SHA-256(prev_hash || canonical) (V5). Returns
 // Corruption "event N breaks Vk: ..." for the first rule it breaks.
 Status check_event(const Event& e, std::uint64_t key_sequence, const Hash* prev = nullptr);
+// V13: times lie from 1970 to the year 3000, and recorded time does not run backwards from
+// `prev_recorded_us` (the event before it's, when known).
+inline constexpr std::int64_t kMaxTimeUs = 32503680000LL * 1000000;  // 3000-01-01T00:00:00Z
+Status check_times(const Event& e, const std::int64_t* prev_recorded_us);
 Status broken(std::uint64_t sequence, const char* rule, const std::string& what);
 
 // The head file (FORMAT.md "The head file"): the last acknowledged append, outside RocksDB.

@@ -147,6 +147,10 @@ struct VerifyOptions {
   std::function<void(std::uint64_t done, std::uint64_t total)> progress;
   unsigned threads = 0;  // 0: one per core
   std::uint64_t chunk_events = 1 << 18;  // events one thread walks at a time (tests make it small)
+  // Called for every event walked, from any of the threads: what a layer above holds true of
+  // payloads (schema/EVENTS.md E1). A failure is reported at that event.
+  std::function<Status(std::uint64_t sequence, std::string_view type, std::uint32_t schema_version, std::string_view payload)>
+      check_payload;
 };
 
 struct VerifyReport {

@@ -253,6 +253,8 @@ Status RocksLedger::stage(Group& g, const AppendRequest& r, AppendResult* out, b
   for (const auto& e : r.events) {
     if (!format::valid_name(e.type)) return Status::InvalidArgument("event type '" + e.type + "' is not a valid name");
     if (!format::valid_name(e.actor)) return Status::InvalidArgument("actor '" + e.actor + "' is not a valid name");
+    if (e.effective_us && (*e.effective_us < 0 || *e.effective_us >= format::kMaxTimeUs))
+      return Status::InvalidArgument("an effective time of " + std::to_string(*e.effective_us) + " us lies outside 1970 to 3000");
     if (e.payload.size() > format::kMaxPayloadBytes)
       return Status::InvalidArgument("an event payload of " + std::to_string(e.payload.size()) + " bytes exceeds the limit of " +
                                      std::to_string(format::kMaxPayloadBytes));
@@ -280,6 +282,8 @@ Status RocksLedger::stage(Group& g, const AppendRequest& r, AppendResult* out, b
       return Status::Conflict("event id " + r.events.front().event_id + " is being appended concurrently");
     auto last_ev = read_event({}, *last);
     if (!last_ev.ok()) return last_ev.status();
+    if (last_ev->event_id != r.events.back().event_id)
+      return format::broken(*last, "V9", "the event id index maps " + r.events.back().event_id + " to it, but its id is " + last_ev->event_id);
     *out = {*first, *last, last_ev->stream_version, true};
     *duplicate = true;
     return Status::Ok();
@@ -436,7 +440,10 @@ Result<Event> RocksLedger::get_by_id(const std::string& event_id) {
     if (seq.status().code() == Code::kNotFound) return Status::NotFound("no event with id " + event_id);
     return seq.status();
   }
-  return get(*seq);
+  auto e = get(*seq);
+  if (e.ok() && e->event_id != event_id)
+    return format::broken(*seq, "V9", "the event id index maps " + event_id + " to it, but its id is " + e->event_id);
+  return e;
 }
 
 // A stream's head is its last entry in the stream index.

@@ -75,6 +75,7 @@ struct Chunk {
   std::uint64_t from = 0, to = 0;  // sequences [from, to); to = 0: to the end
   std::uint64_t first = 0, last = 0, count = 0;
   Hash first_prev{}, last_hash{};
+  std::int64_t first_recorded = 0, last_recorded = 0;
   u128 fp[3] = {0, 0, 0};
   Failure failure;
 };
@@ -148,9 +149,10 @@ Result<VerifyReport> RocksLedger::verify_whole(const VerifyOptions& options, con
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(r, cf(kEvents)));
     if (c.from == 1) it->SeekToFirst();  // keys before sequence 1 are V1's
     else it->Seek(format::sequence_key(c.from));
-    Event e;
+    format::RecordView e;
     std::string why;
     Hash prev{};
+    std::int64_t prev_recorded = 0;
     std::uint64_t expected = c.from, batch = 0;
     for (; it->Valid(); it->Next(), ++expected) {
       const auto k = it->key();
@@ -163,18 +165,26 @@ Result<VerifyReport> RocksLedger::verify_whole(const VerifyOptions& options, con
         c.failure.note(expected, format::broken(expected, "V1", "it is missing (the next stored event is " + seq_text(seq) + "): an event was dropped"));
         return;
       }
-      if (!format::decode_record(it->value().ToStringView(), &e, &why)) {
+      if (!format::parse_record(it->value().ToStringView(), &e, &why)) {
         c.failure.note(seq, format::broken(seq, "V2", "its record cannot be read: " + why));
         return;
       }
-      if (auto st = format::check_event(e, seq, c.count > 0 ? &prev : nullptr); !st.ok()) {
+      if (auto st = format::check_record(e, seq, c.count > 0 ? &prev : nullptr, c.count > 0 ? &prev_recorded : nullptr); !st.ok()) {
         c.failure.note(seq, st);
         return;
+      }
+      if (options.check_payload) {
+        if (auto st = options.check_payload(seq, e.type, e.schema_version, e.payload); !st.ok()) {
+          c.failure.note(seq, st);
+          return;
+        }
       }
       if (c.count == 0) {
         c.first = seq;
         c.first_prev = e.prev_hash;
+        c.first_recorded = e.recorded_us;
       }
+      prev_recorded = e.recorded_us;
       prev = e.hash;
       const auto seq_key = std::string_view(k.data(), 8);
       char version[9] = {'\0'};
@@ -186,6 +196,7 @@ Result<VerifyReport> RocksLedger::verify_whole(const VerifyOptions& options, con
       c.fp[kIdIx] += fp.of(kIdIx, e.event_id, {}, seq_key);
       c.last = seq;
       c.last_hash = e.hash;
+      c.last_recorded = e.recorded_us;
       ++c.count;
       if (++batch == 4096) {
         const auto d = done.fetch_add(batch) + batch;
@@ -260,6 +271,7 @@ Result<VerifyReport> RocksLedger::verify_whole(const VerifyOptions& options, con
   Failure failure;
   std::uint64_t events = 0, last = 0;
   Hash last_hash{};
+  std::int64_t last_recorded = 0;
   u128 expected[3] = {0, 0, 0};
   for (std::size_t i = 0; i < chunks.size(); ++i) {
     const auto& c = chunks[i];
@@ -268,9 +280,12 @@ Result<VerifyReport> RocksLedger::verify_whole(const VerifyOptions& options, con
     if (c.first != last + 1) failure.note(last + 1, format::broken(last + 1, "V1", "it is missing (the next stored event is " + seq_text(c.first) + ")"));
     else if (last != 0 && c.first_prev != last_hash)
       failure.note(c.first, format::broken(c.first, "V4", "its previous hash does not match event " + seq_text(c.first - 1) + "'s hash"));
+    else if (last != 0 && c.first_recorded < last_recorded)
+      failure.note(c.first, format::broken(c.first, "V13", "its recorded time is earlier than the event before it's: recorded time never runs backwards"));
     events += c.count;
     last = c.last;
     last_hash = c.last_hash;
+    last_recorded = c.last_recorded;
     for (int ix = 0; ix < 3; ++ix) expected[ix] += c.fp[ix];
     if (c.failure.any()) break;  // later chunks start past a gap
   }
@@ -448,6 +463,7 @@ Result<VerifyReport> RocksLedger::verify_by_lookup(const VerifyOptions& options,
   }
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(kEvents)));
   std::uint64_t expected = from;
+  std::int64_t prev_recorded = 0;
   Event e;
   std::string why, idx;
   for (it->Seek(format::sequence_key(from)); it->Valid(); it->Next(), ++expected) {
@@ -457,7 +473,11 @@ Result<VerifyReport> RocksLedger::verify_by_lookup(const VerifyOptions& options,
     if (seq != expected) return format::broken(expected, "V1", "it is missing (the next stored event is " + seq_text(seq) + ")");
     if (!format::decode_record(it->value().ToStringView(), &e, &why)) return format::broken(seq, "V2", "its record cannot be read: " + why);
     if (auto st = format::check_event(e, seq, &prev); !st.ok()) return st;
+    if (auto st = format::check_times(e, seq > from ? &prev_recorded : nullptr); !st.ok()) return st;
+    if (options.check_payload)
+      if (auto st = options.check_payload(seq, e.type, e.schema_version, e.payload); !st.ok()) return st;
     prev = e.hash;
+    prev_recorded = e.recorded_us;
     const auto seq_key = format::sequence_key(seq);
     auto s = db_->Get(ro, cf(kByStream), format::stream_key(e.stream, e.stream_version), &idx);
     if (!s.ok() || idx != seq_key)

@@ -98,7 +98,9 @@ std::string encode_engagement_snapshot(const EngagementState& state, const Hash&
   return out;
 }
 
-Result<EngagementState> decode_engagement_snapshot(std::string_view bytes, SnapshotHeader* header, std::uint32_t code_version) {
+namespace {
+// The header, and where the state's bytes are.
+Status parse_header(std::string_view bytes, SnapshotHeader* header, std::uint32_t code_version, std::string_view* body) {
   if (bytes.size() < kMagic.size() + 32 || bytes.substr(0, kMagic.size()) != kMagic)
     return Status::Corruption("the snapshot is not an ftl-snapshot/1");
   const auto content = bytes.substr(0, bytes.size() - 32);
@@ -111,12 +113,24 @@ Result<EngagementState> decode_engagement_snapshot(std::string_view bytes, Snaps
   header->stream_version = r.u(8);
   header->sequence = r.u(8);
   header->chain_hash = r.hash();
-  auto body = r.raw(static_cast<std::size_t>(r.u(4)));
+  *body = r.raw(static_cast<std::size_t>(r.u(4)));
   if (!r.ok || r.pos != content.size()) return Status::Corruption("the snapshot is truncated");
   if (header->projection != kProjection) return Status::Corruption("the snapshot is of " + header->projection);
   if (header->code_version != code_version)
     return Status::Unavailable("the snapshot was made by fold version " + std::to_string(header->code_version) +
                                ", this build folds with version " + std::to_string(code_version));
+  return Status::Ok();
+}
+}  // namespace
+
+Status read_snapshot_header(std::string_view bytes, SnapshotHeader* header, std::uint32_t code_version) {
+  std::string_view body;
+  return parse_header(bytes, header, code_version, &body);
+}
+
+Result<EngagementState> decode_engagement_snapshot(std::string_view bytes, SnapshotHeader* header, std::uint32_t code_version) {
+  std::string_view body;
+  if (auto st = parse_header(bytes, header, code_version, &body); !st.ok()) return st;
   EngagementState state;
   try {
     schema::archives::BoundedInputArchive ar(body);

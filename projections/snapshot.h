@@ -29,6 +29,10 @@ std::string encode_engagement_snapshot(const EngagementState& state, const Hash&
 Result<EngagementState> decode_engagement_snapshot(std::string_view bytes, SnapshotHeader* header,
                                                    std::uint32_t code_version = kEngagementFoldVersion);
 
+// The header alone, checked against the snapshot's SHA-256 and code version as the full decode
+// checks it (same errors), without reading the state: for verify, where the key vouches for it.
+Status read_snapshot_header(std::string_view bytes, SnapshotHeader* header, std::uint32_t code_version = kEngagementFoldVersion);
+
 // The stream version a snapshot says it covers, read from its header alone (0 if malformed);
 // for deciding when to write a new one, never for trusting it.
 std::uint64_t snapshot_stream_version(std::string_view bytes);

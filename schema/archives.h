@@ -28,9 +28,10 @@ namespace ftl::schema::archives {
 
 // ---- BoundedInputArchive -------------------------------------------------------------------
 
-class BoundedInputArchive : public cereal::InputArchive<BoundedInputArchive, cereal::AllowEmptyClassElision> {
+// Reads portable-binary values from a byte range; a read past its end throws.
+class ByteSource {
  public:
-  explicit BoundedInputArchive(std::string_view bytes) : InputArchive(this), bytes_(bytes) {
+  explicit ByteSource(std::string_view bytes) : bytes_(bytes) {
     std::uint8_t little = 0;
     load_raw(&little, 1);
     swap_ = (little != 0) != host_little();
@@ -45,6 +46,19 @@ class BoundedInputArchive : public cereal::InputArchive<BoundedInputArchive, cer
     load_raw(out, n);
     if (swap_ && Size > 1)
       for (std::size_t i = 0; i < n; i += Size) std::reverse(static_cast<unsigned char*>(out) + i, static_cast<unsigned char*>(out) + i + Size);
+  }
+  // A size, refused if larger than what remains: every element takes at least one byte.
+  std::uint64_t load_size() {
+    std::uint64_t size = 0;
+    load_values<8>(&size, 8);
+    if (size > remaining()) throw cereal::Exception("a size of " + std::to_string(size) + " runs past the end of the bytes");
+    return size;
+  }
+  std::string_view take(std::size_t n) {
+    if (n > remaining()) throw cereal::Exception("the bytes end early");
+    const auto v = bytes_.substr(pos_, n);
+    pos_ += n;
+    return v;
   }
   std::size_t remaining() const { return bytes_.size() - pos_; }
   bool at_end() const { return pos_ == bytes_.size(); }
@@ -61,17 +75,18 @@ class BoundedInputArchive : public cereal::InputArchive<BoundedInputArchive, cer
   bool swap_ = false;
 };
 
+class BoundedInputArchive : public cereal::InputArchive<BoundedInputArchive, cereal::AllowEmptyClassElision>, public ByteSource {
+ public:
+  explicit BoundedInputArchive(std::string_view bytes) : InputArchive(this), ByteSource(bytes) {}
+};
+
 template <class T, cereal::traits::EnableIf<std::is_arithmetic<T>::value> = cereal::traits::sfinae>
 void CEREAL_LOAD_FUNCTION_NAME(BoundedInputArchive& ar, T& t) {
   ar.load_values<sizeof(T)>(std::addressof(t), sizeof(t));
 }
 template <class T> void CEREAL_LOAD_FUNCTION_NAME(BoundedInputArchive& ar, cereal::NameValuePair<T>& t) { ar(t.value); }
 template <class T> void CEREAL_LOAD_FUNCTION_NAME(BoundedInputArchive& ar, cereal::SizeTag<T>& t) {
-  std::uint64_t size = 0;
-  ar.load_values<8>(&size, 8);
-  // Every element takes at least one byte: a size past the end is forged or cut short.
-  if (size > ar.remaining()) throw cereal::Exception("a size of " + std::to_string(size) + " runs past the end of the bytes");
-  t.size = static_cast<std::remove_reference_t<T>>(size);
+  t.size = static_cast<std::remove_reference_t<T>>(ar.load_size());
 }
 template <class T> void CEREAL_LOAD_FUNCTION_NAME(BoundedInputArchive& ar, cereal::BinaryData<T>& bd) {
   using TT = std::remove_pointer_t<T>;
@@ -79,6 +94,44 @@ template <class T> void CEREAL_LOAD_FUNCTION_NAME(BoundedInputArchive& ar, cerea
 }
 template <class T> void prologue(BoundedInputArchive&, const T&) {}
 template <class T> void epilogue(BoundedInputArchive&, const T&) {}
+
+// ---- TextSkimArchive ------------------------------------------------------------------------
+// Reads a payload as BoundedInputArchive does, but checks each string as text where it lies in
+// the bytes and keeps none of them: how verify checks every payload without copying it.
+
+class TextSkimArchive : public cereal::InputArchive<TextSkimArchive, cereal::AllowEmptyClassElision>, public ByteSource {
+ public:
+  explicit TextSkimArchive(std::string_view bytes) : InputArchive(this), ByteSource(bytes) {}
+  void check(std::string_view s) {
+    if (!status.ok()) return;
+    if (auto st = check_text(s, field != nullptr ? field : "a value"); !st.ok()) status = std::move(st);
+  }
+  const char* field = nullptr;  // the name of the field being read (the serialize() functions' literals)
+  Status status;
+};
+
+template <class T, cereal::traits::EnableIf<std::is_arithmetic<T>::value> = cereal::traits::sfinae>
+void CEREAL_LOAD_FUNCTION_NAME(TextSkimArchive& ar, T& t) {
+  ar.load_values<sizeof(T)>(std::addressof(t), sizeof(t));
+}
+template <class T> void CEREAL_LOAD_FUNCTION_NAME(TextSkimArchive& ar, cereal::NameValuePair<T>& nvp) {
+  const char* name = nvp.name;
+  const bool inner = std::strcmp(name, "first") == 0 || std::strcmp(name, "second") == 0 || std::strcmp(name, "cereal_class_version") == 0;
+  const char* outer = ar.field;
+  if (!inner) ar.field = name;
+  ar(nvp.value);
+  ar.field = outer;
+}
+template <class T> void CEREAL_LOAD_FUNCTION_NAME(TextSkimArchive& ar, cereal::SizeTag<T>& t) {
+  t.size = static_cast<std::remove_reference_t<T>>(ar.load_size());
+}
+template <class C, class Tr, class A>
+void CEREAL_LOAD_FUNCTION_NAME(TextSkimArchive& ar, std::basic_string<C, Tr, A>&) {
+  static_assert(sizeof(C) == 1, "text is bytes");
+  ar.check(ar.take(static_cast<std::size_t>(ar.load_size())));
+}
+template <class T> void prologue(TextSkimArchive&, const T&) {}
+template <class T> void epilogue(TextSkimArchive&, const T&) {}
 
 // ---- JsonArchive ---------------------------------------------------------------------------
 
@@ -175,12 +228,17 @@ void CEREAL_SAVE_FUNCTION_NAME(TextCheckArchive& ar, const std::basic_string<C, 
 CEREAL_REGISTER_ARCHIVE(ftl::schema::archives::BoundedInputArchive)
 CEREAL_REGISTER_ARCHIVE(ftl::schema::archives::JsonArchive)
 CEREAL_REGISTER_ARCHIVE(ftl::schema::archives::TextCheckArchive)
+CEREAL_REGISTER_ARCHIVE(ftl::schema::archives::TextSkimArchive)
 // What it reads is what PortableBinaryOutputArchive writes (cereal pairs them to find a
 // type's load for its save).
 // (CEREAL_SETUP_ARCHIVE_TRAITS would also pair that output archive back, which cereal has done.)
 namespace cereal::traits::detail {
 template <>
 struct get_output_from_input<ftl::schema::archives::BoundedInputArchive> {
+  using type = cereal::PortableBinaryOutputArchive;
+};
+template <>
+struct get_output_from_input<ftl::schema::archives::TextSkimArchive> {
   using type = cereal::PortableBinaryOutputArchive;
 };
 }  // namespace cereal::traits::detail

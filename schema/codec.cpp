@@ -95,6 +95,12 @@ Result<CatalogEvent> decode_catalog(std::string_view type, std::uint32_t version
 
 Status check_event_text(const CatalogEvent& e) { return detail::check_variant_text(e); }
 
+Status check_payload(std::string_view type, std::uint32_t version, std::string_view bytes) {
+  if (is_catalog_type(type)) return detail::skim_variant<CatalogEvent>(type, version, bytes);
+  if (is_ledger_type(type)) return detail::skim_ledger(type, version, bytes);
+  return detail::skim_engagement(type, version, bytes);
+}
+
 nlohmann::json payload_json(std::string_view type, std::uint32_t version, std::string_view bytes) {
   if (is_ledger_type(type)) return detail::ledger_json(type, version, bytes);
   if (!is_catalog_type(type)) return detail::engagement_json(type, version, bytes);

@@ -43,4 +43,8 @@ Status check_event_text(const CatalogEvent& e);
 Status check_event_text(const EngagementEvent& e);
 Status check_event_text(const LedgerEvent& e);
 
+// E1 (schema/EVENTS.md): the payload decodes as its type and class version, whole, and every
+// string in it is text. Not ok names what is wrong.
+Status check_payload(std::string_view type, std::uint32_t version, std::string_view bytes);
+
 }  // namespace ftl::schema

@@ -64,6 +64,31 @@ Encoded encode_variant(const Variant& e) {
       e);
 }
 
+// Reads the payload through TextSkimArchive: E1 (schema/EVENTS.md) without building the event.
+template <class Variant>
+Status skim_variant(std::string_view type, std::uint32_t version, std::string_view bytes) {
+  Status out;
+  const bool known = with_type<Variant>(type, [&](auto proto) {
+    using T = decltype(proto);
+    if (version == 0 || version > version_of<T>()) {
+      out = Status::Corruption(std::string(type) + " version " + std::to_string(version) + " is not one this build reads (it reads up to " +
+                               std::to_string(version_of<T>()) + ")");
+      return;
+    }
+    try {
+      archives::TextSkimArchive ar(bytes);
+      T v;
+      ar(v);
+      if (!ar.at_end()) out = Status::Corruption(std::string(type) + " payload has trailing bytes");
+      else out = ar.status;
+    } catch (const std::exception& ex) {
+      out = Status::Corruption(std::string(type) + " payload cannot be decoded: " + ex.what());
+    }
+  });
+  if (!known) return Status::NotFound("unknown event type " + std::string(type));
+  return out;
+}
+
 template <class Variant>
 Result<Variant> decode_variant(std::string_view type, std::uint32_t version, std::string_view bytes) {
   std::optional<Result<Variant>> out;
@@ -112,5 +137,7 @@ nlohmann::json json_variant(std::string_view type, std::uint32_t version, std::s
 
 nlohmann::json engagement_json(std::string_view type, std::uint32_t version, std::string_view bytes);
 nlohmann::json ledger_json(std::string_view type, std::uint32_t version, std::string_view bytes);
+Status skim_engagement(std::string_view type, std::uint32_t version, std::string_view bytes);
+Status skim_ledger(std::string_view type, std::uint32_t version, std::string_view bytes);
 
 }  // namespace ftl::schema::detail

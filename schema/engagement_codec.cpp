@@ -108,6 +108,9 @@ nlohmann::json engagement_json(std::string_view type, std::uint32_t version, std
   }
   return data;
 }
+Status skim_engagement(std::string_view type, std::uint32_t version, std::string_view bytes) {
+  return skim_variant<EngagementEvent>(type, version, bytes);
+}
 }  // namespace detail
 
 Status check_event_text(const EngagementEvent& e) { return detail::check_variant_text(e); }

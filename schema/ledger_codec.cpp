@@ -37,6 +37,9 @@ namespace detail {
 nlohmann::json ledger_json(std::string_view type, std::uint32_t version, std::string_view bytes) {
   return json_variant<LedgerEvent>(type, version, bytes);
 }
+Status skim_ledger(std::string_view type, std::uint32_t version, std::string_view bytes) {
+  return skim_variant<LedgerEvent>(type, version, bytes);
+}
 }  // namespace detail
 
 }  // namespace ftl::schema

@@ -1,9 +1,11 @@
 #include "schema/parse.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
@@ -137,24 +139,42 @@ std::optional<std::int64_t> parse_time(std::string_view input) {
 
 Result<std::string> read_file(const std::string& path, std::size_t max_bytes, std::string_view what) {
   const std::string w(what);
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: a FIFO nobody writes to does not hold the open (nor, below, the read).
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) return Status::InvalidArgument("cannot read " + w + " " + path + ": " + std::strerror(errno));
   struct stat st {};
   if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
     ::close(fd);
     return Status::InvalidArgument(path + " is a directory, not a " + w);
   }
+  const bool pipe = S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode) || S_ISCHR(st.st_mode);
   std::string out;
   char buf[65536];
   for (;;) {
     const auto n = ::read(fd, buf, sizeof buf);
     if (n < 0) {
       if (errno == EINTR) continue;
+      if (errno == EAGAIN && pipe) {
+        // A writer is there but has sent nothing yet: wait for it, though not for ever.
+        pollfd p{fd, POLLIN, 0};
+        if (::poll(&p, 1, 30000) > 0) continue;
+        ::close(fd);
+        return Status::InvalidArgument("nothing came from " + path + " for 30 seconds, so no " + w + " was read");
+      }
       const int err = errno;
       ::close(fd);
       return Status::InvalidArgument("cannot read " + w + " " + path + ": " + std::strerror(err));
     }
-    if (n == 0) break;
+    if (n == 0) {
+      if (pipe && out.empty() && S_ISFIFO(st.st_mode)) {
+        // No writer has opened the FIFO yet (or it is gone): give one time to come.
+        pollfd p{fd, POLLIN, 0};
+        if (::poll(&p, 1, 30000) > 0 && (p.revents & POLLIN) != 0) continue;
+        ::close(fd);
+        return Status::InvalidArgument("nothing came from " + path + " for 30 seconds, so no " + w + " was read");
+      }
+      break;
+    }
     if (out.size() + static_cast<std::size_t>(n) > max_bytes) {
       ::close(fd);
       return Status::InvalidArgument(path + " holds more than " + std::to_string(max_bytes) + " bytes, more than a " + w + " may");
@@ -166,6 +186,12 @@ Result<std::string> read_file(const std::string& path, std::size_t max_bytes, st
 }
 
 Status check_text(std::string_view text, std::string_view field) {
+  // Most text is printable ASCII: one pass, no decoding.
+  if (std::all_of(text.begin(), text.end(), [](char ch) {
+        const auto c = static_cast<unsigned char>(ch);
+        return (c >= 0x20 && c < 0x7f) || c == '\t' || c == '\n';
+      }))
+    return Status::Ok();
   std::size_t bad = 0;
   if (!utf8_ok(text, &bad))
     return Status::InvalidArgument(std::string(field) + " is not valid UTF-8 (byte " + std::to_string(bad) + " of " +
