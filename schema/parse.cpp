@@ -137,7 +137,7 @@ std::optional<std::int64_t> parse_time(std::string_view input) {
   return static_cast<std::int64_t>(timegm(&tm)) * 1000000 + static_cast<std::int64_t>(std::llround(sec * 1e6));
 }
 
-Result<std::string> read_file(const std::string& path, std::size_t max_bytes, std::string_view what) {
+Result<std::string> read_file(const std::string& path, std::size_t max_bytes, std::string_view what, int idle_ms) {
   const std::string w(what);
   // O_NONBLOCK: a FIFO nobody writes to does not hold the open (nor, below, the read).
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
@@ -157,9 +157,9 @@ Result<std::string> read_file(const std::string& path, std::size_t max_bytes, st
       if (errno == EAGAIN && pipe) {
         // A writer is there but has sent nothing yet: wait for it, though not for ever.
         pollfd p{fd, POLLIN, 0};
-        if (::poll(&p, 1, 30000) > 0) continue;
+        if (::poll(&p, 1, idle_ms) > 0) continue;
         ::close(fd);
-        return Status::InvalidArgument("nothing came from " + path + " for 30 seconds, so no " + w + " was read");
+        return Status::InvalidArgument("nothing came from " + path + " for " + std::to_string(idle_ms / 1000) + " seconds, so no " + w + " was read");
       }
       const int err = errno;
       ::close(fd);
@@ -169,9 +169,9 @@ Result<std::string> read_file(const std::string& path, std::size_t max_bytes, st
       if (pipe && out.empty() && S_ISFIFO(st.st_mode)) {
         // No writer has opened the FIFO yet (or it is gone): give one time to come.
         pollfd p{fd, POLLIN, 0};
-        if (::poll(&p, 1, 30000) > 0 && (p.revents & POLLIN) != 0) continue;
+        if (::poll(&p, 1, idle_ms) > 0 && (p.revents & POLLIN) != 0) continue;
         ::close(fd);
-        return Status::InvalidArgument("nothing came from " + path + " for 30 seconds, so no " + w + " was read");
+        return Status::InvalidArgument("nothing came from " + path + " for " + std::to_string(idle_ms / 1000) + " seconds, so no " + w + " was read");
       }
       break;
     }

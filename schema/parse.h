@@ -29,7 +29,9 @@ std::optional<std::int64_t> parse_time(std::string_view text);
 // InvalidArgument for a directory, a file that cannot be opened or read (with the system's
 // reason) or one larger than the limit (read no further than the limit, so /dev/zero or a pipe
 // that never ends is refused, not read until memory runs out).
-Result<std::string> read_file(const std::string& path, std::size_t max_bytes, std::string_view what);
+// A FIFO or socket is read as its writer sends, waiting at most `idle_ms` for each piece (and
+// for a writer to come), so a pipe nobody writes to does not hold the command.
+Result<std::string> read_file(const std::string& path, std::size_t max_bytes, std::string_view what, int idle_ms = 30000);
 
 // Text as users give it (a note, a name, a reason): valid UTF-8 with no control character but
 // tab and newline. InvalidArgument names the field and the offset of the first bad byte.

@@ -203,6 +203,8 @@ check "verify --refold refolds them" 0 "0 vouched for by the snapshot key, 1 equ
 cp -r "$WORK/db" "$WORK/forged"
 "$CHILD" forge-text "$WORK/forged" >/dev/null 2>&1
 check "json output of bytes that are not UTF-8 does not abort, and is JSON" 0 '^"Bad \\ufffd\\ufffd Name' -- bash -c "FTL_DB='$WORK/forged' '$FTL' --format json engagement show forged | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)[\"customer\"]))'"
+check "a table of them carries no control character to the terminal" 0 "" -- bash -c "FTL_DB='$WORK/forged' '$FTL' engagement show forged | grep -q 'Bad .*Name' && ! FTL_DB='$WORK/forged' '$FTL' engagement show forged | grep -qP '[\\x00-\\x08\\x0b-\\x1f\\x7f]'"
+check "verify names the payload that is not text (E1)" 4 "breaks E1: customer is not valid UTF-8" -- env FTL_DB="$WORK/forged" "$FTL" verify
 check "jsonl log of them does not abort" 0 "EngagementOpened" -- bash -c "FTL_DB='$WORK/forged' '$FTL' --format jsonl log --stream engagement/forged | python3 -c 'import json,sys; [json.loads(l) for l in sys.stdin]; print(\"EngagementOpened\")'"
 
 # A damaged write-ahead log: refused, named, untouched; ftl recover accepts and records the loss.
@@ -219,6 +221,10 @@ check "the loss is an event in the log" 0 "LedgerRecovered +admin" -- "$FTL" --d
 check "the recovered ledger verifies" 0 "^ok: " -- "$FTL" --db "$WORK/damaged" verify
 check "the damaged log was kept aside" 0 "" -- bash -c "ls '$WORK/damaged'/lost-*/$(basename "$wal")"
 check "a directory that holds files but no ledger is refused" 5 "holds files but no ledger" -- "$FTL" --db "$SRC/tests" playbook import "$PAGE"
+mkdir "$WORK/empty"
+check "only an import starts a ledger: other writes say there is none" 5 "no ledger at" -- "$FTL" --db "$WORK/empty" engagement open x --customer X --seats 5 --services Exchange
+check "and leave the directory empty" 0 "" -- bash -c "[[ -z \$(ls -A '$WORK/empty') ]]"
+check "replay refuses a range this ledger does not have" 2 "is not a range of this ledger's sequences" -- "$FTL" replay contoso --from 5 --to 1
 
 # Any program can recompute the chain from the log alone (ledger/FORMAT.md).
 if command -v python3 >/dev/null; then

@@ -36,7 +36,7 @@ int main(int argc, char** argv) {
   }
   if (mode == "forge-text") {
     auto enc = ftl::schema::encode(ftl::schema::EngagementEvent(
-        ftl::schema::EngagementOpened{"forged", "Bad \xff\xfe Name \xc0\xaf", 10, {"Exchange"}, {}, "Enable", false}));
+        ftl::schema::EngagementOpened{"forged", "Bad \xff\xfe Name \xc0\xaf\x1b[2J\x1b]0;owned\x07", 10, {"Exchange"}, {}, "Enable", false}));
     ftl::NewEvent e;
     e.type = enc.type;
     e.schema_version = enc.version;

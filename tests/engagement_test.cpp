@@ -8,6 +8,8 @@
 #include <thread>
 
 #include "engine/engagement_service.h"
+#include "engine/verify.h"
+#include "schema/codec.h"
 #include "tests/testutil.h"
 
 using namespace ftl;
@@ -396,4 +398,41 @@ TEST_CASE("text that is not UTF-8, or holds control characters, is refused in ev
           "control character 0x1b");
   NoteCommand fine{"environment", "Reunião: tudo certo\n\tpróximo passo", "", 0};
   CHECK(f.run("contoso", [fine](const EngagementState& s, const CatalogView& c) { return decide_note(s, c, fine); }).ok());
+}
+
+TEST_CASE("verify holds every payload to E1: one that does not decode, or holds what is not text, is named", "[engagement][verify]") {
+  Fixture f;
+  REQUIRE(f.open("contoso", 100, "Exchange").ok());
+  auto append_raw = [&](const std::string& type, std::uint32_t version, std::string payload) {
+    NewEvent e;  // below the engine: what a forger, or a bug, could put there
+    e.type = type;
+    e.schema_version = version;
+    e.actor = "mallory";
+    e.payload = std::move(payload);
+    REQUIRE(f.ledger->append({"engagement/contoso", ExpectedVersion::Any(), {e}}).ok());
+  };
+  engine::VerifyLedgerOptions o;
+  SECTION("text with a control character") {
+    auto enc = schema::encode(schema::EngagementEvent(schema::NoteAdded{"environment", "clear\x1b[2Jscreen", "", 0}));
+    append_raw(enc.type, enc.version, enc.bytes);
+    auto v = engine::verify_ledger(*f.ledger, o);
+    REQUIRE_FALSE(v.ok());
+    CHECK_THAT(v.status().message(), Catch::Contains("breaks E1: text holds the control character 0x1b"));
+  }
+  SECTION("a payload that does not decode") {
+    append_raw("NoteAdded", 1, "\x01\x01\x00\x00\x00\xff\xff\xff\xff\xff\xff\xff\x3f");
+    auto v = engine::verify_ledger(*f.ledger, o);
+    REQUIRE_FALSE(v.ok());
+    CHECK_THAT(v.status().message(), Catch::Contains("breaks E1: NoteAdded payload cannot be decoded"));
+    CHECK(load_engagement(*f.ledger, "contoso").status().code() == Code::kCorruption);  // and no view shows it
+  }
+  SECTION("a type no build knows") {
+    append_raw("Bogus", 1, "x");
+    CHECK_THAT(engine::verify_ledger(*f.ledger, o).status().message(), Catch::Contains("breaks E1: unknown event type Bogus"));
+  }
+  SECTION("a class version from the future") {
+    auto enc = schema::encode(schema::EngagementEvent(schema::UsageRecorded{10, "Lynx"}));
+    append_raw(enc.type, 99, enc.bytes);
+    CHECK_THAT(engine::verify_ledger(*f.ledger, o).status().message(), Catch::Contains("UsageRecorded version 99 is not one this build reads"));
+  }
 }

@@ -6,6 +6,7 @@
 #include <rocksdb/db.h>
 
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -389,4 +390,49 @@ TEST_CASE("thousands of short writers leave a bounded number of table files, and
   REQUIRE(waitpid(pid, &status, 0) == pid);
   CHECK(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == 0);
+}
+
+TEST_CASE("a snapshot key must be a private regular file of 64 hex digits; a writer refuses any other, a reader trusts none",
+          "[open][key]") {
+  test::TempDir dir;
+  const auto db = dir.sub("db");
+  build(db, 3);
+  const auto key = dir.sub("key");
+  auto open_with = [&](bool read_only) {
+    OpenOptions o;
+    o.read_only = read_only;
+    o.wait_seconds = 0;
+    o.snapshot_key_file = key;
+    return Ledger::Open(db, o);
+  };
+  SECTION("readable by others") {
+    test::write_file(key, std::string(64, 'a') + "\n");
+    chmod(key.c_str(), 0644);
+    auto w = open_with(false);
+    REQUIRE_FALSE(w.ok());
+    CHECK_THAT(w.status().message(), Catch::Contains("can be read by others (mode 0644)"));
+    auto r = open_with(true);
+    REQUIRE(r.ok());
+    CHECK_FALSE((*r)->has_snapshot_key());
+  }
+  SECTION("not a key") {
+    test::write_file(key, "zz\n");
+    chmod(key.c_str(), 0600);
+    CHECK_THAT(open_with(false).status().message(), Catch::Contains("does not hold a key"));
+  }
+  SECTION("a FIFO or /dev/zero is never read") {
+    REQUIRE(mkfifo(key.c_str(), 0600) == 0);
+    CHECK_THAT(open_with(false).status().message(), Catch::Contains("is not a regular file"));
+    OpenOptions o;
+    o.snapshot_key_file = "/dev/zero";
+    CHECK_THAT(Ledger::Open(db, o).status().message(), Catch::Contains("is not a regular file"));
+  }
+  SECTION("made by the first snapshot, owner-only") {
+    auto w = open_with(false);
+    REQUIRE(w.ok());
+    REQUIRE((*w)->put_snapshot("engagement/x", "bytes").ok());
+    struct stat st {};
+    REQUIRE(stat(key.c_str(), &st) == 0);
+    CHECK((st.st_mode & 0777) == 0600);
+  }
 }

@@ -2,8 +2,12 @@
 // failure names the value. Among the cases, the ones that used to wrap, abort or mean nothing.
 #include <catch2/catch.hpp>
 
+#include <sys/stat.h>
+
+#include <chrono>
 #include <cstdint>
 #include <fstream>
+#include <thread>
 
 #include "schema/parse.h"
 #include "tests/testutil.h"
@@ -83,6 +87,23 @@ TEST_CASE("read_file refuses a directory, a missing file and one past its limit,
   test::write_file(dir.sub("page.md"), "# A page\n");
   CHECK(*read_file(dir.sub("page.md"), 9, "playbook file") == "# A page\n");
   CHECK_FALSE(read_file(dir.sub("page.md"), 8, "playbook file").ok());
+}
+
+TEST_CASE("read_file reads a FIFO as its writer sends, and never waits for ever for one", "[parse][fifo]") {
+  test::TempDir dir;
+  const auto fifo = dir.sub("page.fifo");
+  REQUIRE(mkfifo(fifo.c_str(), 0600) == 0);
+  auto r = read_file(fifo, 1 << 20, "playbook file", 300);  // nobody writes
+  REQUIRE_FALSE(r.ok());
+  CHECK_THAT(r.status().message(), Catch::StartsWith("nothing came from " + fifo));
+  std::thread writer([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    std::ofstream(fifo) << "# A page\n";
+  });
+  auto late = read_file(fifo, 1 << 20, "playbook file", 5000);
+  writer.join();
+  REQUIRE(late.ok());
+  CHECK(*late == "# A page\n");
 }
 
 TEST_CASE("check_text takes UTF-8 with tabs and newlines, and names the first bad byte", "[parse][utf8]") {

@@ -390,3 +390,70 @@ TEST_CASE("views check what they read: a changed payload or envelope stops the r
     CHECK(s->status().code() == Code::kCorruption);
   }
 }
+
+TEST_CASE("a forged index entry is refused where it is read, not only by verify", "[verify][index][views]") {
+  TempDir dir;
+  build(dir.sub("db"));
+  OpenOptions ro;
+  ro.read_only = true;
+  SECTION("an event id mapped to another event: the lookup says so (V9)") {
+    {
+      Raw raw(dir.sub("db"));
+      REQUIRE(raw.db->Put({}, raw.cf[4], "id-3", format::sequence_key(4)).ok());
+    }
+    auto l = test::open_ledger(dir.sub("db"), ro);
+    auto e = l->get_by_id("id-3");
+    REQUIRE_FALSE(e.ok());
+    CHECK_THAT(e.status().message(), Catch::StartsWith("event 4 breaks V9") && Catch::Contains("id-3"));
+  }
+  SECTION("a stream entry deleted in the middle: the stream's cursor stops there (V7)") {
+    {
+      Raw raw(dir.sub("db"));
+      REQUIRE(raw.db->Delete({}, raw.cf[2], format::stream_key("s/0", 2)).ok());  // s/0 is 3, 6, 9, 12
+    }
+    auto l = test::open_ledger(dir.sub("db"), ro);
+    std::vector<std::uint64_t> seen;
+    auto c = l->scan_stream("s/0");
+    for (; c->valid(); c->next()) seen.push_back(c->event().sequence);
+    CHECK(seen == std::vector<std::uint64_t>{3});
+    CHECK_THAT(c->status().message(), Catch::Contains("no entry for s/0 version 2") && Catch::Contains("V7"));
+  }
+}
+
+TEST_CASE("recorded time that runs backwards, or lies outside 1970 to 3000, breaks V13", "[verify][time]") {
+  TempDir dir;
+  SECTION("backwards") {
+    auto message = verify_after(dir, [](Raw& raw) {
+      auto e = raw.get(6);
+      e.recorded_us = raw.get(5).recorded_us - 1;
+      raw.rehash(e, e.prev_hash);
+      raw.put(6, e);
+      auto next = raw.get(7);  // the link after it, made good again
+      raw.rehash(next, e.hash);
+      raw.put(7, next);
+      Hash prev = next.hash;
+      for (std::uint64_t s = 8; s <= kEvents; ++s) {
+        auto x = raw.get(s);
+        raw.rehash(x, prev);
+        raw.put(s, x);
+        prev = x.hash;
+      }
+      REQUIRE(raw.db->Put({}, raw.cf[0], std::string(format::kMetaHeadKey), format::head_value({kEvents, prev})).ok());
+      REQUIRE(raw.db->Delete({}, raw.cf[0], std::string(format::kMetaHeadFileKey)).ok());
+    });
+    std::filesystem::remove(dir.sub("db") + "/" + format::kHeadFileName);
+    CHECK_THAT(verify(dir.sub("db")).message(), Catch::StartsWith("event 6 breaks V13") && Catch::Contains("never runs backwards"));
+  }
+  SECTION("before 1970") {
+    auto message = verify_after(dir, [](Raw& raw) {
+      auto e = raw.get(kEvents);
+      e.effective_us = -1;
+      raw.rehash(e, e.prev_hash);
+      raw.put(kEvents, e);
+      REQUIRE(raw.db->Put({}, raw.cf[0], std::string(format::kMetaHeadKey), format::head_value({kEvents, e.hash})).ok());
+      REQUIRE(raw.db->Delete({}, raw.cf[0], std::string(format::kMetaHeadFileKey)).ok());
+    });
+    std::filesystem::remove(dir.sub("db") + "/" + format::kHeadFileName);
+    CHECK_THAT(verify(dir.sub("db")).message(), Catch::StartsWith("event 12 breaks V13") && Catch::Contains("outside 1970 to 3000"));
+  }
+}
