@@ -28,7 +28,12 @@ namespace ftl::schema::archives {
 
 // ---- BoundedInputArchive -------------------------------------------------------------------
 
-// Reads portable-binary values from a byte range; a read past its end throws.
+// Class versions the structs of this build have (each type's own is checked by the codec):
+// a stored version outside 1..kMaxClassVersion is no version of ours.
+inline constexpr std::uint32_t kMaxClassVersion = 1;
+
+// Reads portable-binary values from a byte range; a read past its end throws. Reads are strict,
+// so that what decodes is what an encoder wrote: a bool is 0 or 1, a class version one we have.
 class ByteSource {
  public:
   explicit ByteSource(std::string_view bytes) : bytes_(bytes) {
@@ -62,6 +67,16 @@ class ByteSource {
   }
   std::size_t remaining() const { return bytes_.size() - pos_; }
   bool at_end() const { return pos_ == bytes_.size(); }
+  void load_bool(bool& b) {
+    std::uint8_t v = 0;
+    load_raw(&v, 1);
+    if (v > 1) throw cereal::Exception("a bool stored as " + std::to_string(v));
+    b = v == 1;
+  }
+  void load_class_version(std::uint32_t& v) {
+    load_values<4>(&v, 4);
+    if (v == 0 || v > kMaxClassVersion) throw cereal::Exception("class version " + std::to_string(v) + " is none this build has");
+  }
 
  private:
   static bool host_little() {
@@ -82,9 +97,15 @@ class BoundedInputArchive : public cereal::InputArchive<BoundedInputArchive, cer
 
 template <class T, cereal::traits::EnableIf<std::is_arithmetic<T>::value> = cereal::traits::sfinae>
 void CEREAL_LOAD_FUNCTION_NAME(BoundedInputArchive& ar, T& t) {
-  ar.load_values<sizeof(T)>(std::addressof(t), sizeof(t));
+  if constexpr (std::is_same_v<T, bool>) ar.load_bool(t);
+  else ar.load_values<sizeof(T)>(std::addressof(t), sizeof(t));
 }
-template <class T> void CEREAL_LOAD_FUNCTION_NAME(BoundedInputArchive& ar, cereal::NameValuePair<T>& t) { ar(t.value); }
+template <class T> void CEREAL_LOAD_FUNCTION_NAME(BoundedInputArchive& ar, cereal::NameValuePair<T>& t) {
+  if constexpr (std::is_same_v<std::remove_cv_t<std::remove_reference_t<T>>, std::uint32_t>) {
+    if (std::strcmp(t.name, "cereal_class_version") == 0) return ar.load_class_version(t.value);
+  }
+  ar(t.value);
+}
 template <class T> void CEREAL_LOAD_FUNCTION_NAME(BoundedInputArchive& ar, cereal::SizeTag<T>& t) {
   t.size = static_cast<std::remove_reference_t<T>>(ar.load_size());
 }
@@ -112,10 +133,14 @@ class TextSkimArchive : public cereal::InputArchive<TextSkimArchive, cereal::All
 
 template <class T, cereal::traits::EnableIf<std::is_arithmetic<T>::value> = cereal::traits::sfinae>
 void CEREAL_LOAD_FUNCTION_NAME(TextSkimArchive& ar, T& t) {
-  ar.load_values<sizeof(T)>(std::addressof(t), sizeof(t));
+  if constexpr (std::is_same_v<T, bool>) ar.load_bool(t);
+  else ar.load_values<sizeof(T)>(std::addressof(t), sizeof(t));
 }
 template <class T> void CEREAL_LOAD_FUNCTION_NAME(TextSkimArchive& ar, cereal::NameValuePair<T>& nvp) {
   const char* name = nvp.name;
+  if constexpr (std::is_same_v<std::remove_cv_t<std::remove_reference_t<T>>, std::uint32_t>) {
+    if (std::strcmp(name, "cereal_class_version") == 0) return ar.load_class_version(nvp.value);
+  }
   const bool inner = std::strcmp(name, "first") == 0 || std::strcmp(name, "second") == 0 || std::strcmp(name, "cereal_class_version") == 0;
   const char* outer = ar.field;
   if (!inner) ar.field = name;

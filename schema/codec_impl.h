@@ -64,6 +64,18 @@ Encoded encode_variant(const Variant& e) {
       e);
 }
 
+// The class version a payload carries first (after the endianness byte) is its envelope's.
+inline Status version_matches(std::string_view type, std::uint32_t version, std::string_view bytes) {
+  if (bytes.size() < 5) return Status::Corruption(std::string(type) + " payload is too short to hold a class version");
+  const std::uint32_t stored = static_cast<std::uint8_t>(bytes[1]) | static_cast<std::uint32_t>(static_cast<std::uint8_t>(bytes[2])) << 8 |
+                               static_cast<std::uint32_t>(static_cast<std::uint8_t>(bytes[3])) << 16 |
+                               static_cast<std::uint32_t>(static_cast<std::uint8_t>(bytes[4])) << 24;
+  if (stored != version)
+    return Status::Corruption(std::string(type) + " payload says class version " + std::to_string(stored) + " where its envelope says " +
+                              std::to_string(version));
+  return Status::Ok();
+}
+
 // Reads the payload through TextSkimArchive: E1 (schema/EVENTS.md) without building the event.
 template <class Variant>
 Status skim_variant(std::string_view type, std::uint32_t version, std::string_view bytes) {
@@ -73,6 +85,10 @@ Status skim_variant(std::string_view type, std::uint32_t version, std::string_vi
     if (version == 0 || version > version_of<T>()) {
       out = Status::Corruption(std::string(type) + " version " + std::to_string(version) + " is not one this build reads (it reads up to " +
                                std::to_string(version_of<T>()) + ")");
+      return;
+    }
+    if (auto st = version_matches(type, version, bytes); !st.ok()) {
+      out = st;
       return;
     }
     try {
@@ -97,6 +113,10 @@ Result<Variant> decode_variant(std::string_view type, std::uint32_t version, std
     if (version == 0 || version > version_of<T>()) {
       out = Status::Corruption(std::string(type) + " version " + std::to_string(version) +
                                " is not one this build reads (it reads up to " + std::to_string(version_of<T>()) + ")");
+      return;
+    }
+    if (auto st = version_matches(type, version, bytes); !st.ok()) {
+      out = st;
       return;
     }
     try {
