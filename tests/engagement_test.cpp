@@ -420,7 +420,8 @@ TEST_CASE("verify holds every payload to E1: one that does not decode, or holds 
     CHECK_THAT(v.status().message(), Catch::Contains("breaks E1: text holds the control character 0x1b"));
   }
   SECTION("a payload that does not decode") {
-    append_raw("NoteAdded", 1, "\x01\x01\x00\x00\x00\xff\xff\xff\xff\xff\xff\xff\x3f");
+    // Class version 1, then a string whose size says 2^62 bytes.
+    append_raw("NoteAdded", 1, std::string("\x01\x01\x00\x00\x00\xff\xff\xff\xff\xff\xff\xff\x3f", 13));
     auto v = engine::verify_ledger(*f.ledger, o);
     REQUIRE_FALSE(v.ok());
     CHECK_THAT(v.status().message(), Catch::Contains("breaks E1: NoteAdded payload cannot be decoded"));
