@@ -39,7 +39,9 @@ class ByteSource {
   explicit ByteSource(std::string_view bytes) : bytes_(bytes) {
     std::uint8_t little = 0;
     load_raw(&little, 1);
-    swap_ = (little != 0) != host_little();
+    // schema/EVENTS.md: every payload and snapshot state is little-endian, flag 0x01.
+    if (little != 1) throw cereal::Exception("the endianness flag is " + std::to_string(little) + ", not 1 (little-endian)");
+    swap_ = !host_little();
   }
   void load_raw(void* out, std::size_t n) {
     if (n > remaining()) throw cereal::Exception("the bytes end " + std::to_string(n - remaining()) + " bytes early");
