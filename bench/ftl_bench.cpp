@@ -152,7 +152,7 @@ int generate(const GenerateOptions& o) {
   }
   auto& ledger = **opened;
   auto plan = ftl::engine::plan_import(o.playbook, "");
-  if (!plan.ok() || !ftl::engine::import_playbook(ledger, *plan, "admin", std::nullopt).ok()) {
+  if (!plan.ok() || !ftl::engine::import_playbook(ledger, *plan, "admin", {}).ok()) {
     std::cerr << "error: cannot import " << o.playbook << "\n";
     return 2;
   }

@@ -25,10 +25,11 @@ int print_history(const std::vector<projections::HistoryRow>& rows, const std::s
   if (with_source && format != Format::kMd) cols.push_back({"source", "Source"});
   RowWriter w(std::cout, format, cols, globals().color());
   for (const auto& r : rows) {
-    if (!since.empty() && r.date < since) continue;
+    if (!since.empty() && r.sort_date < since) continue;
     std::string what = r.what;
     if (r.backdated) what += " (back-dated)";
-    nlohmann::json row = {{"date", format == Format::kMd ? schema::playbook_date(r.date) : r.date},
+    nlohmann::json row = {{"date", format == Format::kMd && r.date_understood ? schema::playbook_date(r.date) : r.date},
+                          {"date_understood", r.date_understood},
                           {"who", r.who}, {"what", what}, {"source", r.source}, {"backdated", r.backdated}};
     if (!r.notes.empty()) row["notes"] = r.notes;
     w.row(row);

@@ -20,6 +20,7 @@ struct ImportOptions {
   std::vector<std::string> files;
   std::string id;
   std::string effective;
+  bool strict = false, accept_removals = false;
 };
 
 struct TasksOptions {
@@ -54,14 +55,42 @@ std::string count(std::size_t n, const std::string& noun) {
   return std::to_string(n) + " " + noun + (n == 1 ? "" : "s");
 }
 
+// "added 2 steps and 86 tasks; changed 3 tasks; removed 1 task; 2 Refresh Summary rows"
+std::string counts_text(const engine::ImportCounts& c) {
+  auto part = [](const char* verb, std::size_t steps, std::size_t tasks) -> std::string {
+    if (steps + tasks == 0) return "";
+    std::string s = verb;
+    if (steps > 0) s += " " + count(steps, "step");
+    if (steps > 0 && tasks > 0) s += " and";
+    if (tasks > 0) s += " " + count(tasks, "task");
+    return s;
+  };
+  std::vector<std::string> parts;
+  for (auto p : {part("added", c.steps_added, c.tasks_added), part("changed", c.steps_changed, c.tasks_changed),
+                 part("removed", c.steps_removed, c.tasks_removed)})
+    if (!p.empty()) parts.push_back(p);
+  if (c.refresh_rows > 0) parts.push_back(count(c.refresh_rows, "Refresh Summary row"));
+  if (parts.empty()) return "no catalog change";
+  return projections::join_list(parts, "; ");
+}
+
+json counts_json(const engine::ImportCounts& c) {
+  return {{"steps_added", c.steps_added},     {"steps_changed", c.steps_changed}, {"steps_removed", c.steps_removed},
+          {"tasks_added", c.tasks_added},     {"tasks_changed", c.tasks_changed}, {"tasks_removed", c.tasks_removed},
+          {"refresh_rows", c.refresh_rows},   {"removed_tasks", c.removed_tasks}, {"removed_steps", c.removed_steps}};
+}
+
 int run_import(const ImportOptions& o) {
   if (!o.id.empty() && o.files.size() > 1)
     return fail(Status::Usage("--id names one playbook, but " + std::to_string(o.files.size()) + " files were given",
                               "import the files one at a time, or drop --id to name each after its file"));
-  std::optional<std::int64_t> effective;
+  engine::ImportOptions options;
+  options.strict = o.strict;
+  options.accept_removals = o.accept_removals;
   if (!o.effective.empty()) {
-    effective = parse_time(o.effective);
-    if (!effective) return fail(Status::InvalidArgument("--effective '" + o.effective + "' is not a date", "write it as 2026-11-24 or 11/24/2026"));
+    options.effective_us = parse_time(o.effective);
+    if (!options.effective_us)
+      return fail(Status::InvalidArgument("--effective '" + o.effective + "' is not a date", "write it as 2026-11-24 or 11/24/2026"));
   }
   // Read every page first: a page that cannot be read stops the command before anything is appended.
   std::vector<engine::PlannedImport> plans;
@@ -69,7 +98,7 @@ int run_import(const ImportOptions& o) {
   {
     Progress progress("reading", o.files.size(), "files");
     for (const auto& f : o.files) {
-      auto plan = engine::plan_import(f, o.id);
+      auto plan = engine::plan_import(f, o.id, o.strict);
       if (!plan.ok()) return fail(plan.status());
       for (const auto& w : plan->warnings) warn(w.str());
       if (!ids.insert(plan->playbook_id).second)
@@ -81,29 +110,35 @@ int run_import(const ImportOptions& o) {
   }
   auto ledger = open_for_writing(/*create=*/true);
   if (!ledger.ok()) return fail(ledger.status());
+  // And check what each would remove before the first is appended.
+  for (const auto& plan : plans) {
+    auto preview = engine::preview_import(**ledger, plan, options);
+    if (!preview.ok()) return fail(preview.status());
+  }
   const auto format = globals().format();
   json all = json::array();
   Progress progress("importing", plans.size(), "files");
   std::size_t done = 0;
   for (const auto& plan : plans) {
-    auto out = engine::import_playbook(**ledger, plan, actor(), effective);
+    auto out = engine::import_playbook(**ledger, plan, actor(), options);
     if (!out.ok()) return fail(out.status());
     std::string summary;
     if (out->unchanged) {
       summary = "unchanged since its last import; nothing appended";
-    } else if (out->changes.empty() && plan.page.refresh.size() + plan.page.tasks.size() + 1 <= out->events) {
-      summary = "imported " + plan.source + ": " + count(plan.page.steps.size(), "step") + ", " +
-                count(plan.page.tasks.size(), "task") + ", " + count(plan.page.refresh.size(), "Refresh Summary row");
     } else {
-      summary = out->changes.empty() ? "new revision, no catalog change" : projections::summarize(out->changes);
+      summary = (out->counts.tasks_before == 0 && out->changes.empty() ? "imported " : "new revision from ") + plan.source + ": " +
+                counts_text(out->counts);
+      // The detail, as the history will show it, when it is short enough to read on one line.
+      if (!out->changes.empty() && out->changes.size() <= 12) summary += " (" + projections::summarize(out->changes) + ")";
+      summary += "; " + std::to_string(out->events) + " events, sequences " + std::to_string(out->position.first_sequence) + "-" +
+                 std::to_string(out->position.last_sequence) + (out->position.duplicate ? ", already recorded" : "");
     }
-    if (!out->unchanged)
-      summary += " (" + std::to_string(out->events) + " events, sequences " + std::to_string(out->position.first_sequence) +
-                 "-" + std::to_string(out->position.last_sequence) + (out->position.duplicate ? ", already recorded" : "") + ")";
+    json warnings = json::array();
+    for (const auto& w : plan.warnings) warnings.push_back({{"file", w.file}, {"line", w.line}, {"message", w.message}});
     all.push_back({{"playbook", plan.playbook_id}, {"file", plan.file}, {"unchanged", out->unchanged},
                    {"events", out->events}, {"first_sequence", out->position.first_sequence},
                    {"last_sequence", out->position.last_sequence}, {"summary", summary},
-                   {"warnings", plan.warnings.size()}});
+                   {"changes", counts_json(out->counts)}, {"warnings", warnings}});
     progress.update(++done);
     if (format == Format::kTable) {
       progress.finish();
@@ -111,7 +146,9 @@ int run_import(const ImportOptions& o) {
     }
   }
   progress.finish();
-  if (format != Format::kTable) {
+  if (format == Format::kJson) {
+    std::cout << json_text(all, 2) << "\n";
+  } else if (format != Format::kTable) {
     RowWriter w(std::cout, format,
                 {{"playbook", "Playbook"}, {"file", "File"}, {"unchanged", "Unchanged"}, {"events", "Events", true},
                  {"first_sequence", "First", true}, {"last_sequence", "Last", true}, {"summary", "Summary"}},
@@ -302,6 +339,8 @@ void setup_playbook(CLI::App& app) {
   imp->add_option("files", io->files, "Playbook Markdown files")->required();
   imp->add_option("--id", io->id, "Playbook id (default: the file name without .md)");
   imp->add_option("--effective", io->effective, "Business date of the change (default: now)");
+  imp->add_flag("--strict", io->strict, "Refuse a page that needed any repair (every warning is an error)");
+  imp->add_flag("--accept-removals", io->accept_removals, "Import a page that removes more than half of a playbook's tasks or steps");
   imp->footer("Example:\n  ftl playbook import examples/playbooks/enable-services.md\n  ftl playbook import newer.md --id enable-services --effective 2026-11-24");
   imp->callback([io] { exit_code() = run_import(*io); });
 

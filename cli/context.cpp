@@ -81,6 +81,8 @@ std::string cli_hint(const Status& s) {
     return "accept the loss with `ftl recover --reason TEXT` (" + s.hint() + "; the damaged files are copied aside first)";
   if (t == "ledger.disk_full") return "free space on that disk: nothing was written, and the ledger works again once there is room";
   if (t == "ledger.not_a_ledger") return s.hint() + ", or name another with --db PATH";
+  if (t == "import.strict") return "drop --strict to import the page with its repairs";
+  if (t == "import.removals") return "check that the page is whole; if the removals are meant, import it again with --accept-removals";
   if (t == "ledger.snapshot_key") return s.hint().empty() ? "set FTL_SNAPSHOT_KEY to a key file" : s.hint();
   return s.hint();
 }

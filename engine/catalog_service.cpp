@@ -7,6 +7,7 @@
 #include <set>
 #include <sstream>
 #include <thread>
+#include <tuple>
 
 #include "ledger/sha256.h"
 #include "projections/fold.h"
@@ -35,10 +36,16 @@ Result<std::string> playbook_id_for(const std::string& file, const std::string& 
   return id;
 }
 
-Result<PlannedImport> plan_import(const std::string& file, const std::string& explicit_id) {
+Result<PlannedImport> plan_import(const std::string& file, const std::string& explicit_id, bool strict) {
   auto read = schema::read_file(file, kMaxPageBytes, "playbook file");
   if (!read.ok()) return read.status();
-  const std::string& bytes = *read;
+  return plan_import_bytes(std::move(*read), file, explicit_id, strict);
+}
+
+Result<PlannedImport> plan_import_bytes(std::string bytes, const std::string& file, const std::string& explicit_id, bool strict) {
+  if (bytes.size() > kMaxPageBytes)
+    return Status::InvalidArgument(file + " holds " + std::to_string(bytes.size()) + " bytes, more than the " +
+                                   std::to_string(kMaxPageBytes) + " a playbook file may");
   auto id = playbook_id_for(file, explicit_id);
   if (!id.ok()) return id.status();
   auto parsed = schema::parse_playbook(bytes, file);
@@ -50,6 +57,12 @@ Result<PlannedImport> plan_import(const std::string& file, const std::string& ex
   plan.content_sha256 = to_hex(Sha256::of(bytes));
   plan.page = std::move(parsed->page);
   plan.warnings = std::move(parsed->warnings);
+  if (strict && !plan.warnings.empty()) {
+    const auto more = plan.warnings.size() - 1;
+    return Status::InvalidArgument(plan.warnings.front().str() +
+                                   (more == 0 ? "" : " (and " + std::to_string(more) + " more warning" + (more == 1 ? ")" : "s)")))
+        .tagged("import.strict");
+  }
   return plan;
 }
 
@@ -71,10 +84,6 @@ schema::PlaybookImported imported_event(const PlannedImport& plan) {
 
 schema::TaskAdded task_added(const schema::PageTask& t) {
   return {t.id, t.name, t.mandatory, t.role, t.services, t.step};
-}
-
-bool same_row(const projections::RefreshRow& a, const schema::RefreshSummaryRowRecorded& b) {
-  return a.date == b.date && a.who == b.who && a.what == b.what;
 }
 
 
@@ -117,22 +126,93 @@ std::vector<schema::CatalogEvent> diff_catalog(const PlaybookState& before, cons
       if (t.listed && listed.count(id) == 0) out.emplace_back(schema::TaskUnlisted{id, t.name, t.step});
   }
   // The page's Refresh Summary is newest first; record unseen rows oldest first.
+  std::set<std::tuple<std::string, std::string, std::string>> recorded;
+  for (const auto& r : before.refresh) recorded.emplace(r.date, r.who, r.what);
   for (auto it = page.refresh.rbegin(); it != page.refresh.rend(); ++it) {
     const auto& row = it->row;
-    if (std::none_of(before.refresh.begin(), before.refresh.end(), [&](const auto& r) { return same_row(r, row); }))
-      out.emplace_back(row);
+    if (recorded.count({row.date, row.who, row.what}) == 0) out.emplace_back(row);
   }
   return out;
 }
 
+ImportCounts count_changes(const PlaybookState& before, const std::vector<schema::CatalogEvent>& events) {
+  ImportCounts c;
+  for (const auto& s : before.steps) c.steps_before += s.listed ? 1 : 0;
+  c.tasks_before = before.listed_tasks();
+  std::set<std::uint32_t> changed;
+  std::set<std::string> steps_changed;
+  for (const auto& e : events) {
+    std::visit(
+        [&](const auto& v) {
+          using T = std::decay_t<decltype(v)>;
+          if constexpr (std::is_same_v<T, schema::StepAdded>) ++c.steps_added;
+          else if constexpr (std::is_same_v<T, schema::StepChanged>) steps_changed.insert(v.to.name);
+          else if constexpr (std::is_same_v<T, schema::StepRemoved>) c.removed_steps.push_back(v.name);
+          else if constexpr (std::is_same_v<T, schema::TaskAdded>) ++c.tasks_added;
+          else if constexpr (std::is_same_v<T, schema::TaskUnlisted>) c.removed_tasks.push_back(v.id);
+          else if constexpr (std::is_same_v<T, schema::RefreshSummaryRowRecorded>) ++c.refresh_rows;
+          else if constexpr (!std::is_same_v<T, schema::PlaybookImported>) changed.insert(v.id);
+        },
+        e);
+  }
+  c.steps_changed = steps_changed.size();
+  c.steps_removed = c.removed_steps.size();
+  c.tasks_changed = changed.size();
+  c.tasks_removed = c.removed_tasks.size();
+  std::sort(c.removed_tasks.begin(), c.removed_tasks.end());
+  return c;
+}
+
+Status check_removals(const std::string& playbook_id, const ImportCounts& c, const ImportOptions& options) {
+  const bool tasks = c.tasks_removed * 2 > c.tasks_before && c.tasks_removed > 0;
+  const bool steps = c.steps_removed * 2 > c.steps_before && c.steps_removed > 0;
+  if (options.accept_removals || (!tasks && !steps)) return Status::Ok();
+  auto listed = [](const auto& items, auto show) {
+    std::string out;
+    const std::size_t shown = std::min<std::size_t>(items.size(), 10);
+    for (std::size_t i = 0; i < shown; ++i) out += (i == 0 ? "" : ", ") + show(items[i]);
+    if (items.size() > shown) out += " and " + std::to_string(items.size() - shown) + " more";
+    return out;
+  };
+  std::string what;
+  if (c.tasks_removed > 0)
+    what += std::to_string(c.tasks_removed) + " of its " + std::to_string(c.tasks_before) + " tasks (" +
+            listed(c.removed_tasks, [](std::uint32_t id) { return std::to_string(id); }) + ")";
+  if (c.steps_removed > 0)
+    what += std::string(what.empty() ? "" : " and ") + std::to_string(c.steps_removed) + " of its " + std::to_string(c.steps_before) +
+            " steps (" + listed(c.removed_steps, [](const std::string& n) { return "\"" + n + "\""; }) + ")";
+  return Status::InvalidArgument("importing this page would remove " + what + " from playbook " + playbook_id +
+                                 ", more than half; nothing was imported")
+      .tagged("import.removals");
+}
+
+namespace {
+
+// The playbook as the ledger has it now (empty if it has none yet).
+Result<PlaybookState> current_playbook(Ledger& ledger, const std::string& playbook_id) {
+  auto before = load_playbook(ledger, playbook_id);
+  if (before.ok()) return before;
+  if (before.status().code() != Code::kNotFound) return before.status();
+  return PlaybookState{};
+}
+
+}  // namespace
+
+Result<ImportCounts> preview_import(Ledger& ledger, const PlannedImport& plan, const ImportOptions& options) {
+  auto state = current_playbook(ledger, plan.playbook_id);
+  if (!state.ok()) return state.status();
+  auto counts = count_changes(*state, diff_catalog(*state, plan));
+  if (auto st = check_removals(plan.playbook_id, counts, options); !st.ok()) return st;
+  return counts;
+}
+
 Result<ImportOutcome> import_playbook(Ledger& ledger, const PlannedImport& plan, const std::string& actor,
-                                      std::optional<std::int64_t> effective_us) {
+                                      const ImportOptions& options) {
   const auto stream = projections::playbook_stream(plan.playbook_id);
   for (int attempt = 0;; ++attempt) {
-    auto before = load_playbook(ledger, plan.playbook_id);
-    PlaybookState state;
-    if (before.ok()) state = std::move(*before);
-    else if (before.status().code() != Code::kNotFound) return before.status();
+    auto loaded = current_playbook(ledger, plan.playbook_id);
+    if (!loaded.ok()) return loaded.status();
+    PlaybookState state = std::move(*loaded);
     auto events = diff_catalog(state, plan);
     ImportOutcome outcome;
     outcome.playbook_id = plan.playbook_id;
@@ -140,10 +220,14 @@ Result<ImportOutcome> import_playbook(Ledger& ledger, const PlannedImport& plan,
       outcome.unchanged = true;
       return outcome;
     }
+    outcome.counts = count_changes(state, events);
+    if (auto st = check_removals(plan.playbook_id, outcome.counts, options); !st.ok()) return st;
     AppendRequest req;
     req.stream = stream;
     req.expected = state.version == 0 ? ExpectedVersion::NoStream() : ExpectedVersion::Exact(state.version);
-    for (std::size_t i = 0; i < events.size(); ++i) {
+    req.events.reserve(events.size());
+    const auto n_events = events.size();
+    for (std::size_t i = 0; i < n_events; ++i) {
       auto enc = schema::encode(events[i]);
       NewEvent ne;
       // Deterministic ids: the same page imported twice from the same base is one import.
@@ -154,10 +238,16 @@ Result<ImportOutcome> import_playbook(Ledger& ledger, const PlannedImport& plan,
       ne.schema_version = enc.version;
       ne.actor = actor;
       ne.payload = std::move(enc.bytes);
-      if (const auto* row = std::get_if<schema::RefreshSummaryRowRecorded>(&events[i])) ne.effective_us = schema::date_to_us(row->date);
-      else ne.effective_us = effective_us;
+      ne.effective_us = options.effective_us;
+      // A Refresh Summary row takes effect on its date; one whose date was not understood (kept
+      // as written) on the import's.
+      if (const auto* row = std::get_if<schema::RefreshSummaryRowRecorded>(&events[i]))
+        if (const auto us = schema::date_to_us(row->date); us != 0) ne.effective_us = us;
+      events[i] = schema::StepRemoved{};  // encoded: its memory goes back before the batch is built
       req.events.push_back(std::move(ne));
     }
+    events.clear();
+    events.shrink_to_fit();
     auto res = ledger.append(std::move(req));
     if (!res.ok()) {
       if (res.status().code() == Code::kConflict && attempt < 8) {
@@ -167,14 +257,13 @@ Result<ImportOutcome> import_playbook(Ledger& ledger, const PlannedImport& plan,
       }
       return res.status();
     }
-    outcome.events = events.size();
+    outcome.events = n_events;
     outcome.position = *res;
     if (state.version != 0) {
-      PlaybookState after = state;
       // Fold the new events to learn the sentences the history will show.
       for (auto cur = ledger.scan_stream(stream, state.version + 1); cur->valid(); cur->next())
-        if (!projections::apply(after, cur->event()).ok()) break;
-      if (after.imports.size() > state.imports.size()) outcome.changes = after.imports.back().changes;
+        if (!projections::apply(state, cur->event()).ok()) break;
+      if (!state.imports.empty() && state.imports.back().sequence >= res->first_sequence) outcome.changes = state.imports.back().changes;
     }
     return outcome;
   }

@@ -23,11 +23,28 @@ struct PlannedImport {
   std::vector<schema::Diagnostic> warnings;
 };
 
+// What an import adds, changes and removes, counted from the events it appends.
+struct ImportCounts {
+  std::size_t steps_added = 0, steps_changed = 0, steps_removed = 0;
+  std::size_t tasks_added = 0, tasks_changed = 0, tasks_removed = 0;
+  std::size_t refresh_rows = 0;
+  std::size_t tasks_before = 0, steps_before = 0;  // listed before the import
+  std::vector<std::uint32_t> removed_tasks;       // in id order
+  std::vector<std::string> removed_steps;
+};
+
+struct ImportOptions {
+  bool strict = false;           // any warning refuses the page
+  bool accept_removals = false;  // allow an import that removes more than half of the tasks or steps
+  std::optional<std::int64_t> effective_us;  // the business date of the change (default: now)
+};
+
 struct ImportOutcome {
   std::string playbook_id;
   bool unchanged = false;  // the catalog already matched the page; nothing was appended
   std::size_t events = 0;
   AppendResult position;
+  ImportCounts counts;
   std::vector<projections::Change> changes;  // empty for a first import
 };
 
@@ -35,17 +52,31 @@ struct ImportOutcome {
 // lower-case letters, digits, '.', '_' and '-'.
 Result<std::string> playbook_id_for(const std::string& file, const std::string& explicit_id);
 
-inline constexpr std::size_t kMaxPageBytes = 16 << 20;  // a playbook page is tens of kilobytes
+// A playbook page is tens of kilobytes; a larger one is refused by its size before it is read.
+inline constexpr std::size_t kMaxPageBytes = 64 << 20;
 
-// Reads and parses a page (at most kMaxPageBytes). Touches no ledger.
-Result<PlannedImport> plan_import(const std::string& file, const std::string& explicit_id);
+// Reads and parses a page (at most kMaxPageBytes). Touches no ledger. With `strict`, a page
+// that needed any repair is refused (InvalidArgument tagged "import.strict", naming the first).
+Result<PlannedImport> plan_import(const std::string& file, const std::string& explicit_id, bool strict = false);
+// The same for a page's bytes; `file` names it in messages.
+Result<PlannedImport> plan_import_bytes(std::string bytes, const std::string& file, const std::string& explicit_id, bool strict = false);
 
 // The catalog events that turn `before` into what `page` says (empty if nothing differs).
 std::vector<schema::CatalogEvent> diff_catalog(const projections::PlaybookState& before, const PlannedImport& plan);
 
+ImportCounts count_changes(const projections::PlaybookState& before, const std::vector<schema::CatalogEvent>& events);
+
+// Refuses (InvalidArgument tagged "import.removals") an import that would remove more than half
+// of a playbook's listed tasks or steps, naming them, unless options.accept_removals.
+Status check_removals(const std::string& playbook_id, const ImportCounts& counts, const ImportOptions& options);
+
+// What importing the page would do to the ledger as it is now, checked as import_playbook
+// checks it; appends nothing. For checking every page before the first is appended.
+Result<ImportCounts> preview_import(Ledger& ledger, const PlannedImport& plan, const ImportOptions& options);
+
 // Appends the import's events as one atomic batch, retrying on a concurrent change.
 Result<ImportOutcome> import_playbook(Ledger& ledger, const PlannedImport& plan, const std::string& actor,
-                                      std::optional<std::int64_t> effective_us);
+                                      const ImportOptions& options);
 
 // Folds a playbook stream; NotFound names the id and suggests the known ones.
 Result<projections::PlaybookState> load_playbook(Ledger& ledger, const std::string& playbook_id,

@@ -13,9 +13,8 @@ namespace ftl::projections {
 std::string playbook_stream(const std::string& playbook_id) { return kPlaybookStreamPrefix + playbook_id; }
 
 const StepState* PlaybookState::step(const std::string& name) const {
-  for (const auto& s : steps)
-    if (s.def.name == name) return &s;
-  return nullptr;
+  auto it = step_at.find(name);
+  return it == step_at.end() ? nullptr : &steps[it->second];
 }
 
 std::size_t PlaybookState::listed_tasks() const {
@@ -80,26 +79,36 @@ struct Folder {
     s.motions = v.motions;
     s.front_matter = v.front_matter;
   }
+  StepState* step(const std::string& name) {
+    auto it = s.step_at.find(name);
+    return it == s.step_at.end() ? nullptr : &s.steps[it->second];
+  }
   void operator()(const schema::StepAdded& v) {
-    if (auto it = std::find_if(s.steps.begin(), s.steps.end(), [&](const StepState& st) { return st.def.name == v.step.name; });
-        it != s.steps.end()) {
-      it->def = v.step;
-      it->listed = true;
+    auto* st = step(v.step.name);
+    if (st != nullptr) {
+      st->def = v.step;
+      st->listed = true;
     } else {
+      s.step_at.emplace(v.step.name, s.steps.size());
       s.steps.push_back({v.step, true});
+      st = &s.steps.back();
     }
-    sort_steps();
+    sort_steps(st);
     note("Added", "step", quote(v.step.name));
   }
   void operator()(const schema::StepChanged& v) {
-    for (auto& st : s.steps)
-      if (st.def.name == v.from.name) st.def = v.to;
-    sort_steps();
+    if (auto* st = step(v.from.name)) {
+      st->def = v.to;
+      if (v.to.name != v.from.name) {
+        s.step_at.erase(v.from.name);
+        s.step_at[v.to.name] = static_cast<std::size_t>(st - s.steps.data());
+      }
+      sort_steps(st);
+    }
     note("Updated", "step", quote(v.to.name));
   }
   void operator()(const schema::StepRemoved& v) {
-    for (auto& st : s.steps)
-      if (st.def.name == v.name) st.listed = false;
+    if (auto* st = step(v.name)) st->listed = false;
     note("Removed", "step", quote(v.name));
   }
   void operator()(const schema::TaskAdded& v) {
@@ -142,9 +151,17 @@ struct Folder {
     s.refresh.push_back({v.date, v.who, v.what, v.notes});
     for (auto id : deprecated_task_ids(v.what)) s.deprecated.emplace(id, v.date);
   }
-  void sort_steps() {
-    std::stable_sort(s.steps.begin(), s.steps.end(),
-                     [](const StepState& a, const StepState& b) { return a.def.position < b.def.position; });
+  // Steps stay in position order. An import adds them in that order, so this sorts (and
+  // re-indexes) only when a step lands out of order: a page of thousands of steps folds in
+  // linear time.
+  void sort_steps(const StepState* changed) {
+    auto by_position = [](const StepState& a, const StepState& b) { return a.def.position < b.def.position; };
+    const auto i = static_cast<std::size_t>(changed - s.steps.data());  // the rest is in order already
+    if ((i == 0 || !by_position(s.steps[i], s.steps[i - 1])) && (i + 1 >= s.steps.size() || !by_position(s.steps[i + 1], s.steps[i])))
+      return;
+    std::stable_sort(s.steps.begin(), s.steps.end(), by_position);
+    s.step_at.clear();
+    for (std::size_t i = 0; i < s.steps.size(); ++i) s.step_at[s.steps[i].def.name] = i;
   }
 };
 

@@ -53,6 +53,7 @@ struct PlaybookState {
   schema::Strings motions;
   std::vector<std::pair<std::string, std::string>> front_matter;
   std::vector<StepState> steps;               // by position
+  std::map<std::string, std::size_t> step_at;  // step name -> its index in `steps`
   std::map<std::uint32_t, TaskState> tasks;   // every task ever listed
   std::vector<RefreshRow> refresh;            // in the order recorded (oldest first)
   std::map<std::uint32_t, std::string> deprecated;  // task id -> date named deprecated in the Refresh Summary

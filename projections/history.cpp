@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <ctime>
 
+#include "schema/playbook_page.h"
+
 namespace ftl::projections {
 
 std::string iso_date(std::int64_t us) { return iso_time(us).substr(0, 10); }
@@ -27,7 +29,19 @@ std::vector<HistoryRow> playbook_history(const PlaybookState& state) {
   // Rows in recorded order; the sort below is stable, so for one date the later-recorded row
   // comes first once reversed, which is also the page's own order for its rows.
   std::vector<HistoryRow> rows;
-  for (const auto& r : state.refresh) rows.push_back({r.date, r.who, r.what, "page", r.notes, false});
+  // A date the page wrote that is not one (schema/EVENTS.md) keeps its place in the page: it
+  // sorts as the row recorded before it (the one below it on the page), or if there is none, after.
+  std::string below;
+  for (const auto& r : state.refresh) {
+    const bool understood = schema::date_to_us(r.date) != 0;
+    if (understood) below = r.date;
+    rows.push_back({r.date, understood, understood ? r.date : below, r.who, r.what, "page", r.notes, false});
+  }
+  std::string above;
+  for (auto it = rows.rbegin(); it != rows.rend(); ++it) {
+    if (it->date_understood) above = it->date;
+    else if (it->sort_date.empty()) it->sort_date = above;
+  }
   struct Pending {
     std::string date, who;
     bool backdated;
@@ -37,8 +51,8 @@ std::vector<HistoryRow> playbook_history(const PlaybookState& state) {
   for (const auto& imp : state.imports) {
     std::vector<Change> changes;
     if (imp.first) {
-      changes.push_back({"Imported", "", "", "the page from " + imp.source + " (" + std::to_string(imp.steps) + " steps, " +
-                                                 std::to_string(imp.tasks) + " tasks)"});
+      auto n = [](std::uint32_t k, const char* noun) { return std::to_string(k) + " " + noun + (k == 1 ? "" : "s"); };
+      changes.push_back({"Imported", "", "", "the page from " + imp.source + " (" + n(imp.steps, "step") + ", " + n(imp.tasks, "task") + ")"});
     } else {
       changes = imp.changes;
       if (changes.empty()) changes.push_back({"Imported", "", "", "a new revision from " + imp.source + " (no catalog change)"});
@@ -51,9 +65,9 @@ std::vector<HistoryRow> playbook_history(const PlaybookState& state) {
       ledger_rows.push_back(std::move(p));
     }
   }
-  for (auto& p : ledger_rows) rows.push_back({p.date, p.who, summarize(p.changes), "ledger", "", p.backdated});
+  for (auto& p : ledger_rows) rows.push_back({p.date, true, p.date, p.who, summarize(p.changes), "ledger", "", p.backdated});
   std::reverse(rows.begin(), rows.end());
-  std::stable_sort(rows.begin(), rows.end(), [](const HistoryRow& a, const HistoryRow& b) { return a.date > b.date; });
+  std::stable_sort(rows.begin(), rows.end(), [](const HistoryRow& a, const HistoryRow& b) { return a.sort_date > b.sort_date; });
   return rows;
 }
 

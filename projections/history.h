@@ -10,7 +10,9 @@
 namespace ftl::projections {
 
 struct HistoryRow {
-  std::string date;  // YYYY-MM-DD (the effective date)
+  std::string date;  // YYYY-MM-DD (the effective date), or a page's date as written if it is not one
+  bool date_understood = true;
+  std::string sort_date;  // YYYY-MM-DD: the date, or for one not understood its neighbour's in the page
   std::string who, what;
   std::string source;  // "page": a row of the page's own Refresh Summary; "ledger": changes the ledger detected
   std::string notes;

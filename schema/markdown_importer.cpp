@@ -8,40 +8,25 @@
 #include <deque>
 #include <map>
 #include <optional>
+#include <set>
 
+#include "schema/page_tables.h"
 #include "schema/parse.h"
 #include "schema/playbook_page.h"
 
 namespace ftl::schema {
 namespace {
 
-std::string lower_ascii(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-std::string clean(std::string_view s) { return normalize_space(strip_markup(s)); }
-std::string key_of(std::string_view s) { return lower_ascii(clean(s)); }
-
-bool contains_any(const std::string& hay, std::initializer_list<const char*> needles) {
-  return std::any_of(needles.begin(), needles.end(), [&](const char* n) { return hay.find(n) != std::string::npos; });
-}
-bool starts_with_any(const std::string& hay, std::initializer_list<const char*> needles) {
-  return std::any_of(needles.begin(), needles.end(), [&](const char* n) { return hay.starts_with(n); });
-}
-
-bool has_token(const std::string& s, const char* token) {
-  std::string t;
-  for (std::size_t i = 0; i <= s.size(); ++i) {
-    unsigned char c = i < s.size() ? static_cast<unsigned char>(s[i]) : ' ';
-    if (std::isalnum(c) != 0) {
-      t.push_back(static_cast<char>(c));
-    } else {
-      if (t == token) return true;
-      t.clear();
-    }
-  }
-  return false;
-}
+using tables::clean;
+using tables::Columns;
+using tables::contains_any;
+using tables::expand_role;
+using tables::key_of;
+using tables::lower_ascii;
+using tables::parse_task_id;
+using tables::split_row;
+using tables::starts_with_any;
+using tables::TableKind;
 
 // Labels as the English pages and their translations write them (lower-case).
 bool is_primary_role_label(const std::string& k) {
@@ -84,110 +69,6 @@ Strings split_list(const std::string& v) {
   return out;
 }
 
-std::string expand_role(const std::string& r) {
-  static const std::map<std::string, std::string> kAbbrev = {
-      {"FE", "FastTrack Engineer"}, {"FM", "FastTrack Manager"}, {"MVM", "Migration Velocity Manager"}};
-  auto it = kAbbrev.find(r);
-  return it == kAbbrev.end() ? r : it->second;
-}
-
-std::optional<bool> parse_mandatory(const std::string& cell) {
-  auto k = key_of(cell);
-  k.erase(std::remove_if(k.begin(), k.end(), [](char c) { return c == '(' || c == ')' || c == '.'; }), k.end());
-  k = normalize_space(k);
-  static const std::array<const char*, 10> kYes = {"m", "mandatory", "required", "pflicht", "obligatorisch", "obligatorio",
-                                                   "obrigatório", "obrigatorio", "必須", "必需"};
-  static const std::array<const char*, 7> kNo = {"o", "optional", "opcional", "optionale", "任意", "可选", "オプション"};
-  for (auto* y : kYes)
-    if (k == y) return true;
-  for (auto* n : kNo)
-    if (k == n) return false;
-  return std::nullopt;
-}
-
-std::optional<std::uint32_t> parse_task_id(const std::string& cell) {
-  auto s = clean(cell);
-  if (!s.empty() && s[0] == '#') s.erase(0, 1);
-  if (s.empty() || s.size() > 9 || !std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; }))
-    return std::nullopt;
-  return static_cast<std::uint32_t>(std::stoul(s));
-}
-
-// Splits "| a | b |" into cells, honouring "\|". `closed` says whether the row ended in '|'.
-Strings split_row(std::string_view line, bool* closed) {
-  auto t = normalize_space(line);
-  Strings cells;
-  std::string cur;
-  std::size_t i = (!t.empty() && t[0] == '|') ? 1 : 0;
-  for (; i < t.size(); ++i) {
-    if (t[i] == '\\' && i + 1 < t.size() && t[i + 1] == '|') {
-      cur.push_back('|');
-      ++i;
-    } else if (t[i] == '|') {
-      cells.push_back(normalize_space(cur));
-      cur.clear();
-    } else {
-      cur.push_back(t[i]);
-    }
-  }
-  *closed = normalize_space(cur).empty() && !t.empty() && t.back() == '|';
-  if (!*closed) cells.push_back(normalize_space(cur));
-  return cells;
-}
-
-bool is_separator_row(const Strings& cells) {
-  if (cells.empty()) return false;
-  return std::all_of(cells.begin(), cells.end(), [](const std::string& c) {
-    return !c.empty() && c.find('-') != std::string::npos &&
-           c.find_first_not_of(":- ") == std::string::npos;
-  });
-}
-
-enum class TableKind { kOther, kTasks, kRefresh };
-
-struct Columns {
-  TableKind kind = TableKind::kOther;
-  int id = -1, name = -1, mo = -1, role = -1, services = -1;  // tasks
-  int date = -1, who = -1, what = -1, notes = -1;              // refresh summary
-  std::size_t count = 0;
-};
-
-Columns classify(const Strings& header) {
-  Columns c;
-  c.count = header.size();
-  std::vector<std::string> k;
-  for (const auto& h : header) {
-    auto key = key_of(h);  // "(M)andatory / (O)ptional" -> "mandatory / optional"
-    key.erase(std::remove_if(key.begin(), key.end(), [](char ch) { return ch == '(' || ch == ')'; }), key.end());
-    k.push_back(key);
-  }
-  if (k.empty()) return c;
-  if (contains_any(k[0], {"date", "datum", "fecha", "data", "日付", "日期"})) {
-    c.kind = TableKind::kRefresh;
-    c.date = 0;
-    for (int i = 1; i < static_cast<int>(k.size()); ++i) {
-      const auto& h = k[static_cast<std::size_t>(i)];
-      if (c.who < 0 && contains_any(h, {"who", "wer", "quién", "quien", "quem", "変更者", "更改者", "author", "autor"})) c.who = i;
-      else if (c.what < 0 && contains_any(h, {"what", "was ", "qué", "que", "変更内容", "更改内容", "änderung", "cambio", "alteração", "change"})) c.what = i;
-      else if (c.notes < 0 && contains_any(h, {"note", "notiz", "nota", "備考", "注", "comment"})) c.notes = i;
-    }
-    if (c.who < 0) c.who = 1;
-    if (c.what < 0) c.what = 2;
-    if (c.who >= static_cast<int>(k.size()) || c.what >= static_cast<int>(k.size())) c.kind = TableKind::kOther;
-    return c;
-  }
-  for (int i = 0; i < static_cast<int>(k.size()); ++i) {
-    const auto& h = k[static_cast<std::size_t>(i)];
-    if (c.id < 0 && (has_token(h, "id") || h == "ｉｄ")) c.id = i;
-    else if (c.mo < 0 && contains_any(h, {"mandatory", "optional", "obligator", "obrigat", "pflicht", "必須", "必需", "opcional", "m / o", "m/o"})) c.mo = i;
-    else if (c.services < 0 && contains_any(h, {"service", "dienst", "servicio", "serviço", "servico", "サービス", "服务", "服務", "workload"})) c.services = i;
-    else if (c.role < 0 && (contains_any(h, {"role", "rolle", "função", "funcao", "papel", "ロール", "役割", "角色"}) || has_token(h, "rol"))) c.role = i;
-    else if (c.name < 0 && c.id >= 0) c.name = i;
-  }
-  if (c.id == 0 && c.name > 0) c.kind = TableKind::kTasks;
-  return c;
-}
-
 class Importer {
  public:
   Importer(std::string_view text, std::string file) : text_(text), file_(std::move(file)) {}
@@ -210,18 +91,19 @@ class Importer {
   }
   void warn(int line, const std::string& msg) { out_.warnings.push_back({file_, line, msg}); }
 
+  // Lines are views into the page (which outlives the import), without their "\r\n".
   void split_lines() {
     std::size_t start = 0;
     while (start <= text_.size()) {
       auto end = text_.find('\n', start);
       if (end == std::string_view::npos) end = text_.size();
-      std::string l(text_.substr(start, end - start));
-      if (!l.empty() && l.back() == '\r') l.pop_back();
+      auto l = text_.substr(start, end - start);
+      if (!l.empty() && l.back() == '\r') l.remove_suffix(1);
       if (end == text_.size()) {
-        if (!l.empty()) lines_.push_back(std::move(l));  // no line after the final newline
+        if (!l.empty()) lines_.push_back(l);  // no line after the final newline
         break;
       }
-      lines_.push_back(std::move(l));
+      lines_.push_back(l);
       start = end + 1;
     }
   }
@@ -259,7 +141,7 @@ class Importer {
 
   Page& page() { return out_.page; }
 
-  Status line(const std::string& raw) {
+  Status line(std::string_view raw) {
     auto t = normalize_space(raw);
     if (!t.empty() && t[0] == '|') return table_line(raw);
     if (auto st = end_table(); !st.ok()) return st;
@@ -286,7 +168,7 @@ class Importer {
     return Status::Ok();
   }
 
-  bool list_item(const std::string& raw) {
+  bool list_item(std::string_view raw) {
     std::size_t indent = 0;
     while (indent < raw.size() && (raw[indent] == ' ' || raw[indent] == '\t')) indent += 1;
     auto body = std::string_view(raw).substr(indent);
@@ -348,6 +230,7 @@ class Importer {
     if (level == 2) {
       step_ = nullptr;
       in_section_ = true;
+      in_refresh_section_ = tables::is_refresh_heading(k);
       return Status::Ok();
     }
     if (level == 3) {
@@ -356,48 +239,77 @@ class Importer {
       s.line = lineno();
       candidates_.push_back(std::move(s));
       step_ = &candidates_.back();
+      step_index_ = candidates_.size() - 1;
       step_has_tasks_.push_back(false);
     }
     return Status::Ok();
   }
 
-  Status table_line(const std::string& raw) {
+  Status table_line(std::string_view raw) {
     table_.emplace_back(lineno(), raw);
     return Status::Ok();
   }
 
-  // Called when a table has ended: classify it and read its rows.
+  // Called when a table has ended. A separator row in the middle of it means another table
+  // began on the row above, with no blank line between them: each is read on its own.
   Status end_table() {
     if (table_.empty()) return Status::Ok();
     auto rows = std::move(table_);
     table_.clear();
     list_ = nullptr;
-    bool closed = false;
-    auto header = split_row(rows[0].second, &closed);
-    auto cols = classify(header);
-    warned_no_mo_ = false;
-    if (cols.kind == TableKind::kOther) return Status::Ok();
-    std::size_t first = 1;
-    if (rows.size() > 1) {
-      bool c2 = false;
-      if (is_separator_row(split_row(rows[1].second, &c2))) first = 2;
-      else warn(rows[0].first, "the table has no separator row under its header; read it anyway");
+    std::size_t start = 0;
+    for (std::size_t r = 2; r < rows.size(); ++r) {
+      bool closed = false;
+      if (r - 1 > start && tables::is_separator_row(split_row(rows[r].second, &closed))) {
+        if (auto st = read_table(rows, start, r - 1); !st.ok()) return st;
+        start = r - 1;
+      }
     }
-    for (std::size_t r = first; r < rows.size(); ++r) {
-      auto [line, text] = rows[r];
+    return read_table(rows, start, rows.size());
+  }
+
+  using Rows = std::vector<std::pair<int, std::string_view>>;
+
+  Status read_table(const Rows& rows, std::size_t begin, std::size_t end) {
+    bool closed = false;
+    auto header = split_row(rows[begin].second, &closed);
+    auto cols = tables::classify(header);
+    warned_no_mo_ = false;
+    const int at = rows[begin].first;
+    if (cols.kind == TableKind::kOther) {
+      if (cols.date_first || in_refresh_section_)
+        warn(at, "the table with the header '" + join(header) + "' is not the Refresh Summary (Date | Who Changed | What Changed) " +
+                     "nor an FTOP Tasks table; it was ignored");
+      return Status::Ok();
+    }
+    if (cols.kind == TableKind::kRefresh) in_refresh_section_ = true;
+    std::size_t first = begin + 1;
+    if (end > begin + 1) {
+      bool c2 = false;
+      if (tables::is_separator_row(split_row(rows[begin + 1].second, &c2))) first = begin + 2;
+      else warn(at, "the table has no separator row under its header; read it anyway");
+    }
+    if (cols.kind == TableKind::kTasks) learn_roles(cols, rows, first, end);
+    for (std::size_t r = first; r < end; ++r) {
+      const auto& [line, text] = rows[r];
       auto cells = split_row(text, &closed);
       if (!closed) warn(line, "the table row is missing its closing '|'; read it as if it were there");
+      if (normalize_space(text).starts_with("||") && cells.size() > 1 && cells[0].empty() &&
+          (cols.kind != TableKind::kTasks || parse_task_id(cells[1]))) {
+        cells.erase(cells.begin());
+        warn(line, "the row begins with '||'; read it as if it began with one '|'");
+      }
       auto starts_row = [&](const std::string& cell) {
         return cols.kind == TableKind::kTasks ? parse_task_id(cell).has_value() : !parse_date(cell).empty();
       };
       // Rows run together on one line: split where a cell past the header's width starts a row.
       std::vector<Strings> split;
       while (cells.size() > cols.count) {
-        std::size_t at = cols.count;
-        if (cells[at].empty() && at + 1 < cells.size() && starts_row(cells[at + 1])) ++at;
-        else if (!starts_row(cells[at])) break;
+        std::size_t next = cols.count;
+        if (cells[next].empty() && next + 1 < cells.size() && starts_row(cells[next + 1])) ++next;
+        else if (!starts_row(cells[next])) break;
         split.emplace_back(cells.begin(), cells.begin() + static_cast<long>(cols.count));
-        cells.erase(cells.begin(), cells.begin() + static_cast<long>(at));
+        cells.erase(cells.begin(), cells.begin() + static_cast<long>(next));
       }
       if (!split.empty())
         warn(line, std::to_string(split.size() + 1) + " table rows are run together on one line; read them as separate rows");
@@ -407,6 +319,29 @@ class Importer {
       }
     }
     return Status::Ok();
+  }
+
+  static std::string join(const Strings& cells) {
+    std::string out;
+    for (const auto& c : cells) out += (out.empty() ? "" : " | ") + c;
+    return out;
+  }
+
+  // The roles a table's well-formed rows name, for repairing a row whose role shares a cell.
+  void learn_roles(const Columns& cols, const Rows& rows, std::size_t first, std::size_t end) {
+    if (cols.role < 0) return;
+    for (std::size_t r = first; r < end; ++r) {
+      bool closed = false;
+      auto cells = split_row(rows[r].second, &closed);
+      if (cells.size() == cols.count && !cells[static_cast<std::size_t>(cols.role)].empty())
+        roles_.insert(lower_ascii(expand_role(clean(cells[static_cast<std::size_t>(cols.role)]))));
+    }
+  }
+  bool known_role(const std::string& role) const {
+    static const std::set<std::string> kRoles = {"fasttrack engineer", "fasttrack manager", "migration velocity manager",
+                                                 "fasttrack architect", "customer", "partner"};
+    const auto k = lower_ascii(role);
+    return kRoles.count(k) != 0 || roles_.count(k) != 0;
   }
 
   Status table_row(const Columns& cols, Strings& cells, int line) {
@@ -420,7 +355,35 @@ class Importer {
     return cols.kind == TableKind::kTasks ? task_row(cols, cells, line) : refresh_row(cols, cells, line);
   }
 
+  // A row that cannot become a task is skipped with a warning; the page is refused only if no
+  // task at all can be read (finish()).
+  void skip(int line, const std::string& why) {
+    warn(line, why + "; the row was skipped");
+    if (first_skip_.empty()) {
+      first_skip_line_ = line;
+      first_skip_ = why;
+    }
+  }
+
   Status task_row(const Columns& cols, Strings& cells, int line) {
+    auto cell = [&](int i) -> const std::string& { return cells[static_cast<std::size_t>(i)]; };
+    if (tables::is_placeholder_id(cell(cols.id))) {
+      skip(line, cell(cols.id).empty() ? std::string("the row has no task id") : "the task id '" + cell(cols.id) + "' is a placeholder");
+      return Status::Ok();
+    }
+    const bool reads = parse_task_id(cell(cols.id)) && (cols.mo < 0 || (cols.mo < static_cast<int>(cells.size()) &&
+                                                                         tables::parse_mandatory(cell(cols.mo), cols.legend)));
+    std::string merged;
+    if (!reads) {
+      auto repaired = tables::split_merged_cell(cols, cells, [this](const std::string& r) { return known_role(r); }, &merged);
+      if (repaired) {
+        cells = std::move(*repaired);
+        warn(line, "the cell '" + merged + "' holds two cells (a '|' is missing); read it as two");
+      } else if (cells.size() + 1 == cols.count) {
+        return error(line, "the task row has " + std::to_string(cells.size()) + " cells where the header has " +
+                               std::to_string(cols.count) + ", and no one cell splits in two unambiguously; add the missing '|'");
+      }
+    }
     const int needed = std::max({cols.id, cols.name, cols.mo}) + 1;
     if (static_cast<int>(cells.size()) < needed)
       return error(line, "the task row has " + std::to_string(cells.size()) + " cells; it needs at least " +
@@ -430,27 +393,34 @@ class Importer {
                      std::to_string(cols.count) + "; the missing ones were left empty");
       cells.resize(cols.count);
     }
-    auto cell = [&](int i) -> const std::string& { return cells[static_cast<std::size_t>(i)]; };
     auto id = parse_task_id(cell(cols.id));
-    if (!id) return error(line, "task id '" + cell(cols.id) + "' is not a number");
+    if (!id) {
+      skip(line, "task id '" + cell(cols.id) + "' is not a number");
+      return Status::Ok();
+    }
     PageTask t;
     t.id = *id;
     t.line = line;
     t.name = clean(cell(cols.name));
-    if (t.name.empty()) return error(line, "task " + std::to_string(t.id) + " has no name");
+    if (t.name.empty()) {
+      skip(line, "task " + std::to_string(t.id) + " has no name");
+      return Status::Ok();
+    }
     if (cols.mo < 0) {
       if (!warned_no_mo_) warn(line, "the task table has no (M)andatory / (O)ptional column; its tasks were read as optional");
       warned_no_mo_ = true;
     } else {
-      auto m = parse_mandatory(cell(cols.mo));
-      if (!m)
-        return error(line, "task " + std::to_string(t.id) + " is marked '" + cell(cols.mo) +
-                               "', which is neither M (mandatory) nor O (optional)");
+      auto m = tables::parse_mandatory(cell(cols.mo), cols.legend);
+      if (!m) {
+        skip(line, "task " + std::to_string(t.id) + " is marked '" + cell(cols.mo) + "', which is neither M (mandatory) nor O (optional)" +
+                       legend_note(cols.legend));
+        return Status::Ok();
+      }
       t.mandatory = *m;
     }
     if (cols.role >= 0) t.role = expand_role(clean(cell(cols.role)));
     step_for_table(line);
-    const auto& step = candidates_[current_step_index()];
+    const auto& step = candidates_[step_index_];
     t.step = step.def.name;
     if (cols.services >= 0) t.services = split_list(clean(cell(cols.services)));
     if (t.services.empty()) t.services = step.def.applies_to;
@@ -460,9 +430,16 @@ class Importer {
                      "); this row was ignored");
       return Status::Ok();
     }
-    task_lines_[t.id] = line;
+    task_lines_.emplace(t.id, line);
     page().tasks.push_back(std::move(t));
     return Status::Ok();
+  }
+
+  static std::string legend_note(const tables::MandatoryLegend& legend) {
+    std::string out;
+    for (const auto& [letter, mandatory] : legend.letters)
+      out += (out.empty() ? "" : ", ") + letter + (mandatory ? " (mandatory)" : " (optional)");
+    return out.empty() ? "" : ", nor a letter of its header: " + out;
   }
 
   // A task table outside any step belongs to a step named after the page.
@@ -474,14 +451,10 @@ class Importer {
       s.line = line;
       candidates_.push_back(std::move(s));
       step_ = &candidates_.back();
+      step_index_ = candidates_.size() - 1;
       step_has_tasks_.push_back(false);
     }
-    step_has_tasks_[current_step_index()] = true;
-  }
-  std::size_t current_step_index() const {
-    for (std::size_t i = 0; i < candidates_.size(); ++i)
-      if (&candidates_[i] == step_) return i;
-    return candidates_.size() - 1;
+    step_has_tasks_[step_index_] = true;
   }
 
   Status refresh_row(const Columns& cols, Strings& cells, int line) {
@@ -490,8 +463,11 @@ class Importer {
     PageRefreshRow r;
     r.line = line;
     r.row.date = parse_date(cell(cols.date));
-    if (r.row.date.empty())
-      return error(line, "Refresh Summary date '" + cell(cols.date) + "' is not a date (expected M/D/YYYY, like 3/25/2020)");
+    if (r.row.date.empty()) {
+      // Kept as written: schema/EVENTS.md, RefreshSummaryRowRecorded.
+      r.row.date = clean(cell(cols.date));
+      warn(line, "Refresh Summary date '" + r.row.date + "' is not a date (expected M/D/YYYY, like 3/25/2020); the row was kept with its date as written");
+    }
     r.row.who = clean(cell(cols.who));
     r.row.what = clean(cell(cols.what));
     if (cols.notes >= 0 && cols.notes < static_cast<int>(cells.size())) r.row.notes = clean(cell(cols.notes));
@@ -505,6 +481,8 @@ class Importer {
         if (k == "title") page().title = v;
     }
     if (page().title.empty()) return error(1, "the page has no title (no '# Title' heading and no 'title:' in its front matter)");
+    if (page().tasks.empty() && !first_skip_.empty())
+      return error(first_skip_line_, first_skip_ + ", and no other task on the page could be read");
     if (page().tasks.empty())
       return error(std::max(1, static_cast<int>(lines_.size())), "the page has no FTOP Tasks table (a table whose header starts with Task ID and names the task)");
     std::uint32_t position = 0;
@@ -519,16 +497,21 @@ class Importer {
 
   std::string_view text_;
   std::string file_;
-  std::vector<std::string> lines_;
+  std::vector<std::string_view> lines_;
   std::size_t at_ = 0;
   ParsedPage out_;
   std::deque<PageStep> candidates_;  // stable addresses
   std::vector<bool> step_has_tasks_;
+  std::size_t step_index_ = 0;  // candidates_[step_index_] is *step_
+  bool in_refresh_section_ = false;  // under a Refresh Summary heading, or past its table in that section
+  std::set<std::string> roles_;      // lower case
+  int first_skip_line_ = 0;
+  std::string first_skip_;
   PageStep* step_ = nullptr;
   bool in_section_ = false;  // past the first level-2 heading: page-level labels no longer apply
   Strings* list_ = nullptr;  // the checklist being read
   std::vector<std::size_t> indents_;
-  std::vector<std::pair<int, std::string>> table_;
+  std::vector<std::pair<int, std::string_view>> table_;
   std::map<std::uint32_t, int> task_lines_;
   bool warned_no_mo_ = false;
 };

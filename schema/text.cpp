@@ -8,27 +8,41 @@
 namespace ftl::schema {
 
 std::string normalize_space(std::string_view s) {
+  // One pass; only a lead byte of the few multi-byte spaces looks further (a page is read
+  // through here several times a cell, so this is the importer's inner loop).
   std::string out;
   out.reserve(s.size());
   bool space = false;
-  auto emit_space = [&] { space = !out.empty(); };
-  for (std::size_t i = 0; i < s.size();) {
-    auto rest = s.substr(i);
-    if (rest.starts_with("\xC2\xA0")) {  // no-break space
-      emit_space();
-      i += 2;
-    } else if (rest.starts_with("\xE2\x80\x8B") || rest.starts_with("\xE2\x80\x8C") ||
-               rest.starts_with("\xE2\x80\x8D") || rest.starts_with("\xEF\xBB\xBF")) {  // zero-width, BOM
-      i += 3;
-    } else if (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n') {
-      emit_space();
+  const std::size_t n = s.size();
+  std::size_t i = 0;
+  while (i < n) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+      space = !out.empty();
       ++i;
-    } else {
-      if (space) out.push_back(' ');
-      space = false;
-      out.push_back(s[i]);
-      ++i;
+      continue;
     }
+    if (c == 0xC2 && i + 1 < n && s[i + 1] == '\xA0') {  // no-break space
+      space = !out.empty();
+      i += 2;
+      continue;
+    }
+    if (i + 2 < n && ((c == 0xE2 && s[i + 1] == '\x80' && (s[i + 2] == '\x8B' || s[i + 2] == '\x8C' || s[i + 2] == '\x8D')) ||
+                      (c == 0xEF && s[i + 1] == '\xBB' && s[i + 2] == '\xBF'))) {  // zero-width, BOM
+      i += 3;
+      continue;
+    }
+    if (space) out.push_back(' ');
+    space = false;
+    // The run of ordinary bytes up to the next byte that could be, or start, a space.
+    std::size_t j = i + 1;
+    while (j < n) {
+      const auto d = static_cast<unsigned char>(s[j]);
+      if (d == ' ' || d == '\t' || d == '\r' || d == '\n' || d == 0xC2 || d == 0xE2 || d == 0xEF) break;
+      ++j;
+    }
+    out.append(s.data() + i, j - i);
+    i = j;
   }
   return out;
 }
@@ -106,7 +120,9 @@ std::string parse_date(std::string_view text) {
 std::int64_t date_to_us(std::string_view iso_date) {
   int y = 0, m = 0, d = 0;
   const std::string s(iso_date);
-  if (std::sscanf(s.c_str(), "%d-%d-%d", &y, &m, &d) != 3) return 0;
+  // Only a whole, valid YYYY-MM-DD is a date ("2021-02-30", kept as a page wrote it, is not).
+  char tail = 0;
+  if (s.size() != 10 || std::sscanf(s.c_str(), "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 || !valid_ymd(y, m, d)) return 0;
   std::tm tm{};
   tm.tm_year = y - 1900;
   tm.tm_mon = m - 1;

@@ -56,7 +56,7 @@ std::vector<std::string> types_from(Ledger& l, std::uint64_t from) {
 TEST_CASE("a first import records the page, its steps, tasks and Refresh Summary rows", "[catalog]") {
   TempDir dir;
   auto l = test::open_ledger(dir.sub("db"));
-  auto out = engine::import_playbook(*l, plan(test::example_playbook()), "ana", std::nullopt);
+  auto out = engine::import_playbook(*l, plan(test::example_playbook()), "ana", {});
   REQUIRE(out.ok());
   CHECK_FALSE(out->unchanged);
   CHECK(out->events == 1 + 8 + 86 + 14);
@@ -79,9 +79,9 @@ TEST_CASE("a first import records the page, its steps, tasks and Refresh Summary
 TEST_CASE("re-importing unchanged bytes appends nothing", "[catalog][reimport]") {
   TempDir dir;
   auto l = test::open_ledger(dir.sub("db"));
-  REQUIRE(engine::import_playbook(*l, plan(test::example_playbook()), "ana", std::nullopt).ok());
+  REQUIRE(engine::import_playbook(*l, plan(test::example_playbook()), "ana", {}).ok());
   const auto head = l->head();
-  auto again = engine::import_playbook(*l, plan(test::example_playbook()), "bo", std::nullopt);
+  auto again = engine::import_playbook(*l, plan(test::example_playbook()), "bo", {});
   REQUIRE(again.ok());
   CHECK(again->unchanged);
   CHECK(again->events == 0);
@@ -91,10 +91,10 @@ TEST_CASE("re-importing unchanged bytes appends nothing", "[catalog][reimport]")
 TEST_CASE("a newer revision appends only the difference", "[catalog][revision]") {
   TempDir dir;
   auto l = test::open_ledger(dir.sub("db"));
-  REQUIRE(engine::import_playbook(*l, plan(test::example_playbook()), "ana", std::nullopt).ok());
+  REQUIRE(engine::import_playbook(*l, plan(test::example_playbook()), "ana", {}).ok());
   const auto before = l->head().sequence;
   test::write_file(dir.sub("enable-services-v2.md"), revision());
-  auto out = engine::import_playbook(*l, plan(dir.sub("enable-services-v2.md"), "enable-services"), "bo", std::nullopt);
+  auto out = engine::import_playbook(*l, plan(dir.sub("enable-services-v2.md"), "enable-services"), "bo", {});
   REQUIRE(out.ok());
   auto types = types_from(*l, before + 1);
   std::sort(types.begin() + 1, types.end());
@@ -114,7 +114,7 @@ TEST_CASE("a newer revision appends only the difference", "[catalog][revision]")
   CHECK_FALSE(st->tasks.at(3690).mandatory);
 
   // The same revision again: nothing more.
-  auto again = engine::import_playbook(*l, plan(dir.sub("enable-services-v2.md"), "enable-services"), "bo", std::nullopt);
+  auto again = engine::import_playbook(*l, plan(dir.sub("enable-services-v2.md"), "enable-services"), "bo", {});
   REQUIRE(again.ok());
   CHECK(again->unchanged);
 
@@ -143,7 +143,7 @@ TEST_CASE("a newer revision appends only the difference", "[catalog][revision]")
 TEST_CASE("an import stated for an earlier business date is back-dated in the history", "[catalog][history]") {
   TempDir dir;
   auto l = test::open_ledger(dir.sub("db"));
-  REQUIRE(engine::import_playbook(*l, plan(test::example_playbook()), "ana", 1577836800000000).ok());  // 2020-01-01
+  REQUIRE(engine::import_playbook(*l, plan(test::example_playbook()), "ana", {.effective_us = 1577836800000000}).ok());  // 2020-01-01
   auto st = engine::load_playbook(*l, "enable-services");
   REQUIRE(st.ok());
   auto rows = projections::playbook_history(*st);
@@ -161,7 +161,7 @@ TEST_CASE("two imports of the same page at once record it once", "[catalog][conc
   std::atomic<int> ok{0};
   for (int i = 0; i < 4; ++i)
     threads.emplace_back([&] {
-      if (engine::import_playbook(*l, p, "ana", std::nullopt).ok()) ++ok;
+      if (engine::import_playbook(*l, p, "ana", {}).ok()) ++ok;
     });
   for (auto& t : threads) t.join();
   CHECK(ok == 4);
@@ -172,7 +172,7 @@ TEST_CASE("two imports of the same page at once record it once", "[catalog][conc
 TEST_CASE("a playbook that does not exist is named, with the known ones as a hint", "[catalog]") {
   TempDir dir;
   auto l = test::open_ledger(dir.sub("db"));
-  REQUIRE(engine::import_playbook(*l, plan(test::example_playbook()), "ana", std::nullopt).ok());
+  REQUIRE(engine::import_playbook(*l, plan(test::example_playbook()), "ana", {}).ok());
   auto st = engine::load_playbook(*l, "enable-servics");
   CHECK(st.status().code() == Code::kNotFound);
   CHECK(st.status().message() == "no playbook enable-servics");
@@ -183,4 +183,69 @@ TEST_CASE("playbook ids come from file names, or must be given", "[catalog]") {
   CHECK(*engine::playbook_id_for("dir/Enable Services.md", "") == "enable-services");
   CHECK(*engine::playbook_id_for("x.md", "my-id") == "my-id");
   CHECK(engine::playbook_id_for("x.md", "Bad Id").status().code() == Code::kInvalidArgument);
+}
+
+TEST_CASE("a re-import that would remove more than half of the tasks or steps is refused, naming them", "[catalog][removals]") {
+  TempDir dir;
+  auto l = test::open_ledger(dir.sub("db"));
+  REQUIRE(engine::import_playbook(*l, plan(test::example_playbook()), "ana", {}).ok());
+  const auto before = l->head().sequence;
+  // The page cut off in the middle of a line, as a failed copy leaves it.
+  const auto whole = test::read_file(test::example_playbook());
+  const auto cut_at = whole.find("| 1672    |");
+  REQUIRE(cut_at != std::string::npos);
+  test::write_file(dir.sub("cut.md"), whole.substr(0, cut_at + 112));  // just past its "M"
+  auto cut = plan(dir.sub("cut.md"), "enable-services");
+
+  auto preview = engine::preview_import(*l, cut, {});
+  REQUIRE_FALSE(preview.ok());
+  CHECK(preview.status().code() == Code::kInvalidArgument);
+  CHECK(preview.status().tag() == "import.removals");
+  CHECK_THAT(preview.status().message(), Catch::Contains("would remove") && Catch::Contains("of its 86 tasks (") &&
+                                             Catch::Contains("more than half; nothing was imported"));
+  auto refused = engine::import_playbook(*l, cut, "bo", {});
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.status().tag() == "import.removals");
+  CHECK(l->head().sequence == before);  // nothing appended
+
+  // Accepted on purpose: appended, and the counts say what it removed.
+  auto accepted = engine::import_playbook(*l, cut, "bo", {.accept_removals = true});
+  REQUIRE(accepted.ok());
+  CHECK(accepted->counts.tasks_before == 86);
+  CHECK(accepted->counts.tasks_removed > 43);
+  CHECK(accepted->counts.tasks_removed == accepted->counts.removed_tasks.size());
+  CHECK(std::is_sorted(accepted->counts.removed_tasks.begin(), accepted->counts.removed_tasks.end()));
+  auto st = engine::load_playbook(*l, "enable-services");
+  REQUIRE(st.ok());
+  CHECK(st->listed_tasks() == 86 - accepted->counts.tasks_removed);
+}
+
+TEST_CASE("an import counts what it added, changed and removed", "[catalog][counts]") {
+  TempDir dir;
+  auto l = test::open_ledger(dir.sub("db"));
+  auto first = engine::import_playbook(*l, plan(test::example_playbook()), "ana", {});
+  REQUIRE(first.ok());
+  CHECK(first->counts.tasks_added == 86);
+  CHECK(first->counts.tasks_before == 0);
+  CHECK(first->counts.steps_added > 0);
+  CHECK(first->counts.tasks_removed == 0);
+  test::write_file(dir.sub("enable-services-v2.md"), revision());
+  auto second = engine::import_playbook(*l, plan(dir.sub("enable-services-v2.md"), "enable-services"), "bo", {});
+  REQUIRE(second.ok());
+  CHECK(second->counts.tasks_added == 1);                  // 9999
+  CHECK(second->counts.tasks_changed == 4);                // 3685, 3690, 1134, 3650
+  CHECK(second->counts.removed_tasks == std::vector<std::uint32_t>{3743});
+  CHECK(second->counts.tasks_before == 86);
+  CHECK(second->counts.refresh_rows == 1);
+}
+
+TEST_CASE("with strict, a page that needed a repair is refused, naming the first", "[catalog][strict]") {
+  const auto page = test::data_path("playbooks/untidy/placeholders.md");
+  auto lenient = engine::plan_import(page, "", false);
+  REQUIRE(lenient.ok());
+  CHECK(lenient->warnings.size() == 6);
+  auto strict = engine::plan_import(page, "", true);
+  REQUIRE_FALSE(strict.ok());
+  CHECK(strict.status().tag() == "import.strict");
+  CHECK_THAT(strict.status().message(), Catch::EndsWith("/placeholders.md:11: the task id 'None' is a placeholder; the row was skipped (and 5 more warnings)"));
 }

@@ -29,7 +29,7 @@ check "no command is a usage error" 1 "" -- "$FTL"
 check "an unknown option is a usage error" 1 "error:" -- "$FTL" playbook list --bogus
 check "help lists exit codes" 0 "verification failed" -- "$FTL" --help
 check "every level has an example" 0 "Example:" -- "$FTL" playbook tasks --help
-check "import" 0 "imported enable-services.md: 8 steps, 86 tasks, 14 Refresh Summary rows" -- "$FTL" playbook import "$PAGE"
+check "import" 0 "imported enable-services.md: added 8 steps and 86 tasks; 14 Refresh Summary rows; 109 events, sequences 1-109" -- "$FTL" playbook import "$PAGE"
 check "re-import says unchanged" 0 "unchanged" -- "$FTL" playbook import "$PAGE"
 digest=$("$FTL" digest)
 check "digest is one JSON object" 0 '^\{"hash":"[0-9a-f]{64}","sequence":109\}$' -- "$FTL" digest
@@ -56,11 +56,35 @@ printf '{"sequence":5,"hash":"%064d"}' 0 > "$WORK/other-digest.json"
 check "a digest from another chain fails verification" 4 "event 5 breaks V10" -- "$FTL" verify --digest "$WORK/other-digest.json"
 check "stats" 0 "events +109" -- "$FTL" stats
 check "unknown playbook is invalid with a hint" 2 "hint: known playbooks: enable-services" -- "$FTL" playbook show enable-servics
-check "a bad page is exit 2 with file:line" 2 "bad-task-id.md:10: task id '11x6' is not a number" -- "$FTL" playbook import "$SRC/tests/data/playbooks/errors/bad-task-id.md"
-check "one bad page among good ones appends nothing" 2 "bad-date.md:16" -- "$FTL" playbook import "$SRC/tests/data/playbooks/german.md" "$SRC/tests/data/playbooks/errors/bad-date.md"
+check "a page with no task that reads is exit 2 with file:line" 2 "bad-task-id.md:10: task id '11x6' is not a number, and no other task on the page could be read" -- "$FTL" playbook import "$SRC/tests/data/playbooks/errors/bad-task-id.md"
+check "one bad page among good ones appends nothing" 2 "merged-cell.md:10: the task row has 3 cells where the header has 4" -- "$FTL" playbook import "$SRC/tests/data/playbooks/german.md" "$SRC/tests/data/playbooks/errors/merged-cell.md"
 [[ $("$FTL" digest) == "$digest" ]] && passed=$((passed+1)) || { echo "FAIL: a failed import appended"; failed=$((failed+1)); }
 check "--id with two files is a usage error" 1 "--id names one playbook" -- "$FTL" playbook import --id x "$PAGE" "$SRC/tests/data/playbooks/german.md"
 check "repairs are warnings with file:line" 0 "warning: .*oddities.md:34: 2 table rows are run together" -- "$FTL" playbook import "$SRC/tests/data/playbooks/oddities.md"
+UNTIDY="$SRC/tests/data/playbooks/untidy"
+check "a missing page is exit 2 naming it" 2 "cannot read playbook file $WORK/nowhere.md: No such file or directory" -- "$FTL" playbook import "$WORK/nowhere.md"
+truncate -s $((64 * 1024 * 1024 + 1)) "$WORK/huge.md"
+before=$("$FTL" digest)
+check "a page over 64 MB is refused by its size" 2 "huge.md holds 67108865 bytes, more than the 67108864 a playbook file may" -- "$FTL" playbook import "$WORK/huge.md"
+check "--strict refuses a page that needed repairs" 2 "placeholders.md:11: the task id 'None' is a placeholder; the row was skipped \(and 5 more warnings\)" -- "$FTL" playbook import --strict "$UNTIDY/placeholders.md"
+check "--strict says how to import anyway" 2 "hint: drop --strict" -- "$FTL" playbook import --strict "$UNTIDY/placeholders.md"
+[[ $("$FTL" digest) == "$before" ]] && passed=$((passed+1)) || { echo "FAIL: a refused import appended"; failed=$((failed+1)); }
+check "skipped rows are one warning each on stderr" 0 "warning: .*placeholders.md:17: task 4105 is marked 'Perhaps'" -- "$FTL" playbook import "$UNTIDY/placeholders.md"
+check "--strict imports a tidy page" 0 "imported german.md" -- "$FTL" playbook import --strict --id german-strict "$SRC/tests/data/playbooks/german.md"
+out=$("$FTL" --format json playbook import "$UNTIDY/legend-portuguese.md" 2>/dev/null)
+if jq -e '(.[0].warnings | length) == 2 and .[0].warnings[0].line == 16 and (.[0].warnings[1].message | test("O FastTrack Manager")) ' <<<"$out" >/dev/null \
+   && jq -e '.[0].changes.tasks_added == 4' <<<"$out" >/dev/null; then passed=$((passed+1)); else echo "FAIL: --format json lists the warnings and counts"; echo "$out" | head -30; failed=$((failed+1)); fi
+check "a date not understood keeps its row, with a warning" 0 "refresh-dates.md:19: Refresh Summary date '5/12/202' is not a date" -- "$FTL" playbook import "$UNTIDY/refresh-dates.md"
+out=$("$FTL" playbook history refresh-dates)
+if grep -Eq "2021-06-30 .*Renamed task 3101" <<<"$out" && [[ $(grep -nE "^(5/12/202|5/101/2021|105/3/2021|2021-04-01) " <<<"$out" | cut -d: -f2 | cut -c1-10 | tr -s ' ' | tr '\n' ',') == "5/12/202 ,5/101/2021,105/3/2021,2021-04-01," ]]; then passed=$((passed+1)); else echo "FAIL: history order"; echo "$out"; failed=$((failed+1)); fi
+# A page cut off part-way would unlist most of a playbook: refused unless meant.
+head -c 6200 "$PAGE" > "$WORK/enable-services.md"
+before=$("$FTL" digest)
+check "a re-import that removes more than half is refused, naming it" 2 "would remove [0-9]+ of its 86 tasks \(1[0-9]+, .* more\).* from playbook enable-services, more than half" -- "$FTL" playbook import "$WORK/enable-services.md"
+check "and says how to accept it" 2 "hint: .*--accept-removals" -- "$FTL" playbook import "$WORK/enable-services.md"
+[[ $("$FTL" digest) == "$before" ]] && passed=$((passed+1)) || { echo "FAIL: a refused re-import appended"; failed=$((failed+1)); }
+check "--accept-removals imports it and says what it removed" 0 "new revision from enable-services.md: .*removed [0-9]+ steps and [0-9]+ tasks" -- "$FTL" playbook import --accept-removals "$WORK/enable-services.md"
+check "the full page again adds them back" 0 "added [0-9]+ steps and [0-9]+ tasks" -- "$FTL" playbook import "$PAGE"
 check "--quiet silences warnings" 0 "" -- "$FTL" --quiet playbook import "$SRC/tests/data/playbooks/oddities.md" --id oddities2
 [[ -z $("$FTL" --quiet playbook import "$SRC/tests/data/playbooks/spanish.md" 2>&1 >/dev/null) ]] && passed=$((passed+1)) || { echo "FAIL --quiet printed to stderr"; failed=$((failed+1)); }
 

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <map>
 
+#include "schema/page_tables.h"
 #include "schema/playbook_page.h"
 #include "tests/testutil.h"
 
@@ -207,4 +208,93 @@ TEST_CASE("markup and whitespace clean-up", "[importer][text]") {
   CHECK(strip_markup("[L1/L2](https://x/y.html) status") == "L1/L2 status");
   CHECK(strip_markup("\\[Wizard\\] Deploy") == "[Wizard] Deploy");
   CHECK(normalize_space("  a\xC2\xA0\xC2\xA0 b\xE2\x80\x8B c  ") == "a b c");
+}
+
+namespace {
+
+// "<!-- key: a | b | c -->" lines of a page, each as its cells.
+std::vector<std::string> comments(const std::string& text, const std::string& key) {
+  std::vector<std::string> out;
+  const std::string open = "<!-- " + key + ": ";
+  for (auto at = text.find(open); at != std::string::npos; at = text.find(open, at + 1)) {
+    const auto end = text.find(" -->", at);
+    out.push_back(text.substr(at + open.size(), end - at - open.size()));
+  }
+  return out;
+}
+
+std::string joined(const std::vector<std::string>& v, const char* sep) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : sep) + s;
+  return out;
+}
+
+}  // namespace
+
+// Each page under tests/data/playbooks/untidy is one class of untidiness real pages have. It
+// names, in comments, every warning the import must give (exactly: no more, no fewer), every
+// task it must read and every Refresh Summary row, in page order.
+TEST_CASE("untidy pages: each repair or skipped row is one warning with its line, the rest is read exactly", "[importer][untidy]") {
+  std::size_t pages = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(test::data_path("playbooks/untidy"))) {
+    const auto name = entry.path().filename().string();
+    INFO(name);
+    const auto text = test::read_file(entry.path().string());
+    auto parsed = parse(entry.path().string());
+    std::vector<std::string> warnings, tasks, refresh;
+    for (const auto& w : parsed.warnings) warnings.push_back(std::to_string(w.line) + ": " + w.message);
+    for (const auto& t : parsed.page.tasks)
+      tasks.push_back(std::to_string(t.id) + " | " + t.name + " | " + (t.mandatory ? "M" : "O") + " | " + t.role + " | " +
+                      joined(t.services, " / ") + " | " + t.step);
+    for (const auto& r : parsed.page.refresh) refresh.push_back(r.row.date + " | " + r.row.who + " | " + r.row.what);
+    CHECK(warnings == comments(text, "warning"));
+    CHECK(tasks == comments(text, "task"));
+    CHECK(refresh == comments(text, "refresh"));
+    CHECK_FALSE(comments(text, "task").empty());
+    ++pages;
+  }
+  CHECK(pages >= 5);
+}
+
+TEST_CASE("an M/O header's own legend defines its letters; a letter given both meanings means neither", "[importer][legend]") {
+  auto legend = [](const char* header) {
+    std::string out;
+    for (const auto& [letter, m] : tables::read_legend(header).letters) out += letter + (m ? "=M " : "=O ");
+    return out;
+  };
+  CHECK(legend("(M)andatory / (O)ptional") == "m=M o=O ");
+  CHECK(legend("(E) Erforderlich (O) Optional") == "e=M o=O ");
+  CHECK(legend("(b) Obrigatório / (O) Opcional") == "b=M o=O ");
+  CHECK(legend("(O)brigatório / (O)pcional").empty());
+  CHECK(legend("(P)flicht / (O)ptional") == "o=O p=M ");
+  CHECK(legend("Mandatory").empty());
+  const auto de = tables::read_legend("(E) Erforderlich (O) Optional");
+  CHECK(tables::parse_mandatory("E", de) == std::optional<bool>(true));
+  CHECK(tables::parse_mandatory("e", de) == std::optional<bool>(true));
+  CHECK(tables::parse_mandatory("O", de) == std::optional<bool>(false));
+  CHECK(tables::parse_mandatory("M", de) == std::optional<bool>(true));  // the usual letters still read
+  CHECK_FALSE(tables::parse_mandatory("X", de).has_value());
+  const auto pt = tables::read_legend("(O)brigatório / (O)pcional");
+  CHECK_FALSE(tables::parse_mandatory("b", pt).has_value());
+  CHECK(tables::parse_mandatory("Obrigatório", pt) == std::optional<bool>(true));
+}
+
+TEST_CASE("a row one '|' short is split only where exactly one split reads", "[importer][repair]") {
+  tables::Columns cols = tables::classify({"Task ID", "Task Name", "(M)andatory / (O)ptional", "FastTrack Role", "Services"});
+  REQUIRE(cols.kind == tables::TableKind::kTasks);
+  auto known = [](const std::string& r) { return r == "FastTrack Engineer" || r == "FastTrack Manager"; };
+  std::string merged;
+  auto fixed = tables::split_merged_cell(cols, {"1126", "Meet the PM", "O FastTrack Engineer", "Exchange"}, known, &merged);
+  REQUIRE(fixed.has_value());
+  CHECK(*fixed == Strings{"1126", "Meet the PM", "O", "FastTrack Engineer", "Exchange"});
+  CHECK(merged == "O FastTrack Engineer");
+  fixed = tables::split_merged_cell(cols, {"1126 Meet the PM", "M", "FastTrack Manager", "Exchange"}, known, &merged);
+  REQUIRE(fixed.has_value());
+  CHECK(*fixed == Strings{"1126", "Meet the PM", "M", "FastTrack Manager", "Exchange"});
+  // An unknown role after the letter: no split reads.
+  CHECK_FALSE(tables::split_merged_cell(cols, {"1126", "Meet the PM", "O Somebody Else", "Exchange"}, known, &merged));
+  // Two splits read ("Plan M" | "O FastTrack Engineer" and "Plan M O" ... ): refused, not guessed.
+  CHECK_FALSE(tables::split_merged_cell(cols, {"1126", "Plan M", "O FastTrack Engineer"}, known, &merged));
+  // Not one cell short: not this repair's business.
+  CHECK_FALSE(tables::split_merged_cell(cols, {"1126", "Meet", "O", "FastTrack Engineer", "Exchange"}, known, &merged));
 }

@@ -56,7 +56,7 @@ std::unique_ptr<Ledger> open_ledger(const std::string& path, OpenOptions options
 void import_example(Ledger& ledger) {
   auto plan = engine::plan_import(example_playbook(), "");
   REQUIRE(plan.ok());
-  REQUIRE(engine::import_playbook(ledger, *plan, "admin", std::nullopt).ok());
+  REQUIRE(engine::import_playbook(ledger, *plan, "admin", {}).ok());
 }
 
 RawLedger::RawLedger(const std::string& path) {
