@@ -142,6 +142,10 @@ class Importer {
   Page& page() { return out_.page; }
 
   Status line(std::string_view raw) {
+    // A table row is most of a large page: told by its first byte after plain spaces, before
+    // the whole line is normalised (normalize_space also drops no-break and zero-width spaces).
+    if (const auto first = raw.find_first_not_of(" \t"); first != std::string_view::npos && raw[first] == '|')
+      return table_line(raw);
     auto t = normalize_space(raw);
     if (!t.empty() && t[0] == '|') return table_line(raw);
     if (auto st = end_table(); !st.ok()) return st;

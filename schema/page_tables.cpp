@@ -47,7 +47,7 @@ Strings split_row(std::string_view line, bool* closed) {
       cur.push_back('|');
       ++i;
     } else if (t[i] == '|') {
-      cells.push_back(normalize_space(cur));
+      cells.push_back(normalize_space(cur));  // only trims: t is normalised already
       cur.clear();
     } else {
       cur.push_back(t[i]);
