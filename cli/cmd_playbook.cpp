@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 
 #include <iostream>
+#include <map>
 #include <set>
 
 #include "cli/context.h"
@@ -180,11 +181,14 @@ int run_list() {
 
 json show_json(const PlaybookState& st) {
   json steps = json::array();
+  std::map<std::string, std::vector<const TaskState*>> by_step;  // one pass, not one per step
+  for (const auto& [id, t] : st.tasks)
+    if (t.listed) by_step[t.step].push_back(&t);
   for (const auto& s : st.steps) {
     if (!s.listed) continue;
     json tasks = json::array();
-    for (const auto& [id, t] : st.tasks)
-      if (t.listed && t.step == s.def.name) tasks.push_back(task_json(t, st.id));
+    if (auto it = by_step.find(s.def.name); it != by_step.end())
+      for (const auto* t : it->second) tasks.push_back(task_json(*t, st.id));
     steps.push_back({{"name", s.def.name}, {"position", s.def.position}, {"primary_role", s.def.primary_role},
                      {"motions", s.def.motions}, {"applies_to", s.def.applies_to}, {"inputs", s.def.inputs},
                      {"outputs", s.def.outputs}, {"tasks", tasks}});

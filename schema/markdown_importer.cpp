@@ -30,7 +30,7 @@ using tables::TableKind;
 
 // Labels as the English pages and their translations write them (lower-case).
 bool is_primary_role_label(const std::string& k) {
-  return contains_any(k, {"primary role", "primäre rolle", "hauptrolle", "rol principal", "función principal",
+  return contains_any(k, {"primary role", "rôle principal", "ruolo principale", "primäre rolle", "hauptrolle", "rol principal", "función principal",
                           "função principal", "papel principal", "主な役割", "主要角色", "主要な役割", "プライマリ ロール"});
 }
 bool is_motions_label(const std::string& k) {

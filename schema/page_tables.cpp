@@ -68,15 +68,17 @@ bool is_separator_row(const Strings& cells) {
 namespace {
 
 // Words (lower case) that mean mandatory or optional, and the stems a legend's words start with.
-const std::array<const char*, 12> kYesWords = {"m", "mandatory", "required", "pflicht", "obligatorisch", "obligatorio",
-                                               "obrigatório", "obrigatorio", "erforderlich", "requerido", "必須", "必需"};
-const std::array<const char*, 9> kNoWords = {"o", "optional", "opcional", "optionale", "facultatif", "facultativo",
-                                             "任意", "可选", "オプション"};
+const std::array<const char*, 15> kYesWords = {"m", "mandatory", "required", "pflicht", "obligatorisch", "obligatorio",
+                                               "obrigatório", "obrigatorio", "erforderlich", "requerido", "obligatoire",
+                                               "obbligatorio", "verplicht", "必須", "必需"};
+const std::array<const char*, 11> kNoWords = {"o", "optional", "opcional", "optionale", "facultatif", "facultativo",
+                                              "facoltativo", "optioneel", "任意", "可选", "オプション"};
 bool means_mandatory(const std::string& w) {
-  return starts_with_any(w, {"mandator", "requir", "pflicht", "obligator", "obrigat", "erforderlich", "requerid", "必須", "必需"});
+  return starts_with_any(w, {"mandator", "requir", "pflicht", "obligator", "obligatoi", "obbligator", "obrigat", "erforderlich",
+                             "requerid", "verplicht", "必須", "必需"});
 }
 bool means_optional(const std::string& w) {
-  return starts_with_any(w, {"option", "opcion", "opcional", "facultat", "任意", "可选", "オプション"});
+  return starts_with_any(w, {"option", "opcion", "opcional", "facultat", "facoltativ", "任意", "可选", "オプション"});
 }
 
 }  // namespace
@@ -174,9 +176,10 @@ Columns classify(const Strings& header) {
   for (int i = 0; i < static_cast<int>(k.size()); ++i) {
     const auto& h = k[static_cast<std::size_t>(i)];
     if (c.id < 0 && (has_token(h, "id") || h == "ｉｄ")) c.id = i;
-    else if (c.mo < 0 && contains_any(h, {"mandatory", "optional", "obligator", "obrigat", "pflicht", "erforderlich", "必須", "必需", "opcional", "m / o", "m/o"})) c.mo = i;
-    else if (c.services < 0 && contains_any(h, {"service", "dienst", "servicio", "serviço", "servico", "サービス", "服务", "服務", "workload"})) c.services = i;
-    else if (c.role < 0 && (contains_any(h, {"role", "rolle", "função", "funcao", "papel", "ロール", "役割", "角色"}) || has_token(h, "rol"))) c.role = i;
+    else if (c.mo < 0 && contains_any(h, {"mandatory", "optional", "obligator", "obligatoi", "obbligator", "obrigat", "pflicht", "erforderlich", "verplicht",
+                                        "必須", "必需", "opcional", "facultat", "facoltativ", "m / o", "m/o"})) c.mo = i;
+    else if (c.services < 0 && contains_any(h, {"service", "dienst", "servicio", "serviço", "servico", "servizi", "サービス", "服务", "服務", "workload"})) c.services = i;
+    else if (c.role < 0 && (contains_any(h, {"role", "rôle", "rolle", "ruolo", "função", "funcao", "papel", "ロール", "役割", "角色"}) || has_token(h, "rol"))) c.role = i;
     else if (c.name < 0 && c.id >= 0) c.name = i;
   }
   if (c.id == 0 && c.name > 0) c.kind = TableKind::kTasks;
