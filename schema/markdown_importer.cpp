@@ -293,10 +293,19 @@ class Importer {
       if (tables::is_separator_row(split_row(rows[begin + 1].second, &c2))) first = begin + 2;
       else warn(at, "the table has no separator row under its header; read it anyway");
     }
-    if (cols.kind == TableKind::kTasks) learn_roles(cols, rows, first, end);
+    // Each row is split into cells once.
+    std::vector<std::pair<Strings, bool>> split_rows;
+    split_rows.reserve(end - first);
+    for (std::size_t r = first; r < end; ++r) {
+      bool c = false;
+      auto cells = split_row(rows[r].second, &c);
+      split_rows.emplace_back(std::move(cells), c);
+    }
+    if (cols.kind == TableKind::kTasks) learn_roles(cols, split_rows);
     for (std::size_t r = first; r < end; ++r) {
       const auto& [line, text] = rows[r];
-      auto cells = split_row(text, &closed);
+      auto cells = std::move(split_rows[r - first].first);
+      closed = split_rows[r - first].second;
       if (!closed) warn(line, "the table row is missing its closing '|'; read it as if it were there");
       if (normalize_space(text).starts_with("||") && cells.size() > 1 && cells[0].empty() &&
           (cols.kind != TableKind::kTasks || parse_task_id(cells[1]))) {
@@ -332,14 +341,11 @@ class Importer {
   }
 
   // The roles a table's well-formed rows name, for repairing a row whose role shares a cell.
-  void learn_roles(const Columns& cols, const Rows& rows, std::size_t first, std::size_t end) {
+  void learn_roles(const Columns& cols, const std::vector<std::pair<Strings, bool>>& rows) {
     if (cols.role < 0) return;
-    for (std::size_t r = first; r < end; ++r) {
-      bool closed = false;
-      auto cells = split_row(rows[r].second, &closed);
-      if (cells.size() == cols.count && !cells[static_cast<std::size_t>(cols.role)].empty())
-        roles_.insert(lower_ascii(expand_role(clean(cells[static_cast<std::size_t>(cols.role)]))));
-    }
+    const auto at = static_cast<std::size_t>(cols.role);
+    for (const auto& [cells, closed] : rows)
+      if (cells.size() == cols.count && !cells[at].empty()) roles_.insert(lower_ascii(expand_role(clean(cells[at]))));
   }
   bool known_role(const std::string& role) const {
     static const std::set<std::string> kRoles = {"fasttrack engineer", "fasttrack manager", "migration velocity manager",

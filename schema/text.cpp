@@ -48,6 +48,7 @@ std::string normalize_space(std::string_view s) {
 }
 
 std::string strip_markup(std::string_view s) {
+  if (s.find_first_of("\\![*`_") == std::string_view::npos) return std::string(s);  // most cells: no markup
   std::string out;
   out.reserve(s.size());
   for (std::size_t i = 0; i < s.size(); ++i) {
