@@ -67,10 +67,13 @@ std::string counts_text(const engine::ImportCounts& c) {
     return s;
   };
   std::vector<std::string> parts;
+  if (!c.page_changes.empty()) parts.push_back("changed the page's " + projections::join_list(c.page_changes, ", "));
   for (auto p : {part("added", c.steps_added, c.tasks_added), part("changed", c.steps_changed, c.tasks_changed),
                  part("removed", c.steps_removed, c.tasks_removed)})
     if (!p.empty()) parts.push_back(p);
   if (c.refresh_rows > 0) parts.push_back(count(c.refresh_rows, "Refresh Summary row"));
+  if (c.refresh_rows_gone > 0)
+    parts.push_back(count(c.refresh_rows_gone, "recorded Refresh Summary row") + " no longer on the page (kept in the history)");
   if (parts.empty()) return "no catalog change";
   return projections::join_list(parts, "; ");
 }
@@ -78,7 +81,8 @@ std::string counts_text(const engine::ImportCounts& c) {
 json counts_json(const engine::ImportCounts& c) {
   return {{"steps_added", c.steps_added},     {"steps_changed", c.steps_changed}, {"steps_removed", c.steps_removed},
           {"tasks_added", c.tasks_added},     {"tasks_changed", c.tasks_changed}, {"tasks_removed", c.tasks_removed},
-          {"refresh_rows", c.refresh_rows},   {"removed_tasks", c.removed_tasks}, {"removed_steps", c.removed_steps}};
+          {"refresh_rows", c.refresh_rows},   {"refresh_rows_gone", c.refresh_rows_gone}, {"page_changes", c.page_changes},
+          {"removed_tasks", c.removed_tasks}, {"removed_steps", c.removed_steps}};
 }
 
 int run_import(const ImportOptions& o) {
@@ -131,7 +135,7 @@ int run_import(const ImportOptions& o) {
                 counts_text(out->counts);
       // The detail, as the history will show it, when it is short enough to read on one line.
       if (!out->changes.empty() && out->changes.size() <= 12) summary += " (" + projections::summarize(out->changes) + ")";
-      summary += "; " + std::to_string(out->events) + " events, sequences " + std::to_string(out->position.first_sequence) + "-" +
+      summary += "; " + count(out->events, "event") + ", sequences " + std::to_string(out->position.first_sequence) + "-" +
                  std::to_string(out->position.last_sequence) + (out->position.duplicate ? ", already recorded" : "");
     }
     json warnings = json::array();

@@ -86,6 +86,10 @@ int main(int argc, char** argv) {
 
   try {
     app.parse(argc, argv);
+  } catch (const std::bad_alloc&) {
+    // Whatever was being written is not acknowledged: appends are atomic and synced first.
+    std::cerr << "error: ran out of memory; nothing more was written\n";
+    return static_cast<int>(ftl::ExitCode::kUnavailable);
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {

@@ -56,12 +56,13 @@ std::size_t filter(std::string_view in, std::string& out, bool final) {
       if (utf8::find_invalid(tail.begin(), tail.end()) == tail.end() || len > 1) return tail.size();
     }
     const auto piece = in.substr(i, std::min(len, in.size() - i));
-    if (len > 1 && piece.size() == len && utf8::find_invalid(piece.begin(), piece.end()) == piece.end()) {
+    const bool c1 = len == 2 && piece.size() == 2 && c == 0xc2 && static_cast<unsigned char>(piece[1]) <= 0x9f;  // U+0080..U+009F
+    if (len > 1 && piece.size() == len && !c1 && utf8::find_invalid(piece.begin(), piece.end()) == piece.end()) {
       out.append(piece);
       i += len;
     } else {
       out += kReplacement;
-      ++i;
+      i += c1 ? 2 : 1;
     }
   }
   return 0;

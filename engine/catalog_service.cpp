@@ -9,6 +9,7 @@
 #include <thread>
 #include <tuple>
 
+#include "ledger/format.h"
 #include "ledger/sha256.h"
 #include "projections/fold.h"
 #include "schema/codec.h"
@@ -135,8 +136,18 @@ std::vector<schema::CatalogEvent> diff_catalog(const PlaybookState& before, cons
   return out;
 }
 
-ImportCounts count_changes(const PlaybookState& before, const std::vector<schema::CatalogEvent>& events) {
+ImportCounts count_changes(const PlaybookState& before, const PlannedImport& plan, const std::vector<schema::CatalogEvent>& events) {
   ImportCounts c;
+  if (before.version != 0 && !events.empty()) {
+    const auto& page = plan.page;
+    if (page.title != before.title) c.page_changes.push_back("title");
+    if (page.phase != before.phase) c.page_changes.push_back("phase");
+    if (page.motions != before.motions) c.page_changes.push_back("motions");
+    if (page.front_matter != before.front_matter) c.page_changes.push_back("front matter");
+    std::set<std::tuple<std::string, std::string, std::string>> on_page;
+    for (const auto& r : page.refresh) on_page.emplace(r.row.date, r.row.who, r.row.what);
+    for (const auto& r : before.refresh) c.refresh_rows_gone += on_page.count({r.date, r.who, r.what}) == 0 ? 1 : 0;
+  }
   for (const auto& s : before.steps) c.steps_before += s.listed ? 1 : 0;
   c.tasks_before = before.listed_tasks();
   std::set<std::uint32_t> changed;
@@ -201,8 +212,20 @@ Result<PlaybookState> current_playbook(Ledger& ledger, const std::string& playbo
 Result<ImportCounts> preview_import(Ledger& ledger, const PlannedImport& plan, const ImportOptions& options) {
   auto state = current_playbook(ledger, plan.playbook_id);
   if (!state.ok()) return state.status();
-  auto counts = count_changes(*state, diff_catalog(*state, plan));
+  const auto events = diff_catalog(*state, plan);
+  auto counts = count_changes(*state, plan, events);
   if (auto st = check_removals(plan.playbook_id, counts, options); !st.ok()) return st;
+  // What the ledger would refuse, refused here, before any page of the command is appended.
+  for (const auto& e : events) {
+    const auto enc = schema::encode(e);
+    if (enc.bytes.size() > format::kMaxPayloadBytes) {
+      std::string what = enc.type;
+      if (const auto* t = std::get_if<schema::TaskAdded>(&e)) what += " of task " + std::to_string(t->id);
+      if (const auto* st = std::get_if<schema::StepAdded>(&e)) what += " of step \"" + st->step.name.substr(0, 80) + "\"";
+      return Status::InvalidArgument(plan.file + ": its " + what + " event would hold " + std::to_string(enc.bytes.size()) +
+                                     " bytes, more than the " + std::to_string(format::kMaxPayloadBytes) + " an event may");
+    }
+  }
   return counts;
 }
 
@@ -220,7 +243,7 @@ Result<ImportOutcome> import_playbook(Ledger& ledger, const PlannedImport& plan,
       outcome.unchanged = true;
       return outcome;
     }
-    outcome.counts = count_changes(state, events);
+    outcome.counts = count_changes(state, plan, events);
     if (auto st = check_removals(plan.playbook_id, outcome.counts, options); !st.ok()) return st;
     AppendRequest req;
     req.stream = stream;

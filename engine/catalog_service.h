@@ -28,6 +28,8 @@ struct ImportCounts {
   std::size_t steps_added = 0, steps_changed = 0, steps_removed = 0;
   std::size_t tasks_added = 0, tasks_changed = 0, tasks_removed = 0;
   std::size_t refresh_rows = 0;
+  std::size_t refresh_rows_gone = 0;               // recorded before, no longer on the page (the ledger keeps them)
+  std::vector<std::string> page_changes;           // "title", "phase", "motions", "front matter"
   std::size_t tasks_before = 0, steps_before = 0;  // listed before the import
   std::vector<std::uint32_t> removed_tasks;       // in id order
   std::vector<std::string> removed_steps;
@@ -64,7 +66,8 @@ Result<PlannedImport> plan_import_bytes(std::string bytes, const std::string& fi
 // The catalog events that turn `before` into what `page` says (empty if nothing differs).
 std::vector<schema::CatalogEvent> diff_catalog(const projections::PlaybookState& before, const PlannedImport& plan);
 
-ImportCounts count_changes(const projections::PlaybookState& before, const std::vector<schema::CatalogEvent>& events);
+ImportCounts count_changes(const projections::PlaybookState& before, const PlannedImport& plan,
+                           const std::vector<schema::CatalogEvent>& events);
 
 // Refuses (InvalidArgument tagged "import.removals") an import that would remove more than half
 // of a playbook's listed tasks or steps, naming them, unless options.accept_removals.

@@ -167,6 +167,9 @@ Status create_ledger(const std::string& path) {
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* db = nullptr;
   auto s = rocksdb::DB::Open(dbo, path, rocks::descriptors(false), &handles, &db);
+  // Another process is creating it, or has just created it: the caller opens it again.
+  if (is_lock_error(s) || (s.IsInvalidArgument() && s.ToString().find("exists") != std::string::npos))
+    return Status::Unavailable("the ledger at " + path + " is being created by another process").tagged("ledger.creating");
   if (!s.ok()) return Status::Unavailable("cannot create a ledger at " + path + ": " + s.ToString());
   rocksdb::WriteOptions wo;
   wo.sync = true;
@@ -214,7 +217,49 @@ Result<std::unique_ptr<Ledger>> open_read_only(const std::string& path, const Op
 
 }  // namespace
 
+namespace {
+
+// Whether another process holds the directory's RocksDB lock (RocksDB takes an fcntl write
+// lock on LOCK): a ledger another process is creating looks, until it is done, like a
+// directory of files that is no ledger.
+bool held_by_another(const std::string& path) {
+  const int fd = ::open((fs::path(path) / "LOCK").c_str(), O_RDWR | O_CLOEXEC);
+  if (fd < 0) return false;
+  struct flock lk {};
+  lk.l_type = F_WRLCK;
+  lk.l_whence = SEEK_SET;
+  const bool held = ::fcntl(fd, F_GETLK, &lk) == 0 && lk.l_type != F_UNLCK;
+  ::close(fd);
+  return held;
+}
+
+Result<std::unique_ptr<Ledger>> open_checked(const std::string& path, const OpenOptions& options);
+
+}  // namespace
+
 Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& path, const OpenOptions& options) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(std::clamp(options.wait_seconds, 0.0, 86400.0));
+  for (int attempt = 0;; ++attempt) {
+    auto opened = open_checked(path, options);
+    const auto& tag = opened.status().tag();
+    // What a ledger looks like while another process creates it (and for a moment after it let
+    // go of the lock): asked again, not reported, while that lasts.
+    const bool unfinished = tag == "ledger.not_a_ledger" || tag == "ledger.foreign" || tag == "ledger.damaged" ||
+                            tag == "ledger.head_missing";
+    if (opened.ok() || (tag != "ledger.creating" && (!unfinished || (attempt >= 3 && !held_by_another(path))))) return opened;
+    if (std::chrono::steady_clock::now() >= deadline) {
+      char waited[32];
+      std::snprintf(waited, sizeof waited, "%g", options.wait_seconds);
+      return Status::Unavailable("the ledger at " + path + " is being created by another process (waited " + waited + "s)")
+          .tagged("ledger.locked");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
+namespace {
+
+Result<std::unique_ptr<Ledger>> open_checked(const std::string& path, const OpenOptions& options) {
   if (options.read_only) return open_read_only(path, options);
   // A writer's own open of RocksDB writes (a manifest, a log, an options file): so every check
   // is first made by a read-only open, and a ledger that is refused is left as it was.
@@ -230,8 +275,6 @@ Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& path, const Open
   }
   return open_once(path, options);
 }
-
-namespace {
 
 Result<std::unique_ptr<Ledger>> open_once(const std::string& path, const OpenOptions& options) {
   std::string why;

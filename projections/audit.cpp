@@ -103,7 +103,7 @@ Status EngagementHistory::apply(const Event& event) {
 std::vector<HistoryRow> EngagementHistory::rows() const {
   std::vector<HistoryRow> rows;
   for (auto it = groups_.rbegin(); it != groups_.rend(); ++it)
-    rows.push_back({it->date, true, it->date, it->who, summarize(it->changes), "ledger", "", it->backdated});
+    rows.push_back({it->date, true, it->date, 0, it->who, summarize(it->changes), "ledger", "", it->backdated});
   std::stable_sort(rows.begin(), rows.end(), [](const HistoryRow& a, const HistoryRow& b) { return a.date > b.date; });
   return rows;
 }

@@ -29,18 +29,38 @@ std::vector<HistoryRow> playbook_history(const PlaybookState& state) {
   // Rows in recorded order; the sort below is stable, so for one date the later-recorded row
   // comes first once reversed, which is also the page's own order for its rows.
   std::vector<HistoryRow> rows;
-  // A date the page wrote that is not one (schema/EVENTS.md) keeps its place in the page: it
-  // sorts as the row recorded before it (the one below it on the page), or if there is none, after.
-  std::string below;
-  for (const auto& r : state.refresh) {
-    const bool understood = schema::date_to_us(r.date) != 0;
-    if (understood) below = r.date;
-    rows.push_back({r.date, understood, understood ? r.date : below, r.who, r.what, "page", r.notes, false});
-  }
-  std::string above;
-  for (auto it = rows.rbegin(); it != rows.rend(); ++it) {
-    if (it->date_understood) above = it->date;
-    else if (it->sort_date.empty()) it->sort_date = above;
+  // A date the page wrote that is not one (schema/EVENTS.md) keeps its place between the rows
+  // around it in the page, whichever way the page orders its dates: it sorts with the older of
+  // its two neighbours, just above it (or, with only a newer one, just below that).
+  const auto& refresh = state.refresh;  // page rows as recorded (each import's oldest first)
+  const auto n = static_cast<std::int64_t>(refresh.size());
+  std::vector<bool> dated(refresh.size());
+  for (std::size_t i = 0; i < refresh.size(); ++i) dated[i] = schema::date_to_us(refresh[i].date) != 0;
+  for (std::int64_t i = 0; i < n; ++i) {
+    const auto& r = refresh[static_cast<std::size_t>(i)];
+    HistoryRow row{r.date, true, r.date, 0, r.who, r.what, "page", r.notes, false};
+    if (!dated[static_cast<std::size_t>(i)]) {
+      row.date_understood = false;
+      std::int64_t before = i - 1, after = i + 1;
+      while (before >= 0 && !dated[static_cast<std::size_t>(before)]) --before;
+      while (after < n && !dated[static_cast<std::size_t>(after)]) ++after;
+      const std::string* prev = before >= 0 ? &refresh[static_cast<std::size_t>(before)].date : nullptr;
+      const std::string* next = after < n ? &refresh[static_cast<std::size_t>(after)].date : nullptr;
+      if (prev != nullptr && (next == nullptr || *prev <= *next)) {
+        row.sort_date = *prev;  // newer towards `next`: above `prev`, later-recorded higher
+        row.sort_rank = 1 + i;
+      } else if (next != nullptr && prev != nullptr) {
+        row.sort_date = *next;  // newer towards `prev`: above `next`, earlier-recorded higher
+        row.sort_rank = 1 + (n - i);
+      } else if (next != nullptr) {
+        row.sort_date = *next;  // only a row recorded after it: below that row
+        row.sort_rank = -(n - i);
+      } else {
+        row.sort_date.clear();
+        row.sort_rank = 1 + i;
+      }
+    }
+    rows.push_back(std::move(row));
   }
   struct Pending {
     std::string date, who;
@@ -65,9 +85,12 @@ std::vector<HistoryRow> playbook_history(const PlaybookState& state) {
       ledger_rows.push_back(std::move(p));
     }
   }
-  for (auto& p : ledger_rows) rows.push_back({p.date, true, p.date, p.who, summarize(p.changes), "ledger", "", p.backdated});
+  for (auto& p : ledger_rows) rows.push_back({p.date, true, p.date, 0, p.who, summarize(p.changes), "ledger", "", p.backdated});
   std::reverse(rows.begin(), rows.end());
-  std::stable_sort(rows.begin(), rows.end(), [](const HistoryRow& a, const HistoryRow& b) { return a.sort_date > b.sort_date; });
+  std::stable_sort(rows.begin(), rows.end(), [](const HistoryRow& a, const HistoryRow& b) {
+    if (a.sort_date != b.sort_date) return a.sort_date > b.sort_date;
+    return a.sort_rank > b.sort_rank;
+  });
   return rows;
 }
 

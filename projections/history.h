@@ -2,6 +2,7 @@
 // What Changed, newest first.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,7 @@ struct HistoryRow {
   std::string date;  // YYYY-MM-DD (the effective date), or a page's date as written if it is not one
   bool date_understood = true;
   std::string sort_date;  // YYYY-MM-DD: the date, or for one not understood its neighbour's in the page
+  std::int64_t sort_rank = 0;  // among rows of one sort_date: higher first (places a row not understood)
   std::string who, what;
   std::string source;  // "page": a row of the page's own Refresh Summary; "ledger": changes the ledger detected
   std::string notes;

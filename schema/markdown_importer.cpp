@@ -249,13 +249,30 @@ class Importer {
     return Status::Ok();
   }
 
+  // A row of more cells than any table has is not split (a line of 60 million '|' would be as
+  // many strings): it is reported and left out.
+  static constexpr std::size_t kMaxCells = 512;
+  static constexpr std::size_t kMaxCellBytes = 64 << 10;
+
   Status table_line(std::string_view raw) {
+    if (const auto pipes = static_cast<std::size_t>(std::count(raw.begin(), raw.end(), '|')); pipes > kMaxCells + 1) {
+      warn(lineno(), "the table row has " + std::to_string(pipes - 1) + " cells, more than the " + std::to_string(kMaxCells) +
+                         " a table may have; it was ignored");
+      return Status::Ok();
+    }
     table_.emplace_back(lineno(), raw);
     return Status::Ok();
   }
 
+  static bool separator_line(std::string_view raw) {
+    if (raw.find_first_not_of("|-: \t") != std::string_view::npos) return false;
+    bool closed = false;
+    return tables::is_separator_row(split_row(raw, &closed));
+  }
+
   // Called when a table has ended. A separator row in the middle of it means another table
-  // began on the row above, with no blank line between them: each is read on its own.
+  // began on the row above, with no blank line between them: each is read on its own. If the
+  // row above is a row of the table (a task id or a date first), the separator is a stray one.
   Status end_table() {
     if (table_.empty()) return Status::Ok();
     auto rows = std::move(table_);
@@ -263,11 +280,17 @@ class Importer {
     list_ = nullptr;
     std::size_t start = 0;
     for (std::size_t r = 2; r < rows.size(); ++r) {
+      if (r - 1 <= start || !separator_line(rows[r].second)) continue;
       bool closed = false;
-      if (r - 1 > start && tables::is_separator_row(split_row(rows[r].second, &closed))) {
-        if (auto st = read_table(rows, start, r - 1); !st.ok()) return st;
-        start = r - 1;
+      const auto above = split_row(rows[r - 1].second, &closed);
+      if (!above.empty() && (parse_task_id(above[0]) || !parse_date(above[0]).empty()) && r - 1 > start + 1) {
+        warn(rows[r].first, "a separator row in the middle of the table was ignored");
+        rows.erase(rows.begin() + static_cast<long>(r));
+        --r;
+        continue;
       }
+      if (auto st = read_table(rows, start, r - 1); !st.ok()) return st;
+      start = r - 1;
     }
     return read_table(rows, start, rows.size());
   }
@@ -356,6 +379,12 @@ class Importer {
 
   Status table_row(const Columns& cols, Strings& cells, int line) {
     if (std::all_of(cells.begin(), cells.end(), [](const std::string& c) { return c.empty(); })) return Status::Ok();
+    for (const auto& c : cells)
+      if (c.size() > kMaxCellBytes) {
+        skip(line, "a cell of the row holds " + std::to_string(c.size()) + " bytes, more than the " + std::to_string(kMaxCellBytes) +
+                       " a cell may");
+        return Status::Ok();
+      }
     if (cells.size() > cols.count) {
       if (std::any_of(cells.begin() + static_cast<long>(cols.count), cells.end(), [](const std::string& c) { return !c.empty(); }))
         warn(line, "the row has " + std::to_string(cells.size()) + " cells but the header has " + std::to_string(cols.count) +
@@ -405,7 +434,9 @@ class Importer {
     }
     auto id = parse_task_id(cell(cols.id));
     if (!id) {
-      skip(line, "task id '" + cell(cols.id) + "' is not a number");
+      const auto digits = clean(cell(cols.id));
+      const bool number = !digits.empty() && std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; });
+      skip(line, "task id '" + cell(cols.id) + (number ? "' is larger than 4294967295" : "' is not a number"));
       return Status::Ok();
     }
     PageTask t;
@@ -449,6 +480,9 @@ class Importer {
     std::string out;
     for (const auto& [letter, mandatory] : legend.letters)
       out += (out.empty() ? "" : ", ") + letter + (mandatory ? " (mandatory)" : " (optional)");
+    std::string both;
+    for (const auto& letter : legend.ambiguous) both += (both.empty() ? "" : ", ") + letter;
+    if (!both.empty()) out += std::string(out.empty() ? "" : "; ") + "its header gives " + both + " both meanings";
     return out.empty() ? "" : ", nor a letter of its header: " + out;
   }
 
@@ -486,6 +520,8 @@ class Importer {
   }
 
   Result<ParsedPage> finish() {
+    // In the page's order, whatever order they were found in (a table is read when it ends).
+    std::stable_sort(out_.warnings.begin(), out_.warnings.end(), [](const Diagnostic& a, const Diagnostic& b) { return a.line < b.line; });
     if (page().title.empty()) {
       for (const auto& [k, v] : page().front_matter)
         if (k == "title") page().title = v;

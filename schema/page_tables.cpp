@@ -103,8 +103,10 @@ MandatoryLegend read_legend(std::string_view header_cell) {
     if (means_mandatory(word)) seen[letter] |= 1;
     else if (means_optional(word)) seen[letter] |= 2;
   }
-  for (const auto& [letter, m] : seen)
+  for (const auto& [letter, m] : seen) {
     if (m == 1 || m == 2) legend.letters.emplace_back(letter, m == 1);
+    else legend.ambiguous.push_back(letter);
+  }
   return legend;
 }
 
@@ -114,6 +116,8 @@ std::optional<bool> parse_mandatory(const std::string& cell, const MandatoryLege
   k = normalize_space(k);
   for (const auto& [letter, mandatory] : legend.letters)
     if (k == letter) return mandatory;
+  for (const auto& letter : legend.ambiguous)
+    if (k == letter) return std::nullopt;  // the header gives it both meanings
   for (const auto* y : kYesWords)
     if (k == y) return true;
   for (const auto* n : kNoWords)
@@ -124,9 +128,11 @@ std::optional<bool> parse_mandatory(const std::string& cell, const MandatoryLege
 std::optional<std::uint32_t> parse_task_id(const std::string& cell) {
   auto s = clean(cell);
   if (!s.empty() && s[0] == '#') s.erase(0, 1);
-  if (s.empty() || s.size() > 9 || !std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; }))
+  if (s.empty() || s.size() > 10 || !std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; }))
     return std::nullopt;
-  return static_cast<std::uint32_t>(std::stoul(s));
+  const auto v = std::stoull(s);
+  if (v > 0xffffffffULL) return std::nullopt;
+  return static_cast<std::uint32_t>(v);
 }
 
 bool is_placeholder_id(const std::string& cell) {
@@ -179,7 +185,7 @@ Columns classify(const Strings& header) {
     else if (c.mo < 0 && contains_any(h, {"mandatory", "optional", "obligator", "obligatoi", "obbligator", "obrigat", "pflicht", "erforderlich", "verplicht",
                                         "必須", "必需", "opcional", "facultat", "facoltativ", "m / o", "m/o"})) c.mo = i;
     else if (c.services < 0 && contains_any(h, {"service", "dienst", "servicio", "serviço", "servico", "servizi", "サービス", "服务", "服務", "workload"})) c.services = i;
-    else if (c.role < 0 && (contains_any(h, {"role", "rôle", "rolle", "ruolo", "função", "funcao", "papel", "ロール", "役割", "角色"}) || has_token(h, "rol"))) c.role = i;
+    else if (c.role < 0 && (contains_any(h, {"role", "rôle", "rolle", "ruolo", "función", "funcion", "função", "funcao", "papel", "ロール", "役割", "角色"}) || has_token(h, "rol"))) c.role = i;
     else if (c.name < 0 && c.id >= 0) c.name = i;
   }
   if (c.id == 0 && c.name > 0) c.kind = TableKind::kTasks;

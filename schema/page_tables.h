@@ -32,6 +32,7 @@ bool is_separator_row(const Strings& cells);  // | --- | :---: |
 // both meanings ("(O)brigatório / (O)pcional") means neither.
 struct MandatoryLegend {
   std::vector<std::pair<std::string, bool>> letters;  // lower-case letter -> mandatory
+  std::vector<std::string> ambiguous;                 // letters the header gives both meanings
 };
 MandatoryLegend read_legend(std::string_view header_cell);
 // "M", "Mandatory", "O", a translation, or a letter of the legend; nullopt if none of them.

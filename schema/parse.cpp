@@ -211,6 +211,12 @@ Status check_text(std::string_view text, std::string_view field) {
       std::snprintf(buf, sizeof buf, "0x%02x", c);
       return Status::InvalidArgument(std::string(field) + " holds the control character " + buf + " at byte " + std::to_string(i));
     }
+    // The C1 controls U+0080..U+009F (UTF-8 C2 80..C2 9F): a terminal obeys them as it does ESC.
+    if (c == 0xc2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) <= 0x9f) {
+      char buf[12];
+      std::snprintf(buf, sizeof buf, "U+%04X", static_cast<unsigned char>(text[i + 1]));
+      return Status::InvalidArgument(std::string(field) + " holds the control character " + buf + " at byte " + std::to_string(i));
+    }
   }
   return Status::Ok();
 }

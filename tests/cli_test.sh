@@ -85,6 +85,13 @@ check "and says how to accept it" 2 "hint: .*--accept-removals" -- "$FTL" playbo
 [[ $("$FTL" digest) == "$before" ]] && passed=$((passed+1)) || { echo "FAIL: a refused re-import appended"; failed=$((failed+1)); }
 check "--accept-removals imports it and says what it removed" 0 "new revision from enable-services.md: .*removed [0-9]+ steps and [0-9]+ tasks" -- "$FTL" playbook import --accept-removals "$WORK/enable-services.md"
 check "the full page again adds them back" 0 "added [0-9]+ steps and [0-9]+ tasks" -- "$FTL" playbook import "$PAGE"
+"$FTL" --quiet playbook import "$UNTIDY/legend-ambiguous.md" >/dev/null 2>&1
+out=$("$FTL" playbook history legend-ambiguous)
+if [[ $(grep -oE "^(2021-05-01|2/30/2021|2020-01-01) " <<<"$out" | tr -d ' ' | tr '\n' ,) == "2021-05-01,2/30/2021,2020-01-01," ]]; then passed=$((passed+1)); else echo "FAIL: an undated row of an oldest-first table keeps its place"; echo "$out"; failed=$((failed+1)); fi
+# Ten processes create one new ledger at once: one imports, the others find it made and the page recorded.
+for i in $(seq 10); do ( "$FTL" --db "$WORK/race" --quiet playbook import "$PAGE" > "$WORK/race.$i" 2>&1; echo "rc=$?" >> "$WORK/race.$i" ) & done; wait
+if [[ $(cat "$WORK"/race.* | grep -c "^rc=0") == 10 && $(cat "$WORK"/race.* | grep -c "^enable-services: imported") == 1 ]]; then passed=$((passed+1)); else echo "FAIL: concurrent creation of a ledger"; cat "$WORK"/race.*; failed=$((failed+1)); fi
+check "the raced ledger verifies" 0 "^ok: 109 events" -- "$FTL" --db "$WORK/race" verify
 check "--quiet silences warnings" 0 "" -- "$FTL" --quiet playbook import "$SRC/tests/data/playbooks/oddities.md" --id oddities2
 [[ -z $("$FTL" --quiet playbook import "$SRC/tests/data/playbooks/spanish.md" 2>&1 >/dev/null) ]] && passed=$((passed+1)) || { echo "FAIL --quiet printed to stderr"; failed=$((failed+1)); }
 

@@ -298,3 +298,17 @@ TEST_CASE("a row one '|' short is split only where exactly one split reads", "[i
   // Not one cell short: not this repair's business.
   CHECK_FALSE(tables::split_merged_cell(cols, {"1126", "Meet", "O", "FastTrack Engineer", "Exchange"}, known, &merged));
 }
+
+TEST_CASE("rows too wide or cells too large to hold are left out with a warning, not read into memory", "[importer][limits]") {
+  std::string page = "# Limits\n\n### A Step\n\n| Task ID | Task Name | (M)andatory / (O)ptional | FastTrack Role |\n"
+                     "| --- | --- | --- | --- |\n| 1126 | Meet the PM | M | FastTrack Engineer |\n";
+  page += "| 1127 | " + std::string(70 * 1024, 'x') + " | O | FastTrack Engineer |\n";
+  page += std::string(100000, '|') + "\n";
+  auto r = parse_playbook(page, "limits.md");
+  REQUIRE(r.ok());
+  REQUIRE(r->page.tasks.size() == 1);
+  CHECK(r->page.tasks[0].id == 1126);
+  REQUIRE(r->warnings.size() == 2);
+  CHECK(r->warnings[0].str() == "limits.md:8: a cell of the row holds 71680 bytes, more than the 65536 a cell may; the row was skipped");
+  CHECK(r->warnings[1].str() == "limits.md:9: the table row has 99999 cells, more than the 512 a table may have; it was ignored");
+}
