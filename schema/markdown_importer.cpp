@@ -310,6 +310,10 @@ class Importer {
       return Status::Ok();
     }
     if (cols.kind == TableKind::kRefresh) in_refresh_section_ = true;
+    // (O for mandatory is usual where the word is Obligatoire or Obligatorio; M for optional is not.)
+    for (const auto& [letter, mandatory] : cols.legend.letters)
+      if (letter == "m" && !mandatory)
+        warn(at, "the header's legend makes M optional, the reverse of the usual letter; its rows were read as the header says");
     std::size_t first = begin + 1;
     if (end > begin + 1) {
       bool c2 = false;
@@ -413,6 +417,15 @@ class Importer {
     const bool reads = parse_task_id(cell(cols.id)) && (cols.mo < 0 || (cols.mo < static_cast<int>(cells.size()) &&
                                                                          tables::parse_mandatory(cell(cols.mo), cols.legend)));
     std::string merged;
+    // A row one cell short that reads, but whose role is none the page knows ("FastTrack Engineer
+    // Exchange"): the role and the next cell may share one.
+    if (reads && cells.size() + 1 == cols.count && cols.role >= 0 && cols.role < static_cast<int>(cells.size()) &&
+        !cell(cols.role).empty() && !known_role(expand_role(clean(cell(cols.role))))) {
+      if (auto repaired = tables::split_merged_cell(cols, cells, [this](const std::string& r) { return known_role(r); }, &merged)) {
+        cells = std::move(*repaired);
+        warn(line, "the cell '" + merged + "' holds two cells (a '|' is missing); read it as two");
+      }
+    }
     if (!reads) {
       auto repaired = tables::split_merged_cell(cols, cells, [this](const std::string& r) { return known_role(r); }, &merged);
       if (repaired) {

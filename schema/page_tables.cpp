@@ -14,7 +14,29 @@ std::string lower_ascii(std::string s) {
   return s;
 }
 std::string clean(std::string_view s) { return normalize_space(strip_markup(s)); }
-std::string key_of(std::string_view s) { return lower_ascii(clean(s)); }
+
+namespace {
+// Full-width ASCII (U+FF01..U+FF5E, as East Asian pages write "（Ｍ）" or "１２３４") as ASCII,
+// for reading headers, letters and ids; names keep what the page wrote.
+std::string fold_fullwidth(std::string s) {
+  if (s.find('\xEF') == std::string::npos) return s;
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto b1 = i + 2 < s.size() ? static_cast<unsigned char>(s[i + 1]) : 0;
+    const auto b2 = i + 2 < s.size() ? static_cast<unsigned char>(s[i + 2]) : 0;
+    if (static_cast<unsigned char>(s[i]) == 0xEF && ((b1 == 0xBC && b2 >= 0x81 && b2 <= 0xBF) || (b1 == 0xBD && b2 >= 0x80 && b2 <= 0x9E))) {
+      out.push_back(static_cast<char>(b1 == 0xBC ? b2 - 0x60 : b2 - 0x20));
+      i += 2;
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out;
+}
+}  // namespace
+
+std::string key_of(std::string_view s) { return lower_ascii(fold_fullwidth(clean(s))); }
 
 bool contains_any(const std::string& hay, std::initializer_list<const char*> needles) {
   return std::any_of(needles.begin(), needles.end(), [&](const char* n) { return hay.find(n) != std::string::npos; });
@@ -86,7 +108,7 @@ bool means_optional(const std::string& w) {
 MandatoryLegend read_legend(std::string_view header_cell) {
   MandatoryLegend legend;
   std::map<std::string, int> seen;  // letter -> 1 mandatory, 2 optional, 3 both
-  const auto text = clean(header_cell);
+  const auto text = fold_fullwidth(clean(header_cell));
   for (std::size_t open = text.find('('); open != std::string::npos; open = text.find('(', open + 1)) {
     const auto close = text.find(')', open);
     if (close == std::string::npos || close == open + 1 || close - open > 4) continue;
@@ -126,7 +148,7 @@ std::optional<bool> parse_mandatory(const std::string& cell, const MandatoryLege
 }
 
 std::optional<std::uint32_t> parse_task_id(const std::string& cell) {
-  auto s = clean(cell);
+  auto s = fold_fullwidth(clean(cell));
   if (!s.empty() && s[0] == '#') s.erase(0, 1);
   if (s.empty() || s.size() > 10 || !std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; }))
     return std::nullopt;
@@ -213,9 +235,9 @@ std::optional<Strings> split_merged_cell(const Columns& cols, const Strings& cel
       row.push_back(normalize_space(cell.substr(0, sp)));
       row.push_back(normalize_space(cell.substr(sp + 1)));
       row.insert(row.end(), cells.begin() + static_cast<long>(p) + 1, cells.end());
-      // The split must land on a column whose form is fixed: an id, an M/O letter or a role.
+      // The split must land on a column whose form is fixed: an id, an M/O letter or a known role.
       const auto col = static_cast<int>(p);
-      const bool fixed = col == cols.id || col == cols.mo || col + 1 == cols.mo || col + 1 == cols.role;
+      const bool fixed = col == cols.id || col == cols.mo || col + 1 == cols.mo || col == cols.role || col + 1 == cols.role;
       if (fixed && reads(row)) {
         if (++ways > 1) return std::nullopt;
         found = std::move(row);
