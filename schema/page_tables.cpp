@@ -248,4 +248,44 @@ std::optional<Strings> split_merged_cell(const Columns& cols, const Strings& cel
   return found;
 }
 
+bool is_primary_role_label(const std::string& k) {
+  return contains_any(k, {"primary role", "rôle principal", "ruolo principale", "primäre rolle", "hauptrolle", "rol principal", "función principal",
+                          "função principal", "papel principal", "主な役割", "主要角色", "主要な役割", "プライマリ ロール"});
+}
+bool is_motions_label(const std::string& k) {
+  return contains_any(k, {"motion", "bewegung", "movimiento", "movimento", "モーション", "动议", "动作"});
+}
+bool is_applies_label(const std::string& k) {
+  return contains_any(k, {"applies to", "gilt für", "se aplica a", "aplica-se a", "aplica a", "aplicável a", "適用対象",
+                          "対象", "适用于", "适用对象"});
+}
+bool is_phase_label(const std::string& k) {
+  return k == "phase" || k == "fase" || k == "フェーズ" || k == "阶段" || k == "階段";
+}
+bool is_inputs_label(const std::string& k) {
+  return starts_with_any(k, {"step inputs", "schritteingaben", "eingaben", "entradas", "ステップの入力", "ステップ入力",
+                             "入力", "步骤输入", "输入"});
+}
+bool is_outputs_label(const std::string& k) {
+  return starts_with_any(k, {"step outputs", "schrittausgaben", "ausgaben", "salidas", "saídas", "saidas",
+                             "ステップの出力", "ステップ出力", "出力", "步骤输出", "输出"});
+}
+
+Strings split_list(const std::string& v) {
+  // "A / B / C": a slash between spaces separates; an unspaced one ("Classroom/SDS") is part of a name.
+  Strings out;
+  std::string cur;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    const bool sep = v[i] == '/' && ((i > 0 && v[i - 1] == ' ') || (i + 1 < v.size() && v[i + 1] == ' '));
+    if (sep) {
+      if (auto t = normalize_space(cur); !t.empty()) out.push_back(t);
+      cur.clear();
+    } else {
+      cur.push_back(v[i]);
+    }
+  }
+  if (auto t = normalize_space(cur); !t.empty()) out.push_back(t);
+  return out;
+}
+
 }  // namespace ftl::schema::tables

@@ -1,4 +1,4 @@
-// The tables of a playbook page: splitting rows into cells, telling an FTOP Tasks table and the
+// The tables and labels of a playbook page: splitting rows into cells, telling an FTOP Tasks table and the
 // Refresh Summary from every other table by their header, reading the cells that have a fixed
 // form (task ids, M/O letters, roles), and repairing a row that lost one '|'.
 #pragma once
@@ -65,5 +65,16 @@ Columns classify(const Strings& header);
 // reads that way. `merged` receives the cell that was split.
 std::optional<Strings> split_merged_cell(const Columns& cols, const Strings& cells,
                                          const std::function<bool(const std::string&)>& known_role, std::string* merged);
+
+// The labels of a step ("Primary Role: ...") as the English pages and their translations write
+// them; `k` is the label in lower case.
+bool is_primary_role_label(const std::string& k);
+bool is_motions_label(const std::string& k);
+bool is_applies_label(const std::string& k);
+bool is_phase_label(const std::string& k);
+bool is_inputs_label(const std::string& k);
+bool is_outputs_label(const std::string& k);
+// "A / B / C": a slash between spaces separates; an unspaced one ("Classroom/SDS") is part of a name.
+Strings split_list(const std::string& v);
 
 }  // namespace ftl::schema::tables
