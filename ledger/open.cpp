@@ -244,10 +244,11 @@ Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& path, const Open
     const auto& tag = opened.status().tag();
     // What a ledger looks like while another process creates it (and for a moment after it let
     // go of the lock): asked again, not reported, while that lasts.
-    const bool unfinished = tag == "ledger.not_a_ledger" || tag == "ledger.foreign" || tag == "ledger.damaged" ||
-                            tag == "ledger.head_missing";
-    if (opened.ok() || (tag != "ledger.creating" && (!unfinished || (attempt >= 3 && !held_by_another(path))))) return opened;
-    if (std::chrono::steady_clock::now() >= deadline) {
+    const bool unfinished = tag == "ledger.not_a_ledger" || tag == "ledger.foreign" || tag == "ledger.head_missing";
+    if (opened.ok() || (tag != "ledger.creating" && !unfinished)) return opened;
+    const bool held = tag == "ledger.creating" || held_by_another(path);
+    if (!held && attempt >= 3) return opened;  // no one is creating it: it is what it looks like
+    if (held && std::chrono::steady_clock::now() >= deadline) {
       char waited[32];
       std::snprintf(waited, sizeof waited, "%g", options.wait_seconds);
       return Status::Unavailable("the ledger at " + path + " is being created by another process (waited " + waited + "s)")
