@@ -48,6 +48,56 @@ Place inspect(const std::string& path, std::string* why) {
   return it == fs::directory_iterator() ? Place::kEmpty : Place::kOther;
 }
 
+// Whether another process holds the directory's RocksDB lock (RocksDB takes an fcntl write
+// lock on LOCK): a ledger another process is creating looks, until it is done, like a
+// directory of files that is no ledger.
+bool held_by_another(const std::string& path) {
+  const int fd = ::open((fs::path(path) / "LOCK").c_str(), O_RDWR | O_CLOEXEC);
+  if (fd < 0) return false;
+  struct flock lk {};
+  lk.l_type = F_WRLCK;
+  lk.l_whence = SEEK_SET;
+  const bool held = ::fcntl(fd, F_GETLK, &lk) == 0 && lk.l_type != F_UNLCK;
+  ::close(fd);
+  return held;
+}
+
+// Whether a directory without CURRENT holds only what RocksDB writes before a creation is done
+// (its lock, log, identity, an empty first log, a manifest or options file, temporary files):
+// a creation that was killed. Nothing of a ledger is there: a ledger has its format marker in a
+// table file from the moment it exists, and a head file from its first writer.
+bool creation_files(const std::string& path, bool with_current) {
+  std::error_code ec;
+  bool any = false;
+  for (const auto& e : fs::directory_iterator(path, ec)) {
+    const auto name = e.path().filename().string();
+    const bool ours = name == "LOCK" || name.starts_with("LOG") || name == "IDENTITY" || name.starts_with("MANIFEST-") ||
+                      (with_current && name == "CURRENT") ||
+                      name.starts_with("OPTIONS-") || name.ends_with(".dbtmp") ||
+                      (name.ends_with(".log") && fs::is_regular_file(e.path(), ec) && fs::file_size(e.path(), ec) == 0);
+    if (!ours || !fs::is_regular_file(e.path(), ec)) return false;
+    any = true;
+  }
+  return !ec && any;
+}
+
+bool interrupted_creation(const std::string& path) { return creation_files(path, false); }
+bool only_creation_files(const std::string& path) { return creation_files(path, true); }
+
+// Removes what an interrupted creation left, so that it can begin again.
+Status clear_interrupted_creation(const std::string& path) {
+  std::error_code ec;
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(path, ec)) files.push_back(e.path());
+  if (ec) return Status::Unavailable("cannot read " + path + ": " + ec.message());
+  for (const auto& f : files) {
+    if (f.filename() == "LOCK") continue;  // RocksDB takes it again
+    fs::remove(f, ec);
+    if (ec) return Status::Unavailable("cannot remove " + f.string() + " left by an interrupted creation: " + ec.message());
+  }
+  return Status::Ok();
+}
+
 std::vector<std::string> wal_files(const std::string& path) {
   std::vector<std::string> out;
   std::error_code ec;
@@ -219,20 +269,6 @@ Result<std::unique_ptr<Ledger>> open_read_only(const std::string& path, const Op
 
 namespace {
 
-// Whether another process holds the directory's RocksDB lock (RocksDB takes an fcntl write
-// lock on LOCK): a ledger another process is creating looks, until it is done, like a
-// directory of files that is no ledger.
-bool held_by_another(const std::string& path) {
-  const int fd = ::open((fs::path(path) / "LOCK").c_str(), O_RDWR | O_CLOEXEC);
-  if (fd < 0) return false;
-  struct flock lk {};
-  lk.l_type = F_WRLCK;
-  lk.l_whence = SEEK_SET;
-  const bool held = ::fcntl(fd, F_GETLK, &lk) == 0 && lk.l_type != F_UNLCK;
-  ::close(fd);
-  return held;
-}
-
 Result<std::unique_ptr<Ledger>> open_checked(const std::string& path, const OpenOptions& options);
 
 }  // namespace
@@ -283,6 +319,13 @@ Result<std::unique_ptr<Ledger>> open_once(const std::string& path, const OpenOpt
     case Place::kUnreadable: return Status::Unavailable("cannot read " + path + ": " + why);
     case Place::kNotDirectory: return Status::Unavailable(path + " is not a directory, so it holds no ledger").tagged("ledger.missing");
     case Place::kOther:
+      // A creation that was killed before it was done (and no one is doing it now) begins again.
+      if (interrupted_creation(path) && !held_by_another(path)) {
+        if (options.read_only || !options.create_if_missing) return Status::Unavailable("no ledger at " + path).tagged("ledger.missing");
+        if (auto st = clear_interrupted_creation(path); !st.ok()) return st;
+        if (auto st = create_ledger(path); !st.ok()) return st;
+        break;
+      }
       return Status::Unavailable("the directory " + path + " holds files but no ledger (it has no CURRENT file), so it was left untouched",
                                  fs::exists(fs::path(path) / format::kHeadFileName)
                                      ? "it was a ledger whose CURRENT file is gone: restore it from a backup"
@@ -296,7 +339,17 @@ Result<std::unique_ptr<Ledger>> open_once(const std::string& path, const OpenOpt
       break;
     case Place::kLedger: break;
   }
-  if (auto st = check_column_families(path); !st.ok()) return st;
+  if (auto st = check_column_families(path); !st.ok()) {
+    // Killed after CURRENT but before its column families were made: nothing of a ledger is
+    // there yet (no table file, no head file), so a writer makes it again.
+    if (st.tag() != "ledger.foreign" || st.message().find("it has no '") == std::string::npos || !only_creation_files(path) ||
+        held_by_another(path))
+      return st;
+    if (options.read_only || !options.create_if_missing) return Status::Unavailable("no ledger at " + path).tagged("ledger.missing");
+    if (auto cleared = clear_interrupted_creation(path); !cleared.ok()) return cleared;
+    if (auto made = create_ledger(path); !made.ok()) return made;
+    if (auto again = check_column_families(path); !again.ok()) return again;
+  }
   if (options.accept_loss && options.read_only) return Status::InvalidArgument("accept_loss needs a writable open");
 
   // Read before RocksDB replays the WAL: the writer writes it after each synced group, so what

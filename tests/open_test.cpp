@@ -436,3 +436,20 @@ TEST_CASE("a snapshot key must be a private regular file of 64 hex digits; a wri
     CHECK((st.st_mode & 0777) == 0600);
   }
 }
+
+TEST_CASE("a creation killed before it was done begins again; anything else in the directory is still refused", "[open][create]") {
+  test::TempDir dir;
+  fs::create_directories(dir.sub("db"));
+  fs::create_directories(dir.sub("other"));
+  for (const char* left : {"LOCK", "LOG", "IDENTITY", "000000.dbtmp"}) test::write_file(dir.sub("db/") + left, "");
+  test::write_file(dir.sub("db/MANIFEST-000001"), "partial");
+  CHECK(open_status(dir.sub("db"), true).tag() == "ledger.missing");  // a reader: nothing there yet
+  CHECK(open_status(dir.sub("db"), false).ok());                      // a writer makes it
+  CHECK(fs::exists(dir.sub("db/CURRENT")));
+  // The same files beside one that no creation writes: not ours to remove.
+  for (const char* left : {"LOCK", "LOG", "IDENTITY", "000000.dbtmp", "notes.txt"}) test::write_file(dir.sub("other/") + left, "x");
+  auto st = open_status(dir.sub("other"), false);
+  CHECK(st.tag() == "ledger.not_a_ledger");
+  CHECK(fs::exists(dir.sub("other/notes.txt")));
+  CHECK(fs::exists(dir.sub("other/LOG")));
+}
