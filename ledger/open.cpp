@@ -282,9 +282,12 @@ Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& path, const Open
     // go of the lock): asked again, not reported, while that lasts.
     const bool unfinished = tag == "ledger.not_a_ledger" || tag == "ledger.foreign" || tag == "ledger.head_missing";
     if (opened.ok() || (tag != "ledger.creating" && !unfinished)) return opened;
-    const bool held = tag == "ledger.creating" || held_by_another(path);
+    // The head file was read before the ledger's first writer made it, and its marker after:
+    // the file is there now, so that was a race, not a loss.
+    const bool raced = tag == "ledger.head_missing" && fs::exists(fs::path(path) / format::kHeadFileName) && attempt < 50;
+    const bool held = tag == "ledger.creating" || raced || held_by_another(path);
     if (!held && attempt >= 3) return opened;  // no one is creating it: it is what it looks like
-    if (held && std::chrono::steady_clock::now() >= deadline) {
+    if (held && !raced && std::chrono::steady_clock::now() >= deadline) {
       char waited[32];
       std::snprintf(waited, sizeof waited, "%g", options.wait_seconds);
       return Status::Unavailable("the ledger at " + path + " is being created by another process (waited " + waited + "s)")
