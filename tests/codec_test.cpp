@@ -129,3 +129,27 @@ TEST_CASE("payload JSON uses snake_case keys and plain values", "[codec][json]")
   auto corr = encode(EngagementEvent(CorrectionRecorded{"x", "TaskCompleted", "wrong task", {{"task", "1158"}}}));
   CHECK(payload_json(corr.type, corr.version, corr.bytes)["fields"]["task"] == "1158");
 }
+
+TEST_CASE("payloads decode only as an encoder wrote them: flag 0x01, the envelope's class version, bools 0 or 1", "[codec][strict]") {
+  const auto enc = encode(CatalogEvent{TaskAdded{1126, "n", true, "r", {}, "s"}});
+  REQUIRE(decode_catalog(enc.type, enc.version, enc.bytes).ok());
+  auto refused = [&](std::string bytes, const char* why) {
+    auto d = decode_catalog(enc.type, enc.version, bytes);
+    REQUIRE_FALSE(d.ok());
+    CHECK(d.status().code() == Code::kCorruption);
+    CHECK_THAT(d.status().message(), Catch::Contains(why));
+    CHECK_FALSE(check_payload(enc.type, enc.version, bytes).ok());  // and verify's skim (E1) agrees
+  };
+  std::string b = enc.bytes;
+  b[0] = 'z';
+  refused(b, "endianness flag");
+  b = enc.bytes;
+  b[1] = 2;  // the payload claims class version 2 under an envelope of version 1
+  refused(b, "payload says class version 2 where its envelope says 1");
+  refused(enc.bytes.substr(0, 3), "too short to hold a class version");
+  b = enc.bytes;
+  const std::size_t at_bool = 1 + 4 + 4 + 8 + 1;  // flag, class version, id, name's size and byte
+  REQUIRE(static_cast<unsigned char>(b[at_bool]) == 1);
+  b[at_bool] = 2;
+  refused(b, "a bool stored as 2");
+}
