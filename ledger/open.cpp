@@ -238,7 +238,8 @@ Result<std::unique_ptr<Ledger>> open_once(const std::string& path, const OpenOpt
 Result<std::unique_ptr<Ledger>> open_read_only(const std::string& path, const OpenOptions& options);
 
 // RocksDB writes a new options file through a temporary one; a write that failed (a full disk)
-// leaves it behind, and it is never read again.
+// leaves it behind, and it is never read again. Only the lock's holder may remove them: a
+// writer that is opening writes CURRENT and its options through them too.
 void remove_temporary_files(const std::string& path) {
   std::error_code ec;
   for (const auto& e : fs::directory_iterator(path, ec))
@@ -368,8 +369,6 @@ Result<std::unique_ptr<Ledger>> open_once(const std::string& path, const OpenOpt
     if (options.read_only) key = std::optional<Hash>{};  // a reader trusts no snapshot, and reads on
     else return key.status();                             // a writer would seal nothing it could trust
   }
-  if (!options.read_only) remove_temporary_files(path);
-
   const bool lazy = options.read_only && !options.whole_ledger;
   const auto mode = options.read_only ? (lazy ? rocks::Mode::kLazyReader : rocks::Mode::kReader)
                                       : (options.accept_loss ? rocks::Mode::kAcceptLoss : rocks::Mode::kWriter);
@@ -437,6 +436,8 @@ Result<std::unique_ptr<Ledger>> open_once(const std::string& path, const OpenOpt
     if (s.IsNoSpace()) return Status::Unavailable("cannot open the ledger at " + path + ": the disk is full (" + s.ToString() + ")").tagged("ledger.disk_full");
     return Status::Unavailable("cannot open the ledger at " + path + ": " + s.ToString()).tagged("ledger.damaged");
   }
+  // Only now, holding the lock: before it, another writer's temporary file is its work in progress.
+  if (!options.read_only) remove_temporary_files(path);
   auto ledger = std::make_unique<RocksLedger>(path, db, std::move(handles), options);
   if (*key) ledger->set_snapshot_key(**key);
   if (auto st = ledger->load_head(mode != rocks::Mode::kLazyReader && mode != rocks::Mode::kReader, *acknowledged, options.accept_loss);
