@@ -91,6 +91,12 @@ TEST_CASE("100 SIGKILLs under 32 writers: every acknowledged append survives eac
     ro.whole_ledger = true;
     auto l = Ledger::Open(db, ro);
     INFO(l.status().message());
+    if (!l.ok() && l.status().tag() == "ledger.missing") {
+      // Killed while the first writer was still creating it (its marker not yet written): there
+      // is no ledger, so nothing can have been acknowledged, and the next writer makes it.
+      REQUIRE(acked.empty());
+      continue;
+    }
     REQUIRE(l.ok());
     auto report = (*l)->verify({});
     INFO(report.status().message());
