@@ -29,9 +29,27 @@ Result<std::optional<Digest>> HeadFile::read(const std::string& dir) {
   return std::optional<Digest>{d};
 }
 
-Result<HeadFile> HeadFile::open(const std::string& dir) {
+Result<HeadFile> HeadFile::open(const std::string& dir, const Digest& initial) {
   const std::string path = dir + "/" + format::kHeadFileName;
-  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (::access(path.c_str(), F_OK) != 0 && errno == ENOENT) {
+    const std::string aside = path + ".new";
+    const int tmp = ::open(aside.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (tmp < 0) return Status::IOError("cannot create " + aside + ": " + std::strerror(errno));
+    const auto bytes = format::head_file_bytes(initial);
+    const bool written = ::pwrite(tmp, bytes.data(), bytes.size(), 0) == static_cast<ssize_t>(bytes.size()) && ::fdatasync(tmp) == 0;
+    const int err = errno;
+    ::close(tmp);
+    if (!written || ::rename(aside.c_str(), path.c_str()) != 0) {
+      const int why = written ? errno : err;
+      ::unlink(aside.c_str());
+      return Status::IOError("cannot create " + path + ": " + std::strerror(why));
+    }
+    if (const int d = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); d >= 0) {
+      ::fsync(d);
+      ::close(d);
+    }
+  }
+  const int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
   if (fd < 0) return Status::IOError("cannot open " + path + ": " + std::strerror(errno));
   return HeadFile(fd);
 }

@@ -16,8 +16,9 @@ class HeadFile {
   // head file (damaged: a recovery may accept that).
   static Result<std::optional<Digest>> read(const std::string& dir);
 
-  // A writer's handle: creates the file if missing. One per writer.
-  static Result<HeadFile> open(const std::string& dir);
+  // A writer's handle: creates the file if missing, whole (written aside, synced, renamed into
+  // place), so that a reader never sees one half made. One per writer.
+  static Result<HeadFile> open(const std::string& dir, const Digest& initial);
   HeadFile(HeadFile&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
   HeadFile& operator=(HeadFile&&) = delete;
   ~HeadFile();

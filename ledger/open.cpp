@@ -594,7 +594,7 @@ Status RocksLedger::check_no_hole() {
 }
 
 Status RocksLedger::start_writing() {
-  auto file = HeadFile::open(path_);
+  auto file = HeadFile::open(path_, head_);
   if (!file.ok()) return file.status();
   head_file_.emplace(std::move(*file));
   // A ledger made before the head file existed gets it now; a recovered one, with its record.
