@@ -1,5 +1,6 @@
 #include "cli/context.h"
 
+#include <map>
 #include <pwd.h>
 #include <unistd.h>
 
@@ -84,6 +85,27 @@ std::string cli_hint(const Status& s) {
   if (t == "import.strict") return "drop --strict to import the page with its repairs";
   if (t == "import.removals") return "check that the page is whole; if the removals are meant, import it again with --accept-removals";
   if (t == "ledger.snapshot_key") return s.hint().empty() ? "set FTL_SNAPSHOT_KEY to a key file" : s.hint();
+  // A field of a command the engine names by its name; here it is the option that sets it.
+  static const std::map<std::string, std::string> kFields = {
+      {"field.customer", "give it with --customer NAME"},
+      {"field.seats", "give it with --seats N"},
+      {"field.reason", "give one with --reason TEXT"},
+      {"field.target", "add --target YYYY-MM-DD"},
+      {"field.text", "give it with --text TEXT"},
+      {"field.step", "name the step with --step NAME"},
+      {"field.name", "give it with --name NAME"},
+      {"field.services", "name them with --services \"Exchange, Teams\""},
+      {"playbook.id", "name one with --id, e.g. --id enable-services"},
+  };
+  if (auto it = kFields.find(t); it != kFields.end()) return it->second;
+  auto with = [&](const std::string& command) { return (s.hint().empty() ? "" : s.hint() + ": ") + command; };
+  if (t == "catalog.empty") return with("`ftl playbook import FILE`");
+  if (t == "catalog.no_step") return "see the steps with `ftl playbook show ID`";
+  if (t == "engagement.out_of_scope") return with("`ftl engagement scope ID --services \"...\"`");
+  if (t == "engagement.no_survey_contact") return with("`ftl contact add ID --name NAME --survey-eligible yes`");
+  if (t == "engagement.contact_exists") return with("`ftl contact update ID CONTACT ...`");
+  if (t == "engagement.not_enabled") return with("see what is open with `ftl task list ID --open`");
+  if (t == "engagement.none") return "open one with `ftl engagement open ID --customer NAME --seats N --services \"A, B\"`";
   return s.hint();
 }
 }  // namespace

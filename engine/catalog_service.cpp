@@ -32,8 +32,8 @@ Result<std::string> playbook_id_for(const std::string& file, const std::string& 
                     return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_';
                   });
   if (!ok)
-    return Status::InvalidArgument("playbook id '" + id + "' may hold only lower-case letters, digits, '-', '.' and '_'",
-                                   "name one with --id, e.g. --id enable-services");
+    return Status::InvalidArgument("playbook id '" + id + "' may hold only lower-case letters, digits, '-', '.' and '_'")
+        .tagged("playbook.id");
   return id;
 }
 
@@ -299,9 +299,8 @@ Result<PlaybookState> load_playbook(Ledger& ledger, const std::string& playbook_
   if (state.version == 0) {
     auto known = playbook_ids(ledger);
     if (!known.ok()) return known.status();
-    std::string hint = known->empty() ? "import one with `ftl playbook import FILE`"
-                                      : "known playbooks: " + projections::join_list(*known, ", ");
-    return Status::NotFound("no playbook " + playbook_id, hint);
+    if (known->empty()) return Status::NotFound("no playbook " + playbook_id, "the catalog is empty").tagged("catalog.empty");
+    return Status::NotFound("no playbook " + playbook_id, "known playbooks: " + projections::join_list(*known, ", "));
   }
   return state;
 }

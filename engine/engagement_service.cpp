@@ -38,7 +38,8 @@ Result<std::string> scoped_service(const EngagementState& s, const std::string& 
   for (const auto& x : s.services)
     if (same(x, service)) return x;
   return invalid("service '" + service + "' is not in " + s.id + "'s scope (" + list(s.services) + ")",
-                 "change the scope with `ftl engagement scope " + s.id + " --services \"...\"`");
+                 "change " + s.id + "'s scope first")
+      .tagged("engagement.out_of_scope");
 }
 
 Result<std::string> iso_date(const std::string& text, const char* what) {
@@ -203,7 +204,7 @@ namespace {
 // The services named, in the catalog's spelling; an error names the first unknown one.
 Result<schema::Strings> catalog_services(const CatalogView& catalog, const schema::Strings& services) {
   if (catalog.playbooks.empty())
-    return invalid("the catalog is empty, so the services cannot be checked", "import a playbook first: `ftl playbook import FILE`");
+    return invalid("the catalog is empty, so the services cannot be checked", "import a playbook first").tagged("catalog.empty");
   schema::Strings out;
   for (const auto& svc : services) {
     auto known = catalog.service(svc);
@@ -222,9 +223,9 @@ Result<schema::Strings> catalog_services(const CatalogView& catalog, const schem
 Result<Decision> decide_open(const EngagementState& s, const CatalogView& catalog, const OpenCommand& c) {
   if (auto st = check_engagement_id(c.id); !st.ok()) return st;
   if (s.version != 0) return Status::Conflict("engagement " + c.id + " is already open (opened for " + s.customer + ")");
-  if (schema::normalize_space(c.customer).empty()) return invalid("--customer is empty; name the customer");
-  if (c.seats == 0) return invalid("--seats must be a positive number of seats");
-  if (c.services.empty()) return invalid("--services is empty; name the services in scope, e.g. \"Exchange, Teams\"");
+  if (schema::normalize_space(c.customer).empty()) return invalid("the customer is empty; name the customer").tagged("field.customer");
+  if (c.seats == 0) return invalid("seats must be a positive number, not 0").tagged("field.seats");
+  if (c.services.empty()) return invalid("the services are empty; name the services in scope, e.g. \"Exchange, Teams\"").tagged("field.services");
   auto services = catalog_services(catalog, c.services);
   if (!services.ok()) return services.status();
   auto phase = schema::canonical_service_status(c.phase);
@@ -239,8 +240,8 @@ Result<Decision> decide_open(const EngagementState& s, const CatalogView& catalo
 
 Result<Decision> decide_task(const EngagementState& s, const CatalogView& catalog, const TaskCommand& c) {
   if (catalog.playbooks.empty())
-    return invalid("the catalog is empty, so task " + std::to_string(c.task) + " cannot be checked",
-                   "import a playbook first: `ftl playbook import FILE`");
+    return invalid("the catalog is empty, so task " + std::to_string(c.task) + " cannot be checked", "import a playbook first")
+        .tagged("catalog.empty");
   std::string playbook;
   const auto* t = catalog.task(c.task, &playbook);
   const std::string id = std::to_string(c.task);
@@ -276,7 +277,8 @@ Result<Decision> decide_task(const EngagementState& s, const CatalogView& catalo
                          projections::join_and(open));
         if (!s.has_survey_eligible_contact())
           return invalid("task 1701 (Enablement Complete) needs at least one contact marked Survey Eligible",
-                         "add one with `ftl contact add " + s.id + " --name NAME --survey-eligible yes ...`");
+                         "add a Survey Eligible contact to " + s.id + " first")
+              .tagged("engagement.no_survey_contact");
       }
       return one(schema::TaskCompleted{c.task, playbook, c.note, projections::task_status_name(status)},
                  "completed task " + id + " (" + t->name + ")");
@@ -288,7 +290,7 @@ Result<Decision> decide_task(const EngagementState& s, const CatalogView& catalo
       if (t->mandatory)
         return invalid("task " + id + " (" + t->name + ") is mandatory and cannot be marked not applicable");
       if (schema::normalize_space(c.reason).empty())
-        return invalid("marking task " + id + " not applicable needs a --reason");
+        return invalid("marking task " + id + " not applicable needs a reason").tagged("field.reason");
       if (status == TaskStatus::kNotApplicable) return nothing("task " + id + " is already not applicable; nothing recorded");
       return one(schema::TaskMarkedNotApplicable{c.task, playbook, c.reason, projections::task_status_name(status)},
                  "marked task " + id + " not applicable");
@@ -318,7 +320,7 @@ Result<Decision> decide_status(const EngagementState& s, const StatusCommand& c)
   }
   std::string target;
   if (!c.target.empty()) {
-    auto d = iso_date(c.target, "--target");
+    auto d = iso_date(c.target, "the target date");
     if (!d.ok()) return d.status();
     target = *d;
   }
@@ -336,7 +338,7 @@ Result<Decision> decide_status(const EngagementState& s, const StatusCommand& c)
     if (auto it = s.entitlements.find(svc); it != s.entitlements.end()) cur = it->second;
     const std::string new_target = target.empty() ? cur.target : target;
     if (*l1 == "In Progress" && new_target.empty())
-      return invalid("In Progress needs a target date for " + svc + ", and it has none", "add --target YYYY-MM-DD");
+      return invalid("In Progress needs a target date for " + svc + ", and it has none").tagged("field.target");
     if (cur.l1 == *l1 && cur.l2 == l2 && cur.target == new_target) continue;
     d.events.emplace_back(schema::ConsumptionStatusSet{svc, cur.l1, *l1, cur.l2, l2, cur.target, target});
   }
@@ -371,28 +373,28 @@ Result<Decision> decide_target(const EngagementState& s, const std::string& serv
 Result<Decision> decide_note(const EngagementState& /*s*/, const CatalogView& catalog, const NoteCommand& c) {
   auto kind = schema::canonical_note_kind(c.kind);
   if (!kind) return invalid("note kind '" + c.kind + "' is not one of " + list(schema::note_kinds()));
-  if (schema::normalize_space(c.text).empty()) return invalid("the note has no --text");
+  if (schema::normalize_space(c.text).empty()) return invalid("the note has no text").tagged("field.text");
   std::string step;
   if (!c.step.empty()) {
     const auto* st = catalog.step(c.step);
-    if (st == nullptr) return invalid("no step '" + c.step + "' in the catalog", "see the steps with `ftl playbook show ID`");
+    if (st == nullptr) return invalid("no step '" + c.step + "' in the catalog").tagged("catalog.no_step");
     step = st->name;
     const auto items = st->inputs.size() + st->outputs.size();
     if (c.item > items)
       return invalid("step '" + step + "' has " + std::to_string(items) + " checklist items (inputs then outputs), not " +
                      std::to_string(c.item));
   } else if (c.item != 0) {
-    return invalid("--item " + std::to_string(c.item) + " needs --step to say which step's checklist");
+    return invalid("checklist item " + std::to_string(c.item) + " needs a step to say which step's checklist").tagged("field.step");
   }
   return one(schema::NoteAdded{*kind, c.text, step, c.item}, "added " + schema::note_kind_title(*kind) + " note");
 }
 
 Result<Decision> decide_contact(const EngagementState& s, const ContactCommand& c) {
   if (!c.update) {
-    if (!c.name || schema::normalize_space(*c.name).empty()) return invalid("a contact needs a --name");
+    if (!c.name || schema::normalize_space(*c.name).empty()) return invalid("a contact needs a name").tagged("field.name");
     const auto id = slug(*c.name);
     if (s.contacts.count(id) != 0)
-      return invalid("contact " + id + " (" + *c.name + ") already exists", "change it with `ftl contact update " + s.id + " " + id + " ...`");
+      return invalid("contact " + id + " (" + *c.name + ") already exists", "update contact " + id + " instead").tagged("engagement.contact_exists");
     schema::ContactDetails d;
     d.name = schema::normalize_space(*c.name);
     d.role = c.role.value_or("");
@@ -433,7 +435,7 @@ Result<Decision> decide_usage(const EngagementState& s, std::uint64_t active_use
 }
 
 Result<Decision> decide_scope(const EngagementState& s, const CatalogView& catalog, const schema::Strings& requested) {
-  if (requested.empty()) return invalid("--services is empty; an engagement needs at least one service in scope");
+  if (requested.empty()) return invalid("the services are empty; an engagement needs at least one service in scope").tagged("field.services");
   auto services = catalog_services(catalog, requested);
   if (!services.ok()) return services.status();
   if (*services == s.services) return nothing("scope unchanged; nothing recorded");
@@ -441,7 +443,7 @@ Result<Decision> decide_scope(const EngagementState& s, const CatalogView& catal
 }
 
 Result<Decision> decide_seats(const EngagementState& s, std::uint32_t seats) {
-  if (seats == 0) return invalid("--seats must be a positive number of seats");
+  if (seats == 0) return invalid("seats must be a positive number, not 0").tagged("field.seats");
   if (seats == s.seats) return nothing("seats unchanged; nothing recorded");
   return one(schema::SeatsChanged{s.seats, seats}, "seats are now " + std::to_string(seats));
 }
@@ -464,13 +466,14 @@ Result<Decision> decide_phase(const EngagementState& s, const CatalogView& catal
       if (!service_enabled(catalog, s, svc)) not_enabled.push_back(svc);
     if (!not_enabled.empty())
       return invalid("moving " + s.id + " to " + *p + " needs every scoped service enabled; not yet: " + projections::join_and(not_enabled),
-                     "a service is enabled when its mandatory tasks are done (`ftl task list " + s.id + " --open`)");
+                     "a service is enabled when its mandatory tasks are done")
+          .tagged("engagement.not_enabled");
   }
   return one(schema::PhaseChanged{s.phase, *p}, "phase is now " + *p);
 }
 
 Result<Decision> decide_correct(const EngagementState& s, const Event& corrected, const CorrectCommand& c) {
-  if (schema::normalize_space(c.reason).empty()) return invalid("a correction needs a --reason");
+  if (schema::normalize_space(c.reason).empty()) return invalid("a correction needs a reason").tagged("field.reason");
   if (corrected.stream != projections::engagement_stream(s.id))
     return invalid("event " + c.event_id + " belongs to " + corrected.stream + ", not to engagement " + s.id);
   if (s.voided.count(corrected.event_id) != 0) return invalid("event " + c.event_id + " was already corrected");
@@ -547,8 +550,8 @@ Result<EngagementState> load_engagement(Ledger& ledger, const std::string& engag
     auto ids = engagement_ids(ledger);
     if (!ids.ok()) return ids.status();
     return Status::NotFound("no engagement " + engagement_id,
-                            ids->empty() ? "open one with `ftl engagement open ID --customer NAME --seats N --services \"A, B\"`"
-                                         : "engagements: " + list(*ids));
+                            ids->empty() ? "no engagement is open yet" : "engagements: " + list(*ids))
+        .tagged(ids->empty() ? "engagement.none" : "engagement.unknown");
   }
   return state;
 }

@@ -93,8 +93,8 @@ TEST_CASE("opening an engagement, and what it refuses", "[engagement]") {
   const auto head = f.ledger->head().sequence;
   CHECK_THAT(f.refused(f.open("contoso", 100, "Exchange"), Code::kConflict), Catch::Contains("already open"));
   CHECK(f.ledger->head().sequence == head);
-  REFUSED(f, f.open("zero", 0, "Exchange"), "--seats");
-  REFUSED(f, f.open("none", 10, ""), "--services is empty");
+  REFUSED(f, f.open("zero", 0, "Exchange"), "seats must be a positive number, not 0");
+  REFUSED(f, f.open("none", 10, ""), "the services are empty");
 }
 
 TEST_CASE("task rules: exists, applies to the scope, mandatory is never not applicable", "[engagement][tasks]") {
@@ -103,7 +103,7 @@ TEST_CASE("task rules: exists, applies to the scope, mandatory is never not appl
   CHECK(f.task("contoso", Kind::kDone, 1126).ok());
   CHECK(f.task("contoso", Kind::kNotApplicable, 3222, "No SharePoint hybrid").ok());
   REFUSED(f, f.task("contoso", Kind::kNotApplicable, 1235, "..."), "task 1235 (SharePoint - {Wizard} Configure SharePoint Online) is mandatory");
-  REFUSED(f, f.task("contoso", Kind::kNotApplicable, 3160), "needs a --reason");
+  REFUSED(f, f.task("contoso", Kind::kNotApplicable, 3160), "needs a reason");
   REFUSED(f, f.task("contoso", Kind::kDone, 9999), "no task 9999 in the catalog | did you mean task");
   REFUSED(f, f.task("contoso", Kind::kDone, 1910), "task 1910 was deprecated on 2020-01-31");
   REFUSED(f, f.task("contoso", Kind::kDone, 2218), "task 2218 is for Intune, none of which is in contoso's scope");
@@ -190,7 +190,7 @@ TEST_CASE("service status, target dates, notes, contacts and usage", "[engagemen
   REFUSED(f, note({"misc", "x", "", 0}), "note kind 'misc'");
   REFUSED(f, note({"environment", "x", "No Such Step", 0}), "no step 'No Such Step'");
   REFUSED(f, note({"environment", "x", "Assist with Enablement", 99}), "has 6 checklist items");
-  REFUSED(f, note({"environment", "x", "", 3}), "needs --step");
+  REFUSED(f, note({"environment", "x", "", 3}), "needs a step");
   CHECK(f.state("contoso").notes.size() == 1);
 
   REQUIRE(f.contact("contoso", "Ana Silva", true).ok());
@@ -241,7 +241,7 @@ TEST_CASE("a correction voids the event it names; both stay in the log", "[engag
   CHECK(s.corrections.size() == 1);
   CHECK(f.ledger->get_by_id(wrong.event_id).ok());  // the corrected event is still there
   REFUSED(f, correct({wrong.event_id, "again", {}}), "already corrected");
-  REFUSED(f, correct({wrong.event_id, "", {}}), "needs a --reason");
+  REFUSED(f, correct({wrong.event_id, "", {}}), "needs a reason");
 
   // A status set by mistake: the entitlement falls back to what it was, then takes the fix.
   REQUIRE(f.status("contoso", "Teams", "Blocked", "Adoption Readiness").ok());
