@@ -1,4 +1,5 @@
 #include "cli/context.h"
+#include "cli/exit_code.h"
 
 #include <map>
 #include <pwd.h>

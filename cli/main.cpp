@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "cli/context.h"
+#include "cli/exit_code.h"
 #include "cli/safe_output.h"
 #include "schema/parse.h"
 
