@@ -560,10 +560,57 @@ Result<std::vector<std::string>> engagement_ids(Ledger& ledger) {
   return stream_ids(ledger, projections::kEngagementStreamPrefix);
 }
 
+Status check_idempotency_key(const std::string& key) {
+  const bool ok = !key.empty() && key.size() <= 128 && std::all_of(key.begin(), key.end(), [](unsigned char c) {
+    return std::isalnum(c) != 0 || c == '.' || c == '_' || c == ':' || c == '-';
+  });
+  if (ok) return Status::Ok();
+  return Status::InvalidArgument("idempotency key '" + key.substr(0, 64) + "' is not 1 to 128 letters, digits, '.', '_', ':' or '-'",
+                                 "a UUID will do").tagged("idempotency.key");
+}
+
+namespace {
+// What an earlier call with this key recorded, if any.
+Result<std::optional<Outcome>> recorded_before(Ledger& ledger, const std::string& stream, const std::string& actor,
+                                               const std::string& key) {
+  auto first = ledger.get_by_id(key);
+  if (!first.ok()) {
+    if (first.status().code() == Code::kNotFound) return std::optional<Outcome>{};
+    return first.status();
+  }
+  if (first->stream != stream || first->actor != actor)
+    return Status::InvalidArgument("idempotency key " + key + " was used for another request (sequence " +
+                                   std::to_string(first->sequence) + ")", "send a new key with each new request")
+        .tagged("idempotency.reused");
+  Outcome out;
+  out.events = 1;
+  out.position = {first->sequence, first->sequence, first->stream_version, true};
+  for (;; ++out.events) {
+    auto next = ledger.get_by_id(key + "." + std::to_string(out.events + 1));
+    if (!next.ok()) {
+      if (next.status().code() == Code::kNotFound) break;
+      return next.status();
+    }
+    out.position.last_sequence = next->sequence;
+    out.position.stream_version = next->stream_version;
+  }
+  out.message = "already recorded by an earlier request with the same idempotency key";
+  return std::optional<Outcome>{std::move(out)};
+}
+}  // namespace
+
 Result<Outcome> execute(Ledger& ledger, const std::string& engagement_id, const std::string& actor,
-                        std::optional<std::int64_t> effective_us, bool create, const Decide& decide) {
+                        std::optional<std::int64_t> effective_us, bool create, const Decide& decide,
+                        const std::string& idempotency_key) {
   const auto stream = projections::engagement_stream(engagement_id);
+  if (!idempotency_key.empty())
+    if (auto st = check_idempotency_key(idempotency_key); !st.ok()) return st;
   for (int attempt = 0;; ++attempt) {
+    if (!idempotency_key.empty()) {
+      auto before = recorded_before(ledger, stream, actor, idempotency_key);
+      if (!before.ok()) return before.status();
+      if (*before) return std::move(**before);
+    }
     EngagementState state;
     auto loaded = load_engagement(ledger, engagement_id);
     if (loaded.ok()) state = std::move(*loaded);
@@ -587,6 +634,8 @@ Result<Outcome> execute(Ledger& ledger, const std::string& engagement_id, const 
       ne.actor = actor;
       ne.effective_us = effective_us;
       ne.payload = std::move(enc.bytes);
+      if (!idempotency_key.empty())
+        ne.event_id = req.events.empty() ? idempotency_key : idempotency_key + "." + std::to_string(req.events.size() + 1);
       req.events.push_back(std::move(ne));
     }
     auto res = ledger.append(std::move(req));

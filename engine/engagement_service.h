@@ -103,12 +103,20 @@ Result<Decision> decide_correct(const projections::EngagementState& s, const Eve
 struct Outcome {
   std::string message;
   std::size_t events = 0;
-  AppendResult position;
+  AppendResult position;  // duplicate: an earlier call with the same idempotency key recorded these
 };
 
+// An idempotency key: 1 to 128 of A-Z a-z 0-9 . _ : - (a UUID fits). InvalidArgument names it.
+Status check_idempotency_key(const std::string& key);
+
 // Loads the engagement (must exist unless `create`), decides, appends, retries on conflict.
+// With an idempotency key, the events appended get it as their event ids (the key, then
+// "KEY.2", "KEY.3"...), and a call whose key was recorded before returns that call's positions
+// (duplicate) without deciding again; a key recorded on another stream or by another actor is
+// an InvalidArgument tagged "idempotency.reused".
 Result<Outcome> execute(Ledger& ledger, const std::string& engagement_id, const std::string& actor,
-                        std::optional<std::int64_t> effective_us, bool create, const Decide& decide);
+                        std::optional<std::int64_t> effective_us, bool create, const Decide& decide,
+                        const std::string& idempotency_key = {});
 
 // The engagement's state (as of a sequence, or 0: the head). It starts from the engagement's
 // snapshot when one passes the checks of projections/snapshot.h and covers no more than

@@ -13,11 +13,20 @@ template <class A> void serialize(A& a, LedgerRecovered& e, std::uint32_t) {
     cereal::make_nvp("quarantine", e.quarantine), cereal::make_nvp("files", e.files));
 }
 
+template <class A> void serialize(A& a, TokenGranted& e, std::uint32_t) {
+  a(cereal::make_nvp("name", e.name), cereal::make_nvp("role", e.role), cereal::make_nvp("token_sha256", e.token_sha256));
+}
+template <class A> void serialize(A& a, TokenRevoked& e, std::uint32_t) {
+  a(cereal::make_nvp("name", e.name), cereal::make_nvp("reason", e.reason));
+}
+
 }  // namespace ftl::schema
 
 // Class versions: permanent once an event of that version has been written.
 CEREAL_CLASS_VERSION(ftl::schema::LedgerRecovered::File, 1);
 CEREAL_CLASS_VERSION(ftl::schema::LedgerRecovered, 1);
+CEREAL_CLASS_VERSION(ftl::schema::TokenGranted, 1);
+CEREAL_CLASS_VERSION(ftl::schema::TokenRevoked, 1);
 
 namespace ftl::schema {
 

@@ -32,6 +32,25 @@ struct LedgerRecovered {
   bool operator==(const LedgerRecovered&) const = default;
 };
 
-using LedgerEvent = std::variant<LedgerRecovered>;
+// Access to a server: a token was given to `name` with a role (reader, writer or admin). Only
+// the token's SHA-256 is kept; the token itself was shown once, to whoever granted it.
+inline constexpr const char* kAccessStream = "access";
+struct TokenGranted {
+  static constexpr const char* kType = "TokenGranted";
+  std::string name;
+  std::string role;
+  std::string token_sha256;  // hex
+  bool operator==(const TokenGranted&) const = default;
+};
+
+// The token of `name` stops working.
+struct TokenRevoked {
+  static constexpr const char* kType = "TokenRevoked";
+  std::string name;
+  std::string reason;
+  bool operator==(const TokenRevoked&) const = default;
+};
+
+using LedgerEvent = std::variant<LedgerRecovered, TokenGranted, TokenRevoked>;
 
 }  // namespace ftl::schema

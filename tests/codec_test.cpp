@@ -102,7 +102,9 @@ TEST_CASE("every ledger event type and version matches its byte fixture, both wa
   r.detail = "the write-ahead log 000127.log cannot be replayed in full";
   r.quarantine = "/srv/ftl-data/lost-20261201T095148Z";
   r.files = {{"000127.log", 5242880, std::string(64, 'c')}, {"FTL-HEAD", 56, std::string(64, 'd')}};
-  check_fixtures(std::vector<LedgerEvent>{r}, decode_ledger_event);
+  TokenGranted g{"audit-team", "reader", std::string(64, 'e')};
+  TokenRevoked v{"audit-team", "the audit is over"};
+  check_fixtures(std::vector<LedgerEvent>{r, g, v}, decode_ledger_event);
   auto enc = encode(LedgerEvent(r));
   auto j = payload_json(enc.type, enc.version, enc.bytes);
   CHECK(j["recovered_sequence"] == 92244);

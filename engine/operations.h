@@ -1,0 +1,71 @@
+// Every command ftl offers, as one table of operations: a name, who may call it, and a
+// function from arguments (a JSON object) to a document (the JSON that `--format json` prints
+// and an HTTP response carries). The CLI and the server both call operations and nothing
+// else, so each rule, query and document exists once, here.
+//
+// Arguments are named fields ("engagement", "task", "as_of"...), never options or routes; an
+// error names the field and the value. Long listings can be streamed: given a row sink, an
+// operation hands it each row instead of collecting them in the document's "rows".
+#pragma once
+
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ledger/ledger.h"
+
+namespace ftl::engine {
+
+// Who may call an operation: reader (every view), writer (+ recording), admin (+ playbook
+// import, rebuild, tokens).
+enum class Access { kRead = 0, kWrite = 1, kAdmin = 2 };
+std::string_view access_name(Access a);
+std::optional<Access> parse_access(std::string_view name);
+
+struct Call {
+  Ledger& ledger;
+  std::string actor;            // who is recorded on what the operation appends
+  std::string idempotency_key;  // becomes the event id of what it appends (empty: a random one)
+  // Given: each row of a listing goes here, in order, instead of into the document.
+  std::function<Status(const nlohmann::json&)> row_sink;
+  // Given: long operations report (done, total, unit) now and then.
+  std::function<void(std::uint64_t, std::uint64_t, const char*)> progress;
+  // Given: the snapshot-key file, for operations that say where it is (verify).
+  std::string snapshot_key_file;
+};
+
+struct Operation {
+  std::string name;  // "task.done"
+  Access access;
+  bool creates_ledger = false;  // may run where there is no ledger yet (playbook.import)
+  bool whole_ledger = false;    // reads every event and index (verify)
+  std::function<Result<nlohmann::json>(Call&, const nlohmann::json& args)> run;
+};
+
+// The rows of a listing: to the call's sink when it has one, else into the document's "rows".
+struct Rows {
+  Call& call;
+  nlohmann::json doc = {{"rows", nlohmann::json::array()}};
+  Status add(nlohmann::json row) {
+    if (call.row_sink) return call.row_sink(row);
+    doc["rows"].push_back(std::move(row));
+    return Status::Ok();
+  }
+};
+
+const std::vector<Operation>& operations();
+// nullptr for a name that is not an operation.
+const Operation* find_operation(std::string_view name);
+// Runs `name` with `args`: InvalidArgument for an unknown name or field, else the operation's result.
+Result<nlohmann::json> run_operation(Call& call, std::string_view name, const nlohmann::json& args);
+
+// The families register themselves in operations() (ops_*.cpp).
+void add_engagement_operations(std::vector<Operation>& ops);
+void add_view_operations(std::vector<Operation>& ops);
+void add_catalog_operations(std::vector<Operation>& ops);
+void add_admin_operations(std::vector<Operation>& ops);
+
+}  // namespace ftl::engine

@@ -1,0 +1,85 @@
+#include "engine/queries.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "projections/history.h"
+#include "schema/codec.h"
+#include "schema/parse.h"
+
+namespace ftl::engine {
+
+std::string lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+Result<std::uint64_t> as_of_sequence(Ledger& ledger, const std::string& text, const std::string& field) {
+  if (text.empty()) return std::uint64_t{0};
+  const auto head = ledger.head().sequence;
+  const auto shown = text.size() > 24 ? text.substr(0, 24) + "..." : text;
+  if (std::all_of(text.begin(), text.end(), [](unsigned char ch) { return std::isdigit(ch) != 0; })) {
+    auto seq = schema::parse_uint(text, field, 1, head);
+    if (!seq.ok())
+      return Status::InvalidArgument(field + " " + shown + " is not a sequence number of this ledger",
+                                     "its events are 1 to " + std::to_string(head));
+    return *seq;
+  }
+  auto t = schema::parse_time(text);
+  if (!t)
+    return Status::InvalidArgument(field + " '" + text.substr(0, 64) + "' is neither a sequence number nor a time",
+                                   "write 1042, 2026-11-10 or 2026-11-10T12:00:00Z");
+  // Recorded time never runs backwards along the sequence (ledger/FORMAT.md), so the last event
+  // recorded by *t is found by binary search: O(log n) reads, not a scan of the log.
+  std::uint64_t lo = 1, hi = head, last = 0;
+  while (lo <= hi) {
+    const auto mid = lo + (hi - lo) / 2;
+    auto e = ledger.get(mid);
+    if (!e.ok()) return e.status();
+    if (e->recorded_us <= *t) {
+      last = mid;
+      lo = mid + 1;
+    } else {
+      hi = mid - 1;
+    }
+  }
+  if (last == 0) return Status::NotFound("nothing was recorded by " + text).tagged("as_of.before_first");
+  return last;
+}
+
+nlohmann::json event_json(const Event& e) {
+  return {{"sequence", e.sequence},
+          {"stream", e.stream},
+          {"version", e.stream_version},
+          {"event_id", e.event_id},
+          {"type", e.type},
+          {"schema_version", e.schema_version},
+          {"recorded_at", projections::iso_time(e.recorded_us)},
+          {"effective_date", projections::iso_time(e.effective_us)},
+          {"actor", e.actor},
+          {"data", schema::payload_json(e.type, e.schema_version, e.payload)},
+          {"payload_sha256", to_hex(e.payload_hash)},
+          {"payload_size", e.payload.size()},
+          {"prev_hash", to_hex(e.prev_hash)},
+          {"hash", to_hex(e.hash)}};
+}
+
+bool task_for_service(const projections::TaskState& task, const std::string& service) {
+  const auto want = lower(service);
+  for (const auto& s : task.services) {
+    const auto have = lower(s);
+    if (have == want || have == "all services") return true;
+  }
+  return false;
+}
+
+bool task_for_role(const projections::TaskState& task, const std::string& role) {
+  const auto want = lower(role);
+  const auto have = lower(task.role);
+  if (have == want) return true;
+  if (want == "fe") return have == "fasttrack engineer";
+  if (want == "fm") return have == "fasttrack manager";
+  return false;
+}
+
+}  // namespace ftl::engine

@@ -1,0 +1,30 @@
+// Queries every front needs: a moment named by a sequence or a time, an event as JSON, a
+// service filter. One definition each, for the CLI and the server alike.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "ledger/ledger.h"
+#include "projections/catalog.h"
+
+namespace ftl::engine {
+
+// The last sequence a view as of `text` folds: "1042" is a sequence, anything else a time
+// (any form schema::parse_time reads; a date is its start, 00:00 UTC) and means the last event
+// recorded by then, found by binary search (recorded time never runs backwards). Empty: 0, the
+// head. NotFound if nothing was recorded by then. `field` names the value in errors.
+Result<std::uint64_t> as_of_sequence(Ledger& ledger, const std::string& text, const std::string& field = "as_of");
+
+// An event with its whole envelope and its payload as JSON (`ftl log --format jsonl`).
+nlohmann::json event_json(const Event& e);
+
+// Whether a task is for `service` (case-insensitive), counting tasks for All Services.
+bool task_for_service(const projections::TaskState& task, const std::string& service);
+// Whether a task's role is `role` (case-insensitive; FE and FM are the engineer and manager).
+bool task_for_role(const projections::TaskState& task, const std::string& role);
+
+std::string lower(std::string s);
+
+}  // namespace ftl::engine
