@@ -6,8 +6,7 @@
 #include <thread>
 
 #include "cli/context.h"
-#include "projections/history.h"
-#include "schema/codec.h"
+#include "cli/invoke.h"
 
 namespace ftl::cli {
 namespace {
@@ -20,23 +19,6 @@ struct LogOptions {
   double interval = 0.25;
 };
 
-nlohmann::json event_json(const Event& e) {
-  return {{"sequence", e.sequence},
-          {"stream", e.stream},
-          {"version", e.stream_version},
-          {"event_id", e.event_id},
-          {"type", e.type},
-          {"schema_version", e.schema_version},
-          {"recorded_at", projections::iso_time(e.recorded_us)},
-          {"effective_date", projections::iso_time(e.effective_us)},
-          {"actor", e.actor},
-          {"data", schema::payload_json(e.type, e.schema_version, e.payload)},
-          {"payload_sha256", to_hex(e.payload_hash)},
-          {"payload_size", e.payload.size()},
-          {"prev_hash", to_hex(e.prev_hash)},
-          {"hash", to_hex(e.hash)}};
-}
-
 std::vector<Column> log_columns(Format format) {
   std::vector<Column> cols = {{"sequence", "Seq", true}, {"recorded_at", "Recorded"}, {"stream", "Stream"},
                               {"version", "Ver", true},  {"type", "Type"},          {"actor", "Actor"},
@@ -46,25 +28,27 @@ std::vector<Column> log_columns(Format format) {
   return cols;
 }
 
-// Prints the events after `*next` (a sequence, or a stream version with --stream) and moves
-// `*next` past them. Returns how many were printed.
-Result<std::uint64_t> print_events(Ledger& ledger, const LogOptions& o, std::uint64_t* next, std::uint64_t budget,
-                                   bool header) {
+// Prints the events from `*next` (a sequence; with --stream, the stream version after which to
+// go on) and moves `*next` past them. Returns how many were printed.
+Result<std::uint64_t> print_events(const LogOptions& o, std::uint64_t* next, std::uint64_t budget, bool header) {
   const auto format = globals().format();
   RowWriter w(std::cout, format, log_columns(format), globals().color(), header);
-  auto cursor = o.stream.empty() ? ledger.scan(*next) : ledger.scan_stream(o.stream, *next);
+  nlohmann::json args = {{"from", o.stream.empty() ? *next : o.from}};
+  if (!o.stream.empty()) args.update({{"stream", o.stream}, {"after_version", *next}});
+  if (budget != 0) args["limit"] = budget;
   std::uint64_t n = 0;
-  for (; cursor->valid() && (budget == 0 || n < budget); cursor->next()) {
-    const auto& e = cursor->event();
-    *next = (o.stream.empty() ? e.sequence : e.stream_version) + 1;
-    if (e.sequence < o.from) continue;
-    auto row = event_json(e);
+  auto out = invoke("log", args, [&](const nlohmann::json& e) {
+    auto row = e;
     if (format == Format::kTable) row["hash"] = row["hash"].get<std::string>().substr(0, 12);
     w.row(row);
     ++n;
-  }
+    if (o.stream.empty()) *next = e["sequence"].get<std::uint64_t>() + 1;
+    else *next = e["version"].get<std::uint64_t>();
+    return Status::Ok();
+  });
   w.finish();
-  if (!cursor->status().ok()) return cursor->status();
+  if (!out.ok()) return out.status();
+  if (!o.stream.empty() && out->contains("after_version")) *next = std::max(*next, (*out)["after_version"].get<std::uint64_t>());
   return n;
 }
 
@@ -72,18 +56,17 @@ int run_log(const LogOptions& o) {
   if (o.follow && globals().format() == Format::kJson)
     return fail(Status::Usage("--follow prints events as they come and cannot be one JSON document",
                               "use --format jsonl"));
-  std::uint64_t next = o.stream.empty() ? o.from : 1;
+  std::uint64_t next = o.stream.empty() ? o.from : 0;
   std::uint64_t printed = 0;
   for (bool first = true;; first = false) {
     {
-      // A read-only open sees the ledger as it is now and never takes the writer's lock, so
-      // following reopens it each round (and closes it before sleeping).
-      auto ledger = open_for_reading();
-      if (!ledger.ok()) {
-        if (first || !o.follow) return fail(ledger.status());
+      // Locally, each round is a read-only open: it sees the ledger as it is now and never takes
+      // the writer's lock (and it is closed before sleeping).
+      auto n = print_events(o, &next, o.limit == 0 ? 0 : o.limit - printed, printed == 0);
+      if (!n.ok()) {
+        const bool gone = n.status().code() == Code::kUnavailable || n.status().code() == Code::kIOError;
+        if (first || !o.follow || !gone) return fail(n.status());
       } else {
-        auto n = print_events(**ledger, o, &next, o.limit == 0 ? 0 : o.limit - printed, printed == 0);
-        if (!n.ok()) return fail(n.status());
         printed += *n;
       }
     }

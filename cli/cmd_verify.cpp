@@ -4,8 +4,9 @@
 #include <fstream>
 #include <iostream>
 
+#include "cli/commands.h"
 #include "cli/context.h"
-#include "cli/progress.h"
+#include "cli/invoke.h"
 #include "engine/recovery.h"
 #include "engine/verify.h"
 #include "schema/parse.h"
@@ -36,76 +37,53 @@ Result<Digest> read_digest(const std::string& file) {
 }
 
 int run_verify(const VerifyCliOptions& o) {
-  engine::VerifyLedgerOptions vo;
-  vo.ledger.from_sequence = o.from;
-  vo.refold_all = o.refold;
+  nlohmann::json args = {{"from", o.from}};
+  if (o.refold) args["refold"] = true;
   if (!o.digest_file.empty()) {
     auto d = read_digest(o.digest_file);
     if (!d.ok()) return fail(d.status());
-    vo.ledger.digest = *d;
+    args["digest"] = {{"sequence", d->sequence}, {"hash", to_hex(d->hash)}};
   }
-  auto ledger = open_for_reading(/*whole_ledger=*/true);
-  if (!ledger.ok()) return fail(ledger.status());
-  const auto head = (*ledger)->head().sequence;
-  if (o.from > std::max<std::uint64_t>(head, 1))
-    return fail(Status::Usage("--from " + std::to_string(o.from) + " is past the last event of this ledger",
-                              "its events are 1 to " + std::to_string(head) + "; drop --from to verify them all"));
-  Progress progress("verifying", head, "events");
-  vo.ledger.progress = [&](std::uint64_t done, std::uint64_t) { progress.update(done); };
-  auto report = engine::verify_ledger(**ledger, vo);
-  progress.finish();
-  if (!report.ok()) return fail(report.status());
-  const auto& r = report->ledger;
-  nlohmann::json j = {{"ok", true},
-                      {"events", r.events_checked},
-                      {"index_entries", r.index_entries_checked},
-                      {"sequence", r.head.sequence},
-                      {"hash", to_hex(r.head.hash)},
-                      {"snapshots", report->snapshots},
-                      {"snapshots_vouched", report->vouched},
-                      {"snapshots_refolded", report->refolded},
-                      {"snapshots_ignored", report->ignored}};
-  if (vo.ledger.digest) j["digest_sequence"] = vo.ledger.digest->sequence;
+  auto out = invoke("verify", args);
+  if (!out.ok()) {
+    if (out.status().tag() == "verify.from")
+      return fail(Status::Usage("--from " + std::to_string(o.from) + " is past the last event of this ledger",
+                                out.status().hint() + "; drop --from to verify them all"));
+    return fail(out.status());
+  }
+  const auto& j = *out;
   if (globals().format() == Format::kJson || globals().format() == Format::kJsonl) {
     std::cout << json_text(j) << "\n";
   } else if (!globals().quiet) {
-    std::cout << "ok: " << r.events_checked << " events and " << r.index_entries_checked << " index entries verified; head "
-              << r.head.sequence << " " << to_hex(r.head.hash) << "\n";
-    if (report->snapshots > 0)
-      std::cout << "ok: " << report->snapshots << " snapshots: " << report->vouched << " vouched for by the snapshot key, "
-                << report->refolded << " equal to a fold of their events, " << report->ignored << " stale or foreign (no view uses them)\n";
-    if (vo.ledger.digest) std::cout << "ok: the digest at sequence " << vo.ledger.digest->sequence << " is part of this chain\n";
+    std::cout << "ok: " << j["events"] << " events and " << j["index_entries"] << " index entries verified; head "
+              << j["sequence"] << " " << j["hash"].get<std::string>() << "\n";
+    if (j["snapshots"].get<std::uint64_t>() > 0)
+      std::cout << "ok: " << j["snapshots"] << " snapshots: " << j["snapshots_vouched"] << " vouched for by the snapshot key, "
+                << j["snapshots_refolded"] << " equal to a fold of their events, " << j["snapshots_ignored"]
+                << " stale or foreign (no view uses them)\n";
+    if (j.contains("digest_sequence")) std::cout << "ok: the digest at sequence " << j["digest_sequence"] << " is part of this chain\n";
   }
   return 0;
 }
 
 int run_digest() {
-  auto ledger = open_for_reading();
-  if (!ledger.ok()) return fail(ledger.status());
-  auto d = (*ledger)->head();
-  std::cout << json_text(nlohmann::json({{"sequence", d.sequence}, {"hash", to_hex(d.hash)}})) << "\n";
+  auto out = invoke("digest", nlohmann::json::object());
+  if (!out.ok()) return fail(out.status());
+  std::cout << json_text(*out) << "\n";
   return 0;
 }
 
 int run_stats() {
-  auto ledger = open_for_reading();
-  if (!ledger.ok()) return fail(ledger.status());
-  auto s = (*ledger)->stats();
-  nlohmann::json j = {{"path", (*ledger)->path()},     {"events", s.events},
-                      {"streams", s.streams},          {"last_sequence", s.last_sequence},
-                      {"bytes_on_disk", s.bytes_on_disk}, {"bytes_per_event", s.events ? s.bytes_on_disk / s.events : 0},
-                      {"hash", to_hex((*ledger)->head().hash)}};
-  const auto format = globals().format();
-  if (format == Format::kJson || format == Format::kJsonl) {
-    std::cout << json_text(j, format == Format::kJson ? 2 : -1) << "\n";
-    return 0;
-  }
-  RowWriter w(std::cout, format, {{"key", "Stat"}, {"value", "Value"}}, globals().color());
-  for (const auto& [k, v] : j.items()) w.row({{"key", k}, {"value", v}});
-  return 0;
+  return document_command("stats", nlohmann::json::object(), [](const nlohmann::json& j, Format format) {
+    RowWriter w(std::cout, format, {{"key", "Stat"}, {"value", "Value"}}, globals().color());
+    for (const auto& [k, v] : j.items()) w.row({{"key", k}, {"value", v}});
+  });
 }
 
 int run_recover(const std::string& reason) {
+  if (remote())
+    return fail(Status::Usage("recover runs where the ledger is, on a ledger no server holds (a server cannot open a damaged one)",
+                              "run it on that machine without --server, with the server stopped"));
   OpenOptions o;
   o.wait_seconds = globals().wait_seconds;
   o.snapshot_key_file = snapshot_key_file();

@@ -13,6 +13,7 @@
 #include <iostream>
 
 #include "cli/progress.h"
+#include "server/server.h"
 #include "schema/parse.h"
 #include "schema/playbook_page.h"
 
@@ -34,12 +35,6 @@ bool Globals::color() const {
   return !no_color && std::getenv("NO_COLOR") == nullptr && isatty(STDOUT_FILENO) != 0;
 }
 
-namespace {
-Status server_not_supported() {
-  return Status::Unavailable("cannot reach " + globals().server + ": this build of ftl has no client for `ftl serve` yet",
-                             "drop --server (and FTL_SERVER) to use the local ledger at --db");
-}
-}  // namespace
 
 std::string snapshot_key_file() {
   auto env = [](const char* name) -> std::string {
@@ -54,7 +49,6 @@ std::string snapshot_key_file() {
 }
 
 Result<std::unique_ptr<Ledger>> open_for_reading(bool whole_ledger) {
-  if (!globals().server.empty()) return server_not_supported();
   OpenOptions o;
   o.read_only = true;
   o.whole_ledger = whole_ledger;
@@ -65,7 +59,9 @@ Result<std::unique_ptr<Ledger>> open_for_reading(bool whole_ledger) {
 }
 
 Result<std::unique_ptr<Ledger>> open_for_writing(bool create) {
-  if (!globals().server.empty()) return server_not_supported();
+  // A ledger a server holds is written through the server: say so at once, not after --wait.
+  if (const auto url = server::serving_url(globals().db); !url.empty())
+    return Status::Unavailable("the ledger at " + globals().db + " is held by ftl serve at " + url).tagged("ledger.served");
   OpenOptions o;
   o.wait_seconds = globals().wait_seconds;
   o.snapshot_key_file = snapshot_key_file();
@@ -106,6 +102,15 @@ std::string cli_hint(const Status& s) {
   if (t == "engagement.no_survey_contact") return with("`ftl contact add ID --name NAME --survey-eligible yes`");
   if (t == "engagement.contact_exists") return with("`ftl contact update ID CONTACT ...`");
   if (t == "engagement.not_enabled") return with("see what is open with `ftl task list ID --open`");
+  if (t == "ledger.served") return "send the command through it: --server URL --token TOKEN (or FTL_SERVER and FTL_TOKEN)";
+  if (t == "server.unreachable") return "check that `ftl serve` runs there, or drop --server (and FTL_SERVER) to use the ledger at --db";
+  if (t == "auth.missing" || t == "auth.scheme" || t == "auth.token") return "give a token the server knows with --token (or FTL_TOKEN); an admin grants one with `ftl token add NAME --role ROLE`";
+  if (t == "auth.role") return "ask an admin for a token with that role (`ftl token add NAME --role writer`)";
+  if (t == "event.none") return "find event ids with `ftl log --format jsonl`";
+  if (t == "replay.range") return "give --from and --to within " + s.hint();
+  if (t == "field.survey_eligible") return "write --survey-eligible yes or no";
+  if (t == "token.none") return s.hint().empty() ? "see them with `ftl token list`" : s.hint() + " (`ftl token list`)";
+  if (t == "token.role") return "give --role reader, writer or admin";
   if (t == "engagement.none") return "open one with `ftl engagement open ID --customer NAME --seats N --services \"A, B\"`";
   return s.hint();
 }
@@ -134,37 +139,6 @@ void warn(const std::string& message) {
 
 void info(const std::string& message) {
   if (!globals().quiet) std::cerr << message << "\n";
-}
-
-Result<std::uint64_t> as_of_sequence(Ledger& ledger, const std::string& text, const std::string& field) {
-  if (text.empty()) return std::uint64_t{0};
-  const auto head = ledger.head().sequence;
-  if (std::all_of(text.begin(), text.end(), [](unsigned char ch) { return std::isdigit(ch) != 0; })) {
-    auto seq = schema::parse_uint(text, field, 1, head);
-    if (!seq.ok())
-      return Status::InvalidArgument(field + " " + (text.size() > 24 ? text.substr(0, 24) + "..." : text) + " is not a sequence number of this ledger",
-                                     "its events are 1 to " + std::to_string(head));
-    return *seq;
-  }
-  auto t = parse_time(text);
-  if (!t) return Status::InvalidArgument(field + " '" + text.substr(0, 64) + "' is neither a sequence number nor a time",
-                                         "write 1042, 2026-11-10 or 2026-11-10T12:00:00Z");
-  // Recorded time never runs backwards along the sequence (ledger/FORMAT.md), so the last event
-  // recorded by *t is found by binary search: O(log n) reads, not a scan of the log.
-  std::uint64_t lo = 1, hi = head, last = 0;
-  while (lo <= hi) {
-    const auto mid = lo + (hi - lo) / 2;
-    auto e = ledger.get(mid);
-    if (!e.ok()) return e.status();
-    if (e->recorded_us <= *t) {
-      last = mid;
-      lo = mid + 1;
-    } else {
-      hi = mid - 1;
-    }
-  }
-  if (last == 0) return Status::NotFound("nothing was recorded by " + text);
-  return last;
 }
 
 std::optional<std::int64_t> parse_time(const std::string& text) { return schema::parse_time(text); }

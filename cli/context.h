@@ -8,7 +8,7 @@
 
 #include "cli/output.h"
 #include "ledger/ledger.h"
-#include "projections/history.h"
+#include <nlohmann/json.hpp>
 
 namespace CLI {
 class App;
@@ -51,16 +51,10 @@ void info(const std::string& message);  // stderr, unless --quiet
 // YYYY-MM-DD, M/D/YYYY or YYYY-MM-DDTHH:MM[:SS[.ffffff]][Z] -> UTC microseconds.
 std::optional<std::int64_t> parse_time(const std::string& text);
 
-// The last sequence a view as of `text` folds: "1042" is a sequence, anything else a time
-// (any form parse_time reads; a date is its start, 00:00 UTC) and means the last event recorded
-// by then, found by binary search (recorded time never runs backwards). Empty: 0, the head.
-// `field` names the value in errors.
-Result<std::uint64_t> as_of_sequence(Ledger& ledger, const std::string& text, const std::string& field = "--as-of");
-
-// Prints history rows (Date | Who Changed | What Changed) on or after `since` (any date form;
-// empty: all), in the playbook's M/D/YYYY style for --format md. `with_source` adds whether a
-// row is the page's own or detected by the ledger.
-int print_history(const std::vector<projections::HistoryRow>& rows, const std::string& since, bool with_source);
+// Prints history rows (Date | Who Changed | What Changed) of the "history" operation with
+// `args`, on or after `since` (any date form; empty: all), in the playbook's M/D/YYYY style for
+// --format md. `with_source` adds whether a row is the page's own or detected by the ledger.
+int print_history(nlohmann::json args, const std::string& since, bool with_source);
 
 // Each command file registers its commands; each command stores its exit code here.
 int& exit_code();
@@ -69,5 +63,7 @@ void setup_log(CLI::App& app);
 void setup_verify(CLI::App& app);
 void setup_engagement(CLI::App& app);
 void setup_history(CLI::App& app);
+void setup_record(CLI::App& app);
+void setup_serve(CLI::App& app);
 
 }  // namespace ftl::cli

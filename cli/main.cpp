@@ -83,6 +83,8 @@ int main(int argc, char** argv) {
   setup_verify(app);
   setup_engagement(app);
   setup_history(app);
+  setup_record(app);
+  setup_serve(app);
   harden(&app);
 
   try {

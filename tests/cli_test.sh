@@ -1,11 +1,21 @@
 #!/usr/bin/env bash
 # The `ftl` binary from outside, as a user or a script sees it: outputs, exit codes, errors
 # on stderr, nothing appended by a failed command, the writer lock.
-# usage: cli_test.sh FTL CRASH_CHILD SOURCE_DIR
+# usage: cli_test.sh FTL CRASH_CHILD SOURCE_DIR [server]
+# With "server", every command that can goes through `ftl serve` (tests/via_server.sh starts
+# one per ledger on a free loopback port, with a token per actor: six more events on that
+# ledger, counted in OFF) and must print the same and exit the same.
 set -u
-FTL=$1 CHILD=$2 SRC=$3
+FTL=$1 CHILD=$2 SRC=$3 MODE=${4:-local}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/ftl-cli-XXXXXX")
-trap 'kill $HOLDER 2>/dev/null; rm -rf "$WORK"' EXIT
+OFF=0
+stop_server() { :; }
+if [[ $MODE == server ]]; then
+  export FTL_REAL=$FTL VIA_STATE="$WORK/via"
+  FTL="$SRC/tests/via_server.sh" OFF=6
+  stop_server() { "$FTL" --stop "$1"; }
+fi
+trap 'kill $HOLDER 2>/dev/null; [[ $MODE == server ]] && "$FTL" --stop-all; rm -rf "$WORK"' EXIT
 HOLDER=
 export FTL_DB="$WORK/db" FTL_ACTOR=tester NO_COLOR=1 FTL_SNAPSHOT_KEY="$WORK/snapshot.key"
 PAGE="$SRC/examples/playbooks/enable-services.md"
@@ -32,7 +42,7 @@ check "every level has an example" 0 "Example:" -- "$FTL" playbook tasks --help
 check "import" 0 "imported enable-services.md: added 8 steps and 86 tasks; 14 Refresh Summary rows; 109 events, sequences 1-109" -- "$FTL" playbook import "$PAGE"
 check "re-import says unchanged" 0 "unchanged" -- "$FTL" playbook import "$PAGE"
 digest=$("$FTL" digest)
-check "digest is one JSON object" 0 '^\{"hash":"[0-9a-f]{64}","sequence":109\}$' -- "$FTL" digest
+check "digest is one JSON object" 0 '^\{"hash":"[0-9a-f]{64}","sequence":'$((109 + OFF))'\}$' -- "$FTL" digest
 check "list" 0 "enable-services +Enable Services +Enable +8 +86" -- "$FTL" playbook list
 check "show" 0 "Primary Role: FastTrack Manager" -- "$FTL" playbook show enable-services
 check "show json" 0 '"applies_to"' -- "$FTL" --format json playbook show enable-services
@@ -47,14 +57,14 @@ rows=$("$FTL" --format jsonl playbook history enable-services --since 2020-01-01
 [[ $rows -eq 6 ]] && passed=$((passed+1)) || { echo "FAIL history --since: $rows rows, wanted 6"; failed=$((failed+1)); }
 check "log jsonl has envelopes" 0 '"event_id":.*"prev_hash":' -- bash -c "'$FTL' --format jsonl log | head -3"
 check "log by stream" 0 "TaskAdded" -- "$FTL" log --stream playbook/enable-services --from 10 --limit 2
-check "verify" 0 "^ok: 109 events" -- "$FTL" verify
+check "verify" 0 "^ok: $((109 + OFF)) events" -- "$FTL" verify
 echo "$digest" > "$WORK/digest.json"
-check "verify --digest" 0 "digest at sequence 109 is part of this chain" -- "$FTL" verify --digest "$WORK/digest.json"
+check "verify --digest" 0 "digest at sequence $((109 + OFF)) is part of this chain" -- "$FTL" verify --digest "$WORK/digest.json"
 echo '{"sequence":3,"hash":"00"}' > "$WORK/bad-digest.json"
 check "a malformed digest file is invalid input" 2 "is not a digest" -- "$FTL" verify --digest "$WORK/bad-digest.json"
 printf '{"sequence":5,"hash":"%064d"}' 0 > "$WORK/other-digest.json"
 check "a digest from another chain fails verification" 4 "event 5 breaks V10" -- "$FTL" verify --digest "$WORK/other-digest.json"
-check "stats" 0 "events +109" -- "$FTL" stats
+check "stats" 0 "events +$((109 + OFF))" -- "$FTL" stats
 check "unknown playbook is invalid with a hint" 2 "hint: known playbooks: enable-services" -- "$FTL" playbook show enable-servics
 check "a page with no task that reads is exit 2 with file:line" 2 "bad-task-id.md:10: task id '11x6' is not a number, and no other task on the page could be read" -- "$FTL" playbook import "$SRC/tests/data/playbooks/errors/bad-task-id.md"
 check "one bad page among good ones appends nothing" 2 "merged-cell.md:10: the task row has 3 cells where the header has 4" -- "$FTL" playbook import "$SRC/tests/data/playbooks/german.md" "$SRC/tests/data/playbooks/errors/merged-cell.md"
@@ -91,11 +101,12 @@ if [[ $(grep -oE "^(2021-05-01|2/30/2021|2020-01-01) " <<<"$out" | tr -d ' ' | t
 # Ten processes create one new ledger at once: one imports, the others find it made and the page recorded.
 for i in $(seq 10); do ( "$FTL" --db "$WORK/race" --quiet playbook import "$PAGE" > "$WORK/race.$i" 2>&1; echo "rc=$?" >> "$WORK/race.$i" ) & done; wait
 if [[ $(cat "$WORK"/race.* | grep -c "^rc=0") == 10 && $(cat "$WORK"/race.* | grep -c "^enable-services: imported") == 1 ]]; then passed=$((passed+1)); else echo "FAIL: concurrent creation of a ledger"; cat "$WORK"/race.*; failed=$((failed+1)); fi
-check "the raced ledger verifies" 0 "^ok: 109 events" -- "$FTL" --db "$WORK/race" verify
+check "the raced ledger verifies" 0 "^ok: $((109 + OFF)) events" -- "$FTL" --db "$WORK/race" verify
 check "--quiet silences warnings" 0 "" -- "$FTL" --quiet playbook import "$SRC/tests/data/playbooks/oddities.md" --id oddities2
 [[ -z $("$FTL" --quiet playbook import "$SRC/tests/data/playbooks/spanish.md" 2>&1 >/dev/null) ]] && passed=$((passed+1)) || { echo "FAIL --quiet printed to stderr"; failed=$((failed+1)); }
 
 # Another process holds the writer's lock: readers still work, a writer waits then exits 5.
+stop_server "$WORK/db"
 "$CHILD" hold "$WORK/db" 30 > "$WORK/holder.out" &
 HOLDER=$!
 for _ in $(seq 100); do grep -q HOLDING "$WORK/holder.out" 2>/dev/null && break; sleep 0.05; done
@@ -192,8 +203,8 @@ check "playbook tasks as of a sequence" 0 "^1158 +M" -- "$FTL" playbook tasks --
 check "playbook history as of a sequence" 0 "Ryan Meehan" -- "$FTL" playbook history enable-services --as-of 109
 head_seq=$("$FTL" --format json digest | sed -E 's/.*"sequence":([0-9]+).*/\1/')
 check "diff between two sequences" 0 "task 1126 +open +done" -- "$FTL" diff contoso 1 "$head_seq"
-check "diff refuses a bad point" 2 "FROM 'yesterday' is neither a sequence number nor a time" -- "$FTL" diff contoso yesterday 5
-check "diff refuses a sequence past the head, with the range" 2 "TO 99999999999999999999999 is not a sequence number of this ledger" -- "$FTL" diff contoso 1 99999999999999999999999
+check "diff refuses a bad point" 2 "from 'yesterday' is neither a sequence number nor a time" -- "$FTL" diff contoso yesterday 5
+check "diff refuses a sequence past the head, with the range" 2 "to 99999999999999999999999 is not a sequence number of this ledger" -- "$FTL" diff contoso 1 99999999999999999999999
 check "replay shows each event's change" 0 "TaskCompleted +task 1126 +open +done" -- "$FTL" replay contoso
 check "rebuild refolds and reports its rate" 0 "^rebuilt [0-9]+ playbooks and 1 engagements from [0-9]+ events in .* events/s on [0-9]+ threads; dropped [0-9]+ snapshots, wrote 1" -- "$FTL" rebuild
 check "after a rebuild the state is the same" 0 "Teams +Blocked +Adoption Readiness" -- "$FTL" engagement show contoso
@@ -211,7 +222,7 @@ golden() {  # golden NAME FILE CMD...
 if FTL_DB="$WORK/golden" bash "$SRC/tests/data/golden/script.sh" "$FTL" "$PAGE" > "$WORK/golden.out" 2>&1; then
   golden "golden history table" history.txt env FTL_DB="$WORK/golden" "$FTL" history fabrikam
   golden "golden history md" history.md env FTL_DB="$WORK/golden" "$FTL" --format md history fabrikam
-  golden "golden audit (recorded times and event ids vary)" audit.csv bash -c "FTL_DB='$WORK/golden' '$FTL' --format csv audit --engagement fabrikam | cut -d, -f1,3- | sed -E 's/[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}/EVENT_ID/g'"
+  golden "golden audit (recorded times and event ids vary)" audit.csv bash -c "FTL_DB='$WORK/golden' '$FTL' --format csv audit --engagement fabrikam | cut -d, -f1,3- | sed -E 's/[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}/EVENT_ID/g' | awk -F, -v OFS=, -v off=$OFF 'NR > 1 { \$1 -= off } 1'"
 else
   echo "FAIL the golden script failed:"; cat "$WORK/golden.out"; failed=$((failed+1))
 fi
@@ -231,6 +242,7 @@ check "verify checks the snapshots too" 0 "snapshots: 1 vouched for by the snaps
 check "verify --refold refolds them" 0 "0 vouched for by the snapshot key, 1 equal to a fold" -- "$FTL" verify --refold
 
 # Bytes only a forged ledger holds (not UTF-8) are shown, never a crash.
+stop_server "$WORK/db"
 cp -r "$WORK/db" "$WORK/forged"
 "$CHILD" forge-text "$WORK/forged" >/dev/null 2>&1
 check "json output of bytes that are not UTF-8 does not abort, and is JSON" 0 '^"Bad \\ufffd\\ufffd Name' -- bash -c "FTL_DB='$WORK/forged' '$FTL' --format json engagement show forged | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)[\"customer\"]))'"
@@ -241,6 +253,7 @@ check "jsonl log of them does not abort" 0 "EngagementOpened" -- bash -c "FTL_DB
 # A damaged write-ahead log: refused, named, untouched; ftl recover accepts and records the loss.
 cp -r "$WORK/db" "$WORK/damaged"
 for i in 1 2 3; do "$FTL" --db "$WORK/damaged" note add contoso --kind environment --text "kept or lost $i" >/dev/null; done
+stop_server "$WORK/damaged"
 wal=$(ls "$WORK/damaged"/*.log | tail -1)
 size=$(stat -c %s "$wal")
 printf '\xde\xad\xbe\xef' | dd of="$wal" bs=1 seek=$((size / 2)) conv=notrunc 2>/dev/null
@@ -262,5 +275,10 @@ if command -v python3 >/dev/null; then
   check "the chain recomputes from ftl log without ftl's code" 0 "^ok: [0-9]+ events recomputed" -- bash -c "'$FTL' --format jsonl log | python3 '$SRC/tools/recompute_chain.py'"
 fi
 
+if [[ $MODE == server ]]; then
+  through=$(grep -c '^server$' "$VIA_STATE/calls") here=$(grep -c '^local$' "$VIA_STATE/calls")
+  echo "through the server: $through calls; locally: $here"
+  ((through >= 150)) && passed=$((passed+1)) || { echo "FAIL only $through calls went through a server"; failed=$((failed+1)); }
+fi
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]

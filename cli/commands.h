@@ -1,0 +1,31 @@
+// What every command does once its options are read: run its operation (cli/invoke.h) and
+// print the document in the format asked for.
+#pragma once
+
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "cli/output.h"
+
+namespace ftl::cli {
+
+// A recording: "contoso: recorded task 1126 as done (sequence 42)".
+int write_command(const std::string& op, nlohmann::json args);
+// --effective as the user typed it, checked here (the option's own words) and sent on.
+// Returns false (and has reported the error) if it is not a date.
+bool put_effective(nlohmann::json& args, const std::string& effective, const char* example = "2026-11-24");
+
+// A listing, streamed through a RowWriter; `shape` adjusts a row for the format (M/O letters,
+// short dates) before it is printed.
+using RowShape = std::function<nlohmann::json(nlohmann::json, Format)>;
+int list_command(const std::string& op, const nlohmann::json& args, const std::vector<Column>& columns, const RowShape& shape = {});
+// The same, with the columns depending on the format.
+int list_command(const std::string& op, const nlohmann::json& args, const std::function<std::vector<Column>(Format)>& columns,
+                 const RowShape& shape = {});
+
+// A document: JSON as it is for json/jsonl, else `print` renders it.
+int document_command(const std::string& op, const nlohmann::json& args, const std::function<void(const nlohmann::json&, Format)>& print);
+
+}  // namespace ftl::cli

@@ -1,0 +1,300 @@
+#include "server/server.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <boost/asio.hpp>
+#include <boost/beast.hpp>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "engine/operations.h"
+#include "engine/tokens.h"
+#include "server/openapi.h"
+#include "server/problem.h"
+#include "server/routes.h"
+
+namespace ftl::server {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using nlohmann::json;
+
+namespace {
+
+constexpr const char* kServerFile = "FTL-SERVER";
+
+struct Shared {
+  Ledger& ledger;
+  const ServeOptions& options;
+  engine::TokenTable tokens;
+  std::atomic<std::size_t> connections{0};
+  std::atomic<bool> stopping{false};
+  asio::thread_pool workers;  // last: destroyed first, while what its leftover handlers touch still is
+  Shared(Ledger& l, const ServeOptions& o) : ledger(l), options(o), workers(o.workers == 0 ? 64 : o.workers) {}
+};
+
+using Response = http::response<http::string_body>;
+
+Response json_response(int status, const json& body, unsigned version, bool keep_alive, const char* type = "application/json") {
+  Response res{static_cast<http::status>(status), version};
+  res.set(http::field::server, "ftl");
+  res.set(http::field::content_type, type);
+  res.keep_alive(keep_alive);
+  res.body() = body.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+  res.prepare_payload();
+  return res;
+}
+
+Response problem_response(const Status& s, unsigned version, bool keep_alive, int status = 0) {
+  if (status == 0) status = http_status(s);
+  auto res = json_response(status, problem(s, status), version, keep_alive, "application/problem+json");
+  if (status == 401) res.set(http::field::www_authenticate, "Bearer realm=\"ftl\"");
+  return res;
+}
+
+// What a request does, once it has been read whole: run on a worker, never on an I/O thread.
+Response handle(Shared& shared, const http::request<http::string_body>& req) {
+  const unsigned v = req.version();
+  const bool ka = req.keep_alive();
+  const std::string target(req.target());
+  const std::string method(req.method_string());
+  if (method == "GET" && (target == "/v1/openapi.json" || target.starts_with("/v1/openapi.json?")))
+    return json_response(200, openapi_document(), v, ka);
+  if (method == "GET" && target == "/v1/health") return json_response(200, {{"ok", true}, {"sequence", shared.ledger.head().sequence}}, v, ka);
+  auto matched = match(method, target);
+  if (!matched.ok()) return problem_response(matched.status(), v, ka);
+  const auto* op = engine::find_operation(matched->route->op);
+  if (op == nullptr) return problem_response(Status::NotFound("no operation " + matched->route->op).tagged("http.route"), v, ka);
+
+  // Who is asking: a bearer token, compared against every token in force.
+  std::string auth(req[http::field::authorization]);
+  if (auth.empty())
+    return problem_response(Status::Unavailable("this request has no bearer token", "send Authorization: Bearer TOKEN").tagged("auth.missing"), v, ka);
+  if (!auth.starts_with("Bearer ") || auth.size() <= 7)
+    return problem_response(Status::Unavailable("the Authorization header is not a bearer token").tagged("auth.scheme"), v, ka);
+  auto holder = shared.tokens.authenticate(auth.substr(7));
+  if (!holder) return problem_response(Status::Unavailable("the bearer token is not one this server accepts (unknown or revoked)").tagged("auth.token"), v, ka);
+  if (static_cast<int>(holder->role) < static_cast<int>(op->access))
+    return problem_response(Status::Unavailable(holder->name + " holds a " + std::string(engine::access_name(holder->role)) +
+                                                " token, and " + op->name + " needs " + std::string(engine::access_name(op->access)))
+                                .tagged("auth.role"),
+                            v, ka);
+
+  json args = std::move(matched->args);
+  if (method != "GET" && !req.body().empty()) {
+    auto body = json::parse(req.body(), nullptr, false);
+    if (body.is_discarded() || !body.is_object())
+      return problem_response(Status::InvalidArgument("the request body is not a JSON object").tagged("http.body"), v, ka);
+    for (auto& [k, val] : body.items()) {
+      if (args.contains(k) && args[k] != val)
+        return problem_response(Status::InvalidArgument(k + " is in the path and, differently, in the body").tagged("http.body"), v, ka);
+      args[k] = val;
+    }
+  }
+  engine::Call call{shared.ledger, holder->name, std::string(req["Idempotency-Key"]), {}, {}, shared.options.snapshot_key_file};
+  auto out = engine::run_operation(call, op->name, args);
+  if (!out.ok()) return problem_response(out.status(), v, ka);
+  if (op->name.starts_with("token.")) {
+    // Grants and revocations take effect at once.
+    if (auto st = shared.tokens.load(shared.ledger); !st.ok()) return problem_response(st, v, ka);
+  }
+  const bool created = op->access != engine::Access::kRead && method == "POST" && out->contains("events") &&
+                       (*out)["events"].is_number() && (*out)["events"].get<std::uint64_t>() > 0 &&
+                       !(*out).value("duplicate", false);
+  return json_response(created ? 201 : 200, *out, v, ka);
+}
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, Shared& shared) : stream_(std::move(socket)), shared_(shared) {}
+  ~Session() { --shared_.connections; }
+
+  void start() { read(); }
+
+ private:
+  void read() {
+    parser_.emplace();
+    parser_->header_limit(static_cast<std::uint32_t>(shared_.options.max_header));
+    parser_->body_limit(shared_.options.max_body);
+    stream_.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+        std::chrono::duration<double>(first_ ? shared_.options.header_timeout_s : shared_.options.idle_timeout_s)));
+    first_ = false;
+    http::async_read_header(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::on_header, shared_from_this()));
+  }
+
+  void on_header(beast::error_code ec, std::size_t) {
+    if (ec) return fail_read(ec);
+    // The route decides how large a body may be (playbook pages are larger than a note).
+    if (auto m = match(std::string(parser_->get().method_string()), std::string(parser_->get().target())); m.ok())
+      parser_->body_limit(std::max(shared_.options.max_body, m->route->max_body));
+    stream_.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+        std::chrono::duration<double>(shared_.options.body_timeout_s)));
+    http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::on_read, shared_from_this()));
+  }
+
+  void fail_read(beast::error_code ec) {
+    if (ec == http::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset) return close();
+    if (ec == beast::error::timeout) {
+      // A client that sends too slowly (or not at all) is dropped; it is told if it started a request.
+      if (parser_ && parser_->got_some()) return send(problem_response(Status::Unavailable("the request did not arrive in time").tagged("http.timeout"), 11, false, 408));
+      return close();
+    }
+    if (ec == http::error::body_limit)
+      return send(problem_response(Status::InvalidArgument("the request body is larger than this route accepts").tagged("http.too_large"), 11, false, 413));
+    if (ec == http::error::header_limit)
+      return send(problem_response(Status::InvalidArgument("the request headers are larger than " + std::to_string(shared_.options.max_header) + " bytes").tagged("http.too_large"), 11, false, 413));
+    return send(problem_response(Status::InvalidArgument("the request is not HTTP/1.1 this server reads: " + ec.message()).tagged("http.malformed"), 11, false, 400));
+  }
+
+  void on_read(beast::error_code ec, std::size_t) {
+    if (ec) return fail_read(ec);
+    stream_.expires_never();
+    auto self = shared_from_this();
+    asio::post(shared_.workers, [self] {
+      Response res;
+      try {
+        res = handle(self->shared_, self->parser_->get());
+      } catch (const std::bad_alloc&) {
+        res = problem_response(Status::Unavailable("the server ran out of memory for this request; nothing more was written"), 11, false);
+      } catch (const std::exception& e) {
+        res = problem_response(Status::InvalidArgument(std::string("the request could not be read: ") + e.what()).tagged("http.malformed"), 11, false);
+      }
+      asio::post(self->stream_.get_executor(), [self, r = std::move(res)]() mutable { self->send(std::move(r)); });
+    });
+  }
+
+  void send(Response res) {
+    if (shared_.stopping) res.keep_alive(false);
+    auto sp = std::make_shared<Response>(std::move(res));
+    stream_.expires_after(std::chrono::seconds(30));
+    http::async_write(stream_, *sp, [self = shared_from_this(), sp](beast::error_code ec, std::size_t) {
+      if (ec || !sp->keep_alive()) return self->close();
+      self->read();
+    });
+  }
+
+  void close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.close();
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  Shared& shared_;
+  bool first_ = true;
+};
+
+void accept(tcp::acceptor& acceptor, Shared& shared) {
+  acceptor.async_accept(asio::make_strand(acceptor.get_executor()), [&acceptor, &shared](beast::error_code ec, tcp::socket socket) {
+    if (ec) {
+      if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
+    } else if (shared.connections.load() >= shared.options.max_connections) {
+      // Over the cap: told at once and closed, so everyone already connected keeps being served.
+      auto res = problem_response(Status::Unavailable("the server is at its connection limit of " +
+                                                      std::to_string(shared.options.max_connections))
+                                      .tagged("http.busy"),
+                                  11, false);
+      auto sp = std::make_shared<Response>(std::move(res));
+      auto sock = std::make_shared<tcp::socket>(std::move(socket));
+      http::async_write(*sock, *sp, [sp, sock](beast::error_code, std::size_t) {
+        beast::error_code ignored;
+        sock->shutdown(tcp::socket::shutdown_both, ignored);
+      });
+    } else {
+      ++shared.connections;
+      std::make_shared<Session>(std::move(socket), shared)->start();
+    }
+    accept(acceptor, shared);
+  });
+}
+
+}  // namespace
+
+std::string serving_url(const std::string& db_path) {
+  std::ifstream in(std::filesystem::path(db_path) / kServerFile);
+  if (!in) return "";
+  std::string url, path;
+  long pid = 0;
+  in >> url >> pid;
+  std::getline(in >> std::ws, path);
+  // A copy of the directory carries the file too: it counts only for the directory it names.
+  std::error_code ec;
+  const auto here = std::filesystem::weakly_canonical(db_path, ec).string();
+  if (url.empty() || pid <= 0 || path != here || ::kill(static_cast<pid_t>(pid), 0) != 0) return "";
+  return url + " (pid " + std::to_string(pid) + ")";
+}
+
+Status serve(Ledger& ledger, const std::string& db_path, const ServeOptions& options) {
+  Shared shared(ledger, options);
+  if (auto st = shared.tokens.load(ledger); !st.ok()) return st;
+  const auto colon = options.listen.rfind(':');
+  if (colon == std::string::npos) return Status::InvalidArgument("listen address '" + options.listen + "' is not HOST:PORT").tagged("serve.listen");
+  beast::error_code ec;
+  const auto address = asio::ip::make_address(options.listen.substr(0, colon), ec);
+  if (ec) return Status::InvalidArgument("listen address '" + options.listen + "' does not start with an IP address").tagged("serve.listen");
+  unsigned long port = 0;
+  try {
+    port = std::stoul(options.listen.substr(colon + 1));
+  } catch (...) {
+    port = 70000;
+  }
+  if (port > 65535) return Status::InvalidArgument("listen address '" + options.listen + "' has no port from 0 to 65535").tagged("serve.listen");
+
+  const unsigned threads = options.io_threads != 0 ? options.io_threads : std::max(1u, std::thread::hardware_concurrency());
+  asio::io_context ioc(static_cast<int>(threads));
+  tcp::acceptor acceptor(ioc);
+  const tcp::endpoint endpoint(address, static_cast<unsigned short>(port));
+  acceptor.open(endpoint.protocol(), ec);
+  if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor.bind(endpoint, ec);
+  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return Status::Unavailable("cannot listen on " + options.listen + ": " + ec.message()).tagged("serve.bind");
+  const auto bound = acceptor.local_endpoint();
+  const std::string url = "http://" + bound.address().to_string() + ":" + std::to_string(bound.port());
+
+  const auto server_file = std::filesystem::path(db_path) / kServerFile;
+  {
+    std::ofstream out(server_file, std::ios::trunc);
+    std::error_code canon;
+    out << url << " " << ::getpid() << " " << std::filesystem::weakly_canonical(db_path, canon).string() << "\n";
+    if (!out) return Status::Unavailable("cannot write " + server_file.string());
+  }
+
+  asio::signal_set signals(ioc, SIGINT, SIGTERM);
+  std::thread stopper;
+  signals.async_wait([&](beast::error_code ec, int) {
+    if (ec) return;
+    // Stop accepting; requests in flight finish (their appends are synced before they answer).
+    shared.stopping = true;
+    beast::error_code ignored;
+    acceptor.close(ignored);
+    stopper = std::thread([&ioc, &shared] {
+      shared.workers.join();  // every operation posted so far has run
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));  // their answers go out
+      ioc.stop();
+    });
+  });
+
+  accept(acceptor, shared);
+  if (options.on_listening) options.on_listening(url);
+  std::vector<std::thread> pool;
+  for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&ioc] { ioc.run(); });
+  ioc.run();
+  for (auto& t : pool) t.join();
+  if (stopper.joinable()) stopper.join();
+  std::error_code rm;
+  std::filesystem::remove(server_file, rm);
+  return Status::Ok();
+}
+
+}  // namespace ftl::server
