@@ -40,7 +40,11 @@ const char* title(int status) {
 int http_status(const Status& s) {
   const auto& tag = s.tag();
   if (tag == "http.method") return 405;
-  if (tag.starts_with("http.")) return tag == "http.route" ? 404 : 400;
+  if (tag == "http.route") return 404;
+  if (tag == "http.busy") return 503;
+  if (tag == "http.timeout") return 408;
+  if (tag == "http.too_large") return 413;
+  if (tag.starts_with("http.")) return 400;
   if (tag.starts_with("auth.")) return tag == "auth.role" ? 403 : 401;
   switch (s.code()) {
     case Code::kOk: return 200;
@@ -78,6 +82,7 @@ Status status_from_problem(const json& p, int http_status) {
              : code == "corruption"     ? Status::Corruption(detail)
              : code == "usage"          ? Status::Usage(detail, hint)
              : code == "io_error"       ? Status::IOError(detail)
+             : code == "unavailable"    ? Status::Unavailable(detail, hint)
              : http_status == 401 || http_status == 403 || http_status == 413 || http_status == 400
                  ? Status::InvalidArgument(detail, hint)
                  : Status::Unavailable(detail, hint);

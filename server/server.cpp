@@ -106,7 +106,7 @@ Response handle(Shared& shared, const http::request<http::string_body>& req) {
     // Grants and revocations take effect at once.
     if (auto st = shared.tokens.load(shared.ledger); !st.ok()) return problem_response(st, v, ka);
   }
-  const bool created = op->access != engine::Access::kRead && method == "POST" && out->contains("events") &&
+  const bool created = op->access != engine::Access::kRead && method == "POST" && out->contains("first_sequence") &&
                        (*out)["events"].is_number() && (*out)["events"].get<std::uint64_t>() > 0 &&
                        !(*out).value("duplicate", false);
   return json_response(created ? 201 : 200, *out, v, ka);
