@@ -48,14 +48,18 @@ void setup_serve(CLI::App& app) {
   tk->require_subcommand(1);
   struct TokenOpts {
     std::string name, role, reason;
+    bool replace = false;
   };
   auto add = std::make_shared<TokenOpts>();
   auto* ta = tk->add_subcommand("add", "Grant NAME a token with a role; the token is printed once and only its hash is kept");
   ta->add_option("name", add->name, "Who holds it: the actor recorded on what they write")->required();
   ta->add_option("--role", add->role, "reader (every view), writer (+ recording) or admin (+ import, rebuild, tokens)")->required();
-  ta->footer("Example:\n  ftl token add ryan --role writer\n  ftl token add audit-team --role reader");
+  ta->add_flag("--replace", add->replace, "NAME holds a token already: replace it (the old one stops working at once)");
+  ta->footer("Example:\n  ftl token add ryan --role writer\n  ftl token add audit-team --role reader\n  ftl token add ryan --role writer --replace");
   ta->callback([add] {
-    exit_code() = document_command("token.add", {{"name", add->name}, {"role", add->role}}, [](const json& d, Format) {
+    json args = {{"name", add->name}, {"role", add->role}};
+    if (add->replace) args["replace"] = true;
+    exit_code() = document_command("token.add", args, [](const json& d, Format) {
       std::cout << d["token"].get<std::string>() << "\n";
       info("granted " + d["name"].get<std::string>() + " a token with role " + d["role"].get<std::string>() + " (sequence " +
            std::to_string(d["sequence"].get<std::uint64_t>()) + "); it is shown only now");

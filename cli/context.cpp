@@ -105,7 +105,9 @@ std::string cli_hint(const Status& s) {
   if (t == "ledger.served") return "send the command through it: --server URL --token TOKEN (or FTL_SERVER and FTL_TOKEN)";
   if (t == "server.unreachable") return "check that `ftl serve` runs there, or drop --server (and FTL_SERVER) to use the ledger at --db";
   if (t == "auth.missing" || t == "auth.scheme" || t == "auth.token") return "give a token the server knows with --token (or FTL_TOKEN); an admin grants one with `ftl token add NAME --role ROLE`";
-  if (t == "auth.role") return "ask an admin for a token with that role (`ftl token add NAME --role writer`)";
+  if (t == "auth.role") return "ask an admin for a token whose role allows it (`ftl token add NAME --role ROLE --replace`)";
+  if (t == "token.exists") return "add --replace to give NAME a new token (the old one stops working), or choose another name";
+  if (t == "token.last_admin") return "grant another admin first: `ftl token add NAME --role admin`";
   if (t == "event.none") return "find event ids with `ftl log --format jsonl`";
   if (t == "replay.range") return "give --from and --to within " + s.hint();
   if (t == "field.survey_eligible") return "write --survey-eligible yes or no";

@@ -40,7 +40,7 @@ Result<json> invoke_remote(const std::string& op, const json& args, const RowSin
                          "drop --as; each person uses a token of their own");
   server::ClientOptions o{globals().server, globals().token};
   const auto* operation = engine::find_operation(op);
-  const bool writes = operation != nullptr && operation->access != engine::Access::kRead;
+  const bool writes = operation != nullptr && operation->access != engine::Access::kRead && operation->appends;
   const auto key = writes ? new_idempotency_key() : std::string();
   auto out = server::call(o, op, args, key);
   // A write whose answer was lost on the way is sent again, once, with the same key: the
@@ -74,8 +74,8 @@ Result<json> invoke(const std::string& op, const json& args, const RowSink& sink
   if (remote()) return invoke_remote(op, args, sink);
   const auto* operation = engine::find_operation(op);
   if (operation == nullptr) return Status::InvalidArgument("no operation " + op);
-  auto ledger = operation->access == engine::Access::kRead ? open_for_reading(operation->whole_ledger)
-                                                           : open_for_writing(operation->creates_ledger);
+  auto ledger = operation->access == engine::Access::kRead || !operation->appends ? open_for_reading(operation->whole_ledger)
+                                                                                 : open_for_writing(operation->creates_ledger);
   if (!ledger.ok()) return ledger.status();
   std::unique_ptr<Progress> progress;
   std::string unit;

@@ -66,7 +66,7 @@ std::uint64_t Args::number(const std::string& key, std::uint64_t max, bool requi
     if (required) fail(Status::InvalidArgument(key + " is required by " + op_).tagged("field." + key));
     return fallback;
   }
-  if (v->is_number_unsigned()) {
+  if (v->is_number_unsigned() || (v->is_number_integer() && v->get<std::int64_t>() >= 0)) {
     const auto n = v->get<std::uint64_t>();
     if (n <= max) return n;
   } else if (v->is_string()) {

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <map>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -131,6 +133,39 @@ std::optional<std::string> CatalogView::service(const std::string& name) const {
         for (const auto& svc : t.services)
           if (same(svc, name) && !is_all_services(svc)) return svc;
   return std::nullopt;
+}
+
+Result<std::shared_ptr<const CatalogView>> shared_catalog(Ledger& ledger, std::uint64_t as_of_sequence) {
+  if (as_of_sequence != 0) {
+    auto view = load_catalog(ledger, as_of_sequence);
+    if (!view.ok()) return view.status();
+    return std::make_shared<const CatalogView>(std::move(*view));
+  }
+  // What the catalog is made of: each playbook stream, its version and its last event's hash.
+  std::string fingerprint = ledger.path();
+  std::vector<std::pair<std::string, std::uint64_t>> streams;
+  auto listed = ledger.list_streams(projections::kPlaybookStreamPrefix, [&](const std::string& name, std::uint64_t version) {
+    streams.emplace_back(name, version);
+    return true;
+  });
+  if (!listed.ok()) return listed;
+  for (const auto& [name, version] : streams) {
+    auto last = ledger.scan_stream(name, version);
+    if (!last->valid()) return last->status().ok() ? Status::Corruption("stream " + name + " has no event " + std::to_string(version)) : last->status();
+    fingerprint += "\n" + name + " " + std::to_string(version) + " " + to_hex(last->event().hash);
+  }
+  static std::mutex mu;
+  static std::map<std::string, std::pair<std::string, std::shared_ptr<const CatalogView>>> cache;  // by ledger path
+  {
+    std::lock_guard lock(mu);
+    if (auto it = cache.find(ledger.path()); it != cache.end() && it->second.first == fingerprint) return it->second.second;
+  }
+  auto view = load_catalog(ledger, 0);
+  if (!view.ok()) return view.status();
+  auto shared = std::make_shared<const CatalogView>(std::move(*view));
+  std::lock_guard lock(mu);
+  cache[ledger.path()] = {fingerprint, shared};
+  return shared;
 }
 
 Result<CatalogView> load_catalog(Ledger& ledger, std::uint64_t as_of_sequence) {

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,6 +29,10 @@ struct CatalogView {
   std::vector<std::string> services() const;  // every service a listed task names, sorted
 };
 Result<CatalogView> load_catalog(Ledger& ledger, std::uint64_t as_of_sequence = 0);
+// The same, shared: the catalog at the head is folded once and kept while every playbook
+// stream's version and last event hash stay the same (a long-lived process, such as a server,
+// folds it once per import, not once per command). Thread-safe.
+Result<std::shared_ptr<const CatalogView>> shared_catalog(Ledger& ledger, std::uint64_t as_of_sequence = 0);
 
 inline constexpr const char* kEnterpriseStep = "Enterprise Additional Benefit Enablement";
 inline constexpr std::uint32_t kEnablementCompleteTask = 1701;
@@ -111,7 +116,7 @@ Status check_idempotency_key(const std::string& key);
 
 // Loads the engagement (must exist unless `create`), decides, appends, retries on conflict.
 // With an idempotency key, the events appended get it as their event ids (the key, then
-// "KEY.2", "KEY.3"...), and a call whose key was recorded before returns that call's positions
+// "KEY/2", "KEY/3"...: no key a client sends has a "/"), and a call whose key was recorded before returns that call's positions
 // (duplicate) without deciding again; a key recorded on another stream or by another actor is
 // an InvalidArgument tagged "idempotency.reused".
 Result<Outcome> execute(Ledger& ledger, const std::string& engagement_id, const std::string& actor,

@@ -1,6 +1,10 @@
 // Executing an engagement command: load the state (from a snapshot when one passes its checks),
 // decide, append with the expected version, decide again on conflict; idempotency keys.
 #include <algorithm>
+#include <array>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <cctype>
 #include <chrono>
 #include <thread>
@@ -42,7 +46,70 @@ Status write_snapshot(Ledger& ledger, const EngagementState& state) {
   return ledger.put_snapshot(projections::engagement_stream(state.id), projections::encode_engagement_snapshot(state, covered->hash));
 }
 
+namespace {
+
+// The newest state of recently used engagements in this process, each with the version and hash
+// of the last event folded into it. A load at the head checks that event is still there with
+// that hash and folds only what came after it, so a server folds each event about once.
+struct CachedState {
+  std::uint64_t version = 0;
+  Hash last_hash{};
+  std::shared_ptr<const EngagementState> state;
+  std::uint64_t used = 0;
+};
+constexpr std::size_t kCachedStates = 1024;
+std::mutex cache_mu;
+std::map<std::string, CachedState> state_cache;  // by ledger path and stream
+std::uint64_t cache_clock = 0;
+
+void remember(const std::string& key, const EngagementState& state, const Hash& last) {
+  auto shared = std::make_shared<const EngagementState>(state);
+  std::lock_guard lock(cache_mu);
+  if (state_cache.size() >= kCachedStates && state_cache.count(key) == 0) {
+    auto oldest = std::min_element(state_cache.begin(), state_cache.end(),
+                                   [](const auto& a, const auto& b) { return a.second.used < b.second.used; });
+    state_cache.erase(oldest);
+  }
+  state_cache[key] = {state.version, last, std::move(shared), ++cache_clock};
+}
+
+// The cached state brought up to the head, or nullopt (no entry, or its last event is not what
+// it was: fold afresh).
+Result<std::optional<EngagementState>> cached_at_head(Ledger& ledger, const std::string& stream, const std::string& key) {
+  CachedState hit;
+  {
+    std::lock_guard lock(cache_mu);
+    auto it = state_cache.find(key);
+    if (it == state_cache.end()) return std::optional<EngagementState>{};
+    it->second.used = ++cache_clock;
+    hit = it->second;
+  }
+  auto cur = ledger.scan_stream(stream, hit.version);
+  if (!cur->valid() || cur->event().stream_version != hit.version || cur->event().hash != hit.last_hash) {
+    if (!cur->status().ok()) return cur->status();
+    return std::optional<EngagementState>{};
+  }
+  EngagementState state = *hit.state;
+  Hash last = hit.last_hash;
+  for (cur->next(); cur->valid(); cur->next()) {
+    if (auto st = projections::apply(state, cur->event()); !st.ok()) return st;
+    last = cur->event().hash;
+  }
+  if (!cur->status().ok()) return cur->status();
+  if (state.version != hit.version) remember(key, state, last);
+  return std::optional<EngagementState>{std::move(state)};
+}
+
+}  // namespace
+
 Result<EngagementState> load_engagement(Ledger& ledger, const std::string& engagement_id, std::uint64_t as_of_sequence) {
+  const auto stream = projections::engagement_stream(engagement_id);
+  const auto key = ledger.path() + "\n" + stream;
+  if (as_of_sequence == 0) {
+    auto cached = cached_at_head(ledger, stream, key);
+    if (!cached.ok()) return cached.status();
+    if (*cached) return std::move(**cached);
+  }
   EngagementState state;
   std::uint64_t from_version = 1;
   // The snapshot starts the fold when it covers no more than the view wants.
@@ -65,6 +132,11 @@ Result<EngagementState> load_engagement(Ledger& ledger, const std::string& engag
     return Status::NotFound("no engagement " + engagement_id,
                             ids->empty() ? "no engagement is open yet" : "engagements: " + projections::join_list(*ids, ", "))
         .tagged(ids->empty() ? "engagement.none" : "engagement.unknown");
+  }
+  if (as_of_sequence == 0) {
+    auto last = ledger.scan_stream(stream, state.version);
+    if (last->valid() && last->event().stream_version == state.version) remember(key, state, last->event().hash);
+    else if (!last->status().ok()) return last->status();
   }
   return state;
 }
@@ -101,7 +173,7 @@ Result<std::optional<Outcome>> recorded_before(Ledger& ledger, const std::string
   if (first->stream != stream || first->actor != actor) return reused();
   std::vector<Event> recorded{*first};
   for (;;) {
-    auto next = ledger.get_by_id(key + "." + std::to_string(recorded.size() + 1));
+    auto next = ledger.get_by_id(key + "/" + std::to_string(recorded.size() + 1));
     if (!next.ok()) {
       if (next.status().code() == Code::kNotFound) break;
       return next.status();
@@ -136,6 +208,10 @@ Result<Outcome> execute(Ledger& ledger, const std::string& engagement_id, const 
   const auto stream = projections::engagement_stream(engagement_id);
   if (!idempotency_key.empty())
     if (auto st = check_idempotency_key(idempotency_key); !st.ok()) return st;
+  // Commands on one engagement in this process take turns, so they do not conflict with each
+  // other; another process that gets there first makes this one decide again.
+  static std::array<std::mutex, 256> turns;
+  std::lock_guard turn(turns[std::hash<std::string>{}(ledger.path() + "\n" + stream) % turns.size()]);
   for (int attempt = 0;; ++attempt) {
     if (!idempotency_key.empty()) {
       auto before = recorded_before(ledger, stream, actor, idempotency_key, decide);
@@ -146,9 +222,9 @@ Result<Outcome> execute(Ledger& ledger, const std::string& engagement_id, const 
     auto loaded = load_engagement(ledger, engagement_id);
     if (loaded.ok()) state = std::move(*loaded);
     else if (!(create && loaded.status().code() == Code::kNotFound)) return loaded.status();
-    auto catalog = load_catalog(ledger);
+    auto catalog = shared_catalog(ledger);
     if (!catalog.ok()) return catalog.status();
-    auto decision = decide(state, *catalog);
+    auto decision = decide(state, **catalog);
     if (!decision.ok()) return decision.status();
     Outcome out;
     out.message = decision->message;
@@ -166,17 +242,25 @@ Result<Outcome> execute(Ledger& ledger, const std::string& engagement_id, const 
       ne.effective_us = effective_us;
       ne.payload = std::move(enc.bytes);
       if (!idempotency_key.empty())
-        ne.event_id = req.events.empty() ? idempotency_key : idempotency_key + "." + std::to_string(req.events.size() + 1);
+        ne.event_id = req.events.empty() ? idempotency_key : idempotency_key + "/" + std::to_string(req.events.size() + 1);
       req.events.push_back(std::move(ne));
     }
     auto res = ledger.append(std::move(req));
     if (!res.ok()) {
-      if (res.status().code() == Code::kConflict && attempt < 20) {
+      if (res.status().code() == Code::kConflict && attempt < 100) {
         // Someone else recorded something on this engagement first: decide again on the new state.
-        std::this_thread::sleep_for(std::chrono::milliseconds(attempt));
+        std::this_thread::sleep_for(std::chrono::microseconds(500 * std::min(attempt, 20)));
         continue;
       }
       return res.status();
+    }
+    if (res->duplicate) {
+      // The ledger already held these event ids: another request with this key got there
+      // first. It stands for this one only if it was the same request.
+      auto before = recorded_before(ledger, stream, actor, idempotency_key, decide);
+      if (!before.ok()) return before.status();
+      if (*before) return std::move(**before);
+      return Status::Conflict("idempotency key " + idempotency_key + " is being recorded by another request");
     }
     out.events = decision->events.size();
     out.position = *res;

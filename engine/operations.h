@@ -43,6 +43,7 @@ struct Operation {
   bool creates_ledger = false;  // may run where there is no ledger yet (playbook.import)
   bool whole_ledger = false;    // reads every event and index (verify)
   std::function<Result<nlohmann::json>(Call&, const nlohmann::json& args)> run;
+  bool appends = true;  // false: appends nothing, whatever role it needs (a local run opens read-only)
 };
 
 // The rows of a listing: to the call's sink when it has one, else into the document's "rows".

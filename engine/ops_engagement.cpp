@@ -188,7 +188,7 @@ void add_views(std::vector<Operation>& ops) {
                    if (auto st = a.done(); !st.ok()) return st;
                    auto seq = as_of_sequence(call.ledger, as_of);
                    if (!seq.ok()) return seq.status();
-                   auto catalog = load_catalog(call.ledger, *seq);
+                   auto catalog = shared_catalog(call.ledger, *seq);
                    if (!catalog.ok()) return catalog.status();
                    auto ids = engagement_ids(call.ledger);
                    if (!ids.ok()) return ids.status();
@@ -198,7 +198,7 @@ void add_views(std::vector<Operation>& ops) {
                      if (*seq != 0 && s.status().code() == Code::kNotFound) continue;  // opened later
                      if (!s.ok()) return s.status();
                      std::size_t mandatory = 0, done = 0;
-                     for (const auto& [t, pb] : applicable_tasks(*catalog, *s)) {
+                     for (const auto& [t, pb] : applicable_tasks(**catalog, *s)) {
                        if (!t->mandatory) continue;
                        ++mandatory;
                        if (s->task_status(t->id) == TaskStatus::kDone) ++done;
@@ -219,9 +219,9 @@ void add_views(std::vector<Operation>& ops) {
                    if (!seq.ok()) return seq.status();
                    auto s = load_engagement(call.ledger, id, *seq);
                    if (!s.ok()) return s.status();
-                   auto catalog = load_catalog(call.ledger, *seq);
+                   auto catalog = shared_catalog(call.ledger, *seq);
                    if (!catalog.ok()) return catalog.status();
-                   auto doc = engagement_document(*s, *catalog);
+                   auto doc = engagement_document(*s, **catalog);
                    if (!as_of.empty()) doc["as_of"] = as_of;
                    return doc;
                  }});
@@ -234,16 +234,16 @@ void add_views(std::vector<Operation>& ops) {
                    if (!seq.ok()) return seq.status();
                    auto s = load_engagement(call.ledger, id, *seq);
                    if (!s.ok()) return s.status();
-                   auto catalog = load_catalog(call.ledger, *seq);
+                   auto catalog = shared_catalog(call.ledger, *seq);
                    if (!catalog.ok()) return catalog.status();
                    Rows rows{call};
-                   for (auto& row : task_rows(*s, *catalog)) {
+                   for (auto& row : task_rows(*s, **catalog)) {
                      const auto status = row["status"].get<std::string>();
                      if ((open || done || na) && !((open && status == "open") || (done && status == "done") ||
                                                    (na && status == "not applicable")))
                        continue;
                      if (!service.empty()) {
-                       const auto* t = catalog->task(row["id"].get<std::uint32_t>());
+                       const auto* t = (*catalog)->task(row["id"].get<std::uint32_t>());
                        if (t == nullptr || !task_for_service(*t, service)) continue;
                      }
                      if (auto st = rows.add(std::move(row)); !st.ok()) return st;

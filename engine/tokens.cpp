@@ -92,9 +92,27 @@ Result<AppendResult> append_access(Call& call, const schema::LedgerEvent& event)
   return call.ledger.append(std::move(req));
 }
 
+// Whether a change leaves the ledger with no admin when it had one: refused, since no one could
+// then grant or revoke over HTTP.
+Status keeps_an_admin(const TokenTable& table, const std::string& name, std::optional<Access> new_role) {
+  std::size_t admins = 0, after = 0;
+  for (const auto& [n, h] : table.holders()) {
+    if (h.role != Access::kAdmin) continue;
+    ++admins;
+    if (n != name) ++after;
+  }
+  if (new_role == Access::kAdmin) ++after;
+  if (admins > 0 && after == 0)
+    return Status::InvalidArgument(name + " holds the last admin token; this would leave no one who can grant or revoke",
+                                   "grant another admin first")
+        .tagged("token.last_admin");
+  return Status::Ok();
+}
+
 Result<json> token_add(Call& call, const json& j) {
   Args a(j, "token.add");
   const auto name = a.text("name", true), role_name = a.text("role", true);
+  const bool replace = a.flag("replace");
   if (auto st = a.done(); !st.ok()) return st;
   if (auto st = check_token_name(name); !st.ok()) return st;
   const auto role = parse_access(role_name);
@@ -107,6 +125,12 @@ Result<json> token_add(Call& call, const json& j) {
                                                    std::to_string(before->sequence) + "); a token is shown only once")
                                .tagged("idempotency.reused")
                          : before.status();
+  TokenTable table;
+  if (auto st = table.load(call.ledger); !st.ok()) return st;
+  if (table.holders().count(name) != 0 && !replace)
+    return Status::InvalidArgument(name + " already holds a token", "replace it (the old one stops working) or choose another name")
+        .tagged("token.exists");
+  if (auto st = keeps_an_admin(table, name, role); !st.ok()) return st;
   unsigned char random[32];
   if (RAND_bytes(random, sizeof random) != 1) return Status::Unavailable("the system's random number generator failed");
   static const char* kHex = "0123456789abcdef";
@@ -134,6 +158,7 @@ Result<json> token_revoke(Call& call, const json& j) {
                             names.empty() ? "no one holds a token" : "the holders are " + projections::join_list(names, ", "))
         .tagged("token.none");
   }
+  if (auto st = keeps_an_admin(table, name, std::nullopt); !st.ok()) return st;
   auto pos = append_access(call, schema::TokenRevoked{name, reason});
   if (!pos.ok()) return pos.status();
   return json{{"name", name}, {"revoked", true}, {"sequence", pos->first_sequence}};
@@ -158,7 +183,7 @@ Result<json> token_list(Call& call, const json& j) {
 void add_token_operations(std::vector<Operation>& ops) {
   ops.push_back({"token.add", Access::kAdmin, false, false, token_add});
   ops.push_back({"token.revoke", Access::kAdmin, false, false, token_revoke});
-  ops.push_back({"token.list", Access::kAdmin, false, false, token_list});
+  ops.push_back({"token.list", Access::kAdmin, false, false, token_list, /*appends=*/false});
 }
 
 }  // namespace ftl::engine

@@ -154,6 +154,20 @@ Result<Matched> match(std::string_view method, std::string_view target) {
   return Status::NotFound("no such resource: " + std::string(path).substr(0, 200)).tagged("http.route");
 }
 
+std::string allowed_methods(std::string_view target) {
+  const auto path = target.substr(0, target.find('?'));
+  const auto have = segments(path);
+  std::string out;
+  for (const auto& r : routes()) {
+    const auto want = segments(r.path);
+    if (want.size() != have.size()) continue;
+    bool ok = true;
+    for (std::size_t i = 0; i < want.size() && ok; ++i) ok = want[i].starts_with('{') || want[i] == have[i];
+    if (ok && out.find(r.method) == std::string::npos) out += (out.empty() ? "" : ", ") + r.method;
+  }
+  return out;
+}
+
 Result<Built> build(const std::string& op, const json& args) {
   const Route* route = nullptr;
   for (const auto& r : routes()) {

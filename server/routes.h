@@ -34,6 +34,9 @@ struct Matched {
 // "http.method" if the path matches only for other methods.
 Result<Matched> match(std::string_view method, std::string_view target);
 
+// The methods a path has, for a 405's Allow header ("GET, POST"); empty if none.
+std::string allowed_methods(std::string_view target);
+
 struct Built {
   std::string method;
   std::string target;  // path and query, percent-encoded

@@ -17,6 +17,7 @@
 #include "engine/tokens.h"
 #include "server/openapi.h"
 #include "server/problem.h"
+#include "server/request_checks.h"
 #include "server/routes.h"
 
 namespace ftl::server {
@@ -36,6 +37,7 @@ struct Shared {
   const ServeOptions& options;
   engine::TokenTable tokens;
   std::atomic<std::size_t> connections{0};
+  std::atomic<std::int64_t> in_flight{0};  // requests read whose answers are not yet sent
   std::atomic<bool> stopping{false};
   asio::thread_pool workers;  // last: destroyed first, while what its leftover handlers touch still is
   Shared(Ledger& l, const ServeOptions& o) : ledger(l), options(o), workers(o.workers == 0 ? 64 : o.workers) {}
@@ -60,56 +62,63 @@ Response problem_response(const Status& s, unsigned version, bool keep_alive, in
   return res;
 }
 
-// What a request does, once it has been read whole: run on a worker, never on an I/O thread.
-Response handle(Shared& shared, const http::request<http::string_body>& req) {
+// The route and, for an operation, the caller: decided on the headers, before any body is read.
+struct Admitted {
+  const engine::Operation* op = nullptr;  // nullptr: openapi or health
+  Matched matched;
+  engine::TokenHolder holder;
+};
+
+Result<Admitted> admit(Shared& shared, const RequestHeader& h) {
+  if (auto st = check_header(h); !st.ok()) return st;
+  const std::string target(h.target());
+  const std::string method(h.method_string());
+  Admitted a;
+  if (method == "GET" && (target == "/v1/openapi.json" || target == "/v1/health")) return a;
+  auto matched = match(method, target);
+  if (!matched.ok()) return matched.status();
+  a.matched = std::move(*matched);
+  a.op = engine::find_operation(a.matched.route->op);
+  if (a.op == nullptr) return Status::NotFound("no operation " + a.matched.route->op).tagged("http.route");
+  auto holder = authorize(shared.tokens, h, *a.op);
+  if (!holder.ok()) return holder.status();
+  a.holder = std::move(*holder);
+  return a;
+}
+
+// What an admitted request does, once its body is read: run on a worker, never on an I/O thread.
+Response handle(Shared& shared, const Admitted& a, const http::request<http::string_body>& req) {
   const unsigned v = req.version();
   const bool ka = req.keep_alive();
   const std::string target(req.target());
-  const std::string method(req.method_string());
-  if (method == "GET" && (target == "/v1/openapi.json" || target.starts_with("/v1/openapi.json?")))
+  if (a.op == nullptr) {
+    if (target == "/v1/health") return json_response(200, {{"ok", true}, {"sequence", shared.ledger.head().sequence}}, v, ka);
     return json_response(200, openapi_document(), v, ka);
-  if (method == "GET" && target == "/v1/health") return json_response(200, {{"ok", true}, {"sequence", shared.ledger.head().sequence}}, v, ka);
-  auto matched = match(method, target);
-  if (!matched.ok()) return problem_response(matched.status(), v, ka);
-  const auto* op = engine::find_operation(matched->route->op);
-  if (op == nullptr) return problem_response(Status::NotFound("no operation " + matched->route->op).tagged("http.route"), v, ka);
-
-  // Who is asking: a bearer token, compared against every token in force.
-  std::string auth(req[http::field::authorization]);
-  if (auth.empty())
-    return problem_response(Status::Unavailable("this request has no bearer token", "send Authorization: Bearer TOKEN").tagged("auth.missing"), v, ka);
-  if (!auth.starts_with("Bearer ") || auth.size() <= 7)
-    return problem_response(Status::Unavailable("the Authorization header is not a bearer token").tagged("auth.scheme"), v, ka);
-  auto holder = shared.tokens.authenticate(auth.substr(7));
-  if (!holder) return problem_response(Status::Unavailable("the bearer token is not one this server accepts (unknown or revoked)").tagged("auth.token"), v, ka);
-  if (static_cast<int>(holder->role) < static_cast<int>(op->access))
-    return problem_response(Status::Unavailable(holder->name + " holds a " + std::string(engine::access_name(holder->role)) +
-                                                " token, and " + op->name + " needs " + std::string(engine::access_name(op->access)))
-                                .tagged("auth.role"),
-                            v, ka);
-
-  json args = std::move(matched->args);
-  if (method != "GET" && !req.body().empty()) {
-    auto body = json::parse(req.body(), nullptr, false);
-    if (body.is_discarded() || !body.is_object())
-      return problem_response(Status::InvalidArgument("the request body is not a JSON object").tagged("http.body"), v, ka);
-    for (auto& [k, val] : body.items()) {
+  }
+  json args = a.matched.args;
+  if (req.method() != http::verb::get && !req.body().empty()) {
+    auto body = parse_body(req.body());
+    if (!body.ok()) return problem_response(body.status(), v, ka);
+    for (auto& [k, val] : body->items()) {
       if (args.contains(k) && args[k] != val)
         return problem_response(Status::InvalidArgument(k + " is in the path and, differently, in the body").tagged("http.body"), v, ka);
       args[k] = val;
     }
   }
-  engine::Call call{shared.ledger, holder->name, std::string(req["Idempotency-Key"]), {}, {}, shared.options.snapshot_key_file};
-  auto out = engine::run_operation(call, op->name, args);
+  engine::Call call{shared.ledger, a.holder.name, std::string(req["Idempotency-Key"]), {}, {}, shared.options.snapshot_key_file};
+  auto out = engine::run_operation(call, a.op->name, args);
   if (!out.ok()) return problem_response(out.status(), v, ka);
-  if (op->name.starts_with("token.")) {
+  if (a.op->name.starts_with("token.")) {
     // Grants and revocations take effect at once.
     if (auto st = shared.tokens.load(shared.ledger); !st.ok()) return problem_response(st, v, ka);
   }
-  const bool created = op->access != engine::Access::kRead && method == "POST" && out->contains("first_sequence") &&
-                       (*out)["events"].is_number() && (*out)["events"].get<std::uint64_t>() > 0 &&
-                       !(*out).value("duplicate", false);
+  const bool created = a.op->access != engine::Access::kRead && req.method() == http::verb::post && out->contains("first_sequence") &&
+                       (*out)["events"].is_number() && (*out)["events"].get<std::uint64_t>() > 0 && !(*out).value("duplicate", false);
   return json_response(created ? 201 : 200, *out, v, ka);
+}
+
+std::chrono::steady_clock::duration seconds(double s) {
+  return std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(s));
 }
 
 class Session : public std::enable_shared_from_this<Session> {
@@ -124,19 +133,42 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(shared_.options.max_header));
     parser_->body_limit(shared_.options.max_body);
-    stream_.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-        std::chrono::duration<double>(first_ ? shared_.options.header_timeout_s : shared_.options.idle_timeout_s)));
+    stream_.expires_after(seconds(first_ ? shared_.options.header_timeout_s : shared_.options.idle_timeout_s));
     first_ = false;
     http::async_read_header(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::on_header, shared_from_this()));
   }
 
   void on_header(beast::error_code ec, std::size_t) {
     if (ec) return fail_read(ec);
+    const auto& h = parser_->get();
+    if (shared_.stopping)
+      return send(problem_response(Status::Unavailable("the server is stopping").tagged("http.busy"), h.version(), false));
+    if (h.method() == http::verb::head || h.method() == http::verb::options) {
+      // No body is ever read or sent here; the connection closes, so nothing is misread after.
+      Response res{http::status::method_not_allowed, h.version()};
+      res.set(http::field::allow, allowed_methods(std::string(h.target())));
+      res.keep_alive(false);
+      res.content_length(0);
+      return send(std::move(res), /*head=*/true);
+    }
+    auto admitted = admit(shared_, h);
+    if (!admitted.ok()) {
+      // Refused on its headers: its body is never read, so the connection closes after the answer.
+      auto res = problem_response(admitted.status(), h.version(), false);
+      if (admitted.status().tag() == "http.method") res.set(http::field::allow, allowed_methods(std::string(h.target())));
+      return send(std::move(res));
+    }
+    admitted_ = std::move(*admitted);
     // The route decides how large a body may be (playbook pages are larger than a note).
-    if (auto m = match(std::string(parser_->get().method_string()), std::string(parser_->get().target())); m.ok())
-      parser_->body_limit(std::max(shared_.options.max_body, m->route->max_body));
-    stream_.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-        std::chrono::duration<double>(shared_.options.body_timeout_s)));
+    if (admitted_.op != nullptr) parser_->body_limit(std::max(shared_.options.max_body, admitted_.matched.route->max_body));
+    stream_.expires_after(seconds(shared_.options.body_timeout_s));
+    if (beast::iequals(h[http::field::expect], "100-continue")) {
+      auto cont = std::make_shared<http::response<http::empty_body>>(http::status::continue_, h.version());
+      return http::async_write(stream_, *cont, [self = shared_from_this(), cont](beast::error_code e, std::size_t) {
+        if (e) return self->close();
+        http::async_read(self->stream_, self->buffer_, *self->parser_, beast::bind_front_handler(&Session::on_read, self));
+      });
+    }
     http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::on_read, shared_from_this()));
   }
 
@@ -144,7 +176,8 @@ class Session : public std::enable_shared_from_this<Session> {
     if (ec == http::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset) return close();
     if (ec == beast::error::timeout) {
       // A client that sends too slowly (or not at all) is dropped; it is told if it started a request.
-      if (parser_ && parser_->got_some()) return send(problem_response(Status::Unavailable("the request did not arrive in time").tagged("http.timeout"), 11, false, 408));
+      if (parser_ && parser_->got_some())
+        return send(problem_response(Status::Unavailable("the request did not arrive in time").tagged("http.timeout"), 11, false, 408));
       return close();
     }
     if (ec == http::error::body_limit)
@@ -157,28 +190,37 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_read(beast::error_code ec, std::size_t) {
     if (ec) return fail_read(ec);
     stream_.expires_never();
+    ++shared_.in_flight;
     auto self = shared_from_this();
     asio::post(shared_.workers, [self] {
       Response res;
       try {
-        res = handle(self->shared_, self->parser_->get());
+        res = handle(self->shared_, self->admitted_, self->parser_->get());
       } catch (const std::bad_alloc&) {
         res = problem_response(Status::Unavailable("the server ran out of memory for this request; nothing more was written"), 11, false);
       } catch (const std::exception& e) {
         res = problem_response(Status::InvalidArgument(std::string("the request could not be read: ") + e.what()).tagged("http.malformed"), 11, false);
       }
-      asio::post(self->stream_.get_executor(), [self, r = std::move(res)]() mutable { self->send(std::move(r)); });
+      asio::post(self->stream_.get_executor(), [self, r = std::move(res)]() mutable { self->send(std::move(r), false, true); });
     });
   }
 
-  void send(Response res) {
+  // `counted`: the answer to a request in flight (the drain at shutdown waits for these).
+  void send(Response res, bool head = false, bool counted = false) {
     if (shared_.stopping) res.keep_alive(false);
     auto sp = std::make_shared<Response>(std::move(res));
     stream_.expires_after(std::chrono::seconds(30));
-    http::async_write(stream_, *sp, [self = shared_from_this(), sp](beast::error_code ec, std::size_t) {
-      if (ec || !sp->keep_alive()) return self->close();
+    auto done = [self = shared_from_this(), sp, counted](beast::error_code ec, std::size_t) {
+      if (counted) --self->shared_.in_flight;
+      if (ec) return self->close();
+      if (!sp->keep_alive()) return self->linger();
       self->read();
-    });
+    };
+    if (head) {
+      auto sr = std::make_shared<http::response_serializer<http::string_body>>(*sp);
+      return http::async_write_header(stream_, *sr, [sr, done](beast::error_code ec, std::size_t n) { done(ec, n); });
+    }
+    http::async_write(stream_, *sp, done);
   }
 
   void close() {
@@ -187,9 +229,30 @@ class Session : public std::enable_shared_from_this<Session> {
     stream_.close();
   }
 
+  // After an answer that ends the connection, what the client still sends (a body refused on
+  // its headers) is read and dropped for a moment before closing: closing with unread bytes
+  // would reset the connection, and the client might never read the answer.
+  void linger() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    if (ec) return stream_.close();
+    scratch_.resize(64 << 10);
+    drain(0);
+  }
+  void drain(std::size_t dropped) {
+    if (dropped > (8u << 20)) return stream_.close();
+    stream_.expires_after(std::chrono::seconds(2));
+    stream_.async_read_some(asio::buffer(scratch_), [self = shared_from_this(), dropped](beast::error_code ec, std::size_t n) {
+      if (ec) return self->stream_.close();
+      self->drain(dropped + n);
+    });
+  }
+
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
+  Admitted admitted_;
+  std::vector<char> scratch_;
   Shared& shared_;
   bool first_ = true;
 };
@@ -270,6 +333,9 @@ Status serve(Ledger& ledger, const std::string& db_path, const ServeOptions& opt
     if (!out) return Status::Unavailable("cannot write " + server_file.string());
   }
 
+  // The network threads run until the stop below, even while every connection is idle or its
+  // request is with a worker (a worker's answer is handed back to them).
+  auto keep_running = asio::make_work_guard(ioc);
   asio::signal_set signals(ioc, SIGINT, SIGTERM);
   std::thread stopper;
   signals.async_wait([&](beast::error_code ec, int) {
@@ -279,8 +345,12 @@ Status serve(Ledger& ledger, const std::string& db_path, const ServeOptions& opt
     beast::error_code ignored;
     acceptor.close(ignored);
     stopper = std::thread([&ioc, &shared] {
-      shared.workers.join();  // every operation posted so far has run
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));  // their answers go out
+      // Every request already read runs and is answered (its append synced first); requests that
+      // arrive now are told the server is stopping. Then the idle connections are closed.
+      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+      while (shared.in_flight.load() > 0 && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      shared.workers.join();
       ioc.stop();
     });
   });

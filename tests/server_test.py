@@ -209,6 +209,84 @@ time.sleep(0.3)
 s, d, _ = request(P, "GET", "/v1/engagements", token=READER)
 check("and everyone else is still served", s == 200, (s, d))
 
+# One key sent twice at once, with different bodies or to different engagements: at most one
+# is recorded under it, and no answer claims an event that is not its own.
+assert ftl("--format", "json", "token", "list").returncode == 0
+s, d, _ = request(P, "POST", "/v1/engagements", token=WRITER, body={"engagement": "fabrikam", "customer": "Fabrikam", "seats": 100, "services": "Exchange"})
+check("a second engagement opens", s == 201, (s, d))
+def text_at(seq):
+    st, doc, _ = request(P, "GET", f"/v1/log?from={seq}&limit=1", token=READER)
+    return doc["rows"][0]["stream"], doc["rows"][0]["data"].get("text")
+claims_ok = True
+for i in range(10):
+    k = f"race-{i}-{uuid.uuid4()}"
+    targets = [("contoso", f"body A {i}"), ("contoso" if i % 2 else "fabrikam", f"body B {i}")]
+    got = []
+    def send(e, text):
+        got.append((e, text, request(P, "POST", f"/v1/engagements/{e}/notes", token=WRITER, body={"kind": "environment", "text": text}, headers={"Idempotency-Key": k})))
+    ts = [threading.Thread(target=send, args=t) for t in targets]
+    [t.start() for t in ts]
+    [t.join() for t in ts]
+    for e, text, (st, doc, _) in got:
+        if st in (200, 201) and text_at(doc["first_sequence"]) != ("engagement/" + e, text):
+            claims_ok = False
+            print("  claimed", e, text, st, doc, "but the event is", text_at(doc["first_sequence"]))
+    if sorted(r[2][0] for r in got)[0] not in (200, 201):
+        claims_ok = False
+check("the same key at once: no answer claims another request's event", claims_ok)
+
+# Many writers on one engagement all record (they take turns; none is told of a conflict).
+codes = []
+def one_writer(i):
+    for n in range(10):
+        codes.append(request(P, "POST", "/v1/engagements/contoso/notes", token=WRITER, body={"kind": "environment", "text": f"w{i}-{n}"})[0])
+ts = [threading.Thread(target=one_writer, args=(i,)) for i in range(6)]
+[t.start() for t in ts]
+[t.join() for t in ts]
+check("6 writers on one engagement at once: every note recorded", codes.count(201) == 60, sorted(set(codes)))
+
+# What a request must be, refused on its headers.
+def answer(data, wait=3.0):
+    return raw(data, wait)
+tok = ("Authorization: Bearer " + WRITER + "\r\n").encode()
+check("two Authorization headers are 400", answer(b"GET /v1/engagements HTTP/1.1\r\nHost: x\r\n" + tok + b"Authorization: Bearer nope\r\n\r\n").startswith(b"HTTP/1.1 400"))
+check("two Idempotency-Keys are 400", answer(b"POST /v1/engagements/contoso/notes HTTP/1.1\r\nHost: x\r\n" + tok + b"Idempotency-Key: a\r\nIdempotency-Key: b\r\nContent-Length: 2\r\n\r\n{}").startswith(b"HTTP/1.1 400"))
+check("an empty Idempotency-Key is 400", answer(b"POST /v1/engagements/contoso/notes HTTP/1.1\r\nHost: x\r\n" + tok + b"Idempotency-Key:\r\nContent-Length: 2\r\n\r\n{}").startswith(b"HTTP/1.1 400"))
+check("a transfer coding other than chunked is 400", answer(b"POST /v1/engagements/contoso/notes HTTP/1.1\r\nHost: x\r\n" + tok + b"Transfer-Encoding: gzip\r\n\r\n{}").startswith(b"HTTP/1.1 400"))
+check("no Host is 400", answer(b"GET /v1/engagements HTTP/1.1\r\n" + tok + b"\r\n").startswith(b"HTTP/1.1 400"))
+head = answer(b"HEAD /v1/engagements HTTP/1.1\r\nHost: x\r\n\r\n")
+check("HEAD is 405 with Allow and no body", head.startswith(b"HTTP/1.1 405") and b"Allow: GET, POST" in head and head.endswith(b"\r\n\r\n"), head)
+stalled = socket.create_connection(("127.0.0.1", P), timeout=5)
+stalled.sendall(b"POST /v1/engagements/contoso/notes HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nab")
+stalled.settimeout(3)
+try:
+    early = stalled.recv(4096)
+except OSError:
+    early = b""
+stalled.close()
+check("a request with no token is refused before its body is read", early.startswith(b"HTTP/1.1 401"), early[:60])
+cont = socket.create_connection(("127.0.0.1", P), timeout=5)
+note = b'{"kind":"environment","text":"expected"}'
+cont.sendall(b"POST /v1/engagements/contoso/notes HTTP/1.1\r\nHost: x\r\n" + tok + b"Expect: 100-continue\r\nContent-Type: application/json\r\nContent-Length: " + str(len(note)).encode() + b"\r\n\r\n")
+first = cont.recv(4096)
+cont.sendall(note)
+rest = cont.recv(4096)
+cont.close()
+check("Expect: 100-continue is met", first.startswith(b"HTTP/1.1 100") and (rest.startswith(b"HTTP/1.1 201") or b"HTTP/1.1 201" in first), (first[:40], rest[:40]))
+s, d, _ = request(P, "POST", "/v1/engagements/contoso/tasks/1127/done", token=WRITER, body='{"note": ' + "[" * 50000 + "]" * 50000 + "}")
+check("a body nested 50,000 deep is 400, and the server goes on", s == 400 and "deeper than 64" in d["detail"] and request(P, "GET", "/v1/health")[0] == 200, (s, d))
+s, d, _ = request(P, "POST", "/v1/engagements/contoso/notes", token=WRITER, body='{"kind":"environment","text":"first","text":"second"}')
+check("a key given twice in a body is 400", s == 400 and "twice" in d["detail"], (s, d))
+s, d, _ = request(P, "POST", "/v1/engagements/contoso/notes", token=WRITER, body=b'{"kind":"environment","text":"caf\xe9"}')
+check("a body that is not UTF-8 is 400 naming where", s == 400 and "not JSON" in d["detail"], (s, d))
+s, d, _ = request(P, "DELETE", "/v1/tokens/root", token=ADMIN, body={})
+check("the last admin cannot be revoked", s == 422 and d["tag"] == "token.last_admin", (s, d))
+s, d, _ = request(P, "POST", "/v1/tokens", token=ADMIN, body={"name": "root", "role": "reader", "replace": True})
+check("nor replaced by a lesser role", s == 422 and d["tag"] == "token.last_admin", (s, d))
+s, d, _ = request(P, "POST", "/v1/tokens", token=ADMIN, body={"name": "ryan", "role": "admin"})
+check("a name that holds a token is not silently given another", s == 422 and d["tag"] == "token.exists", (s, d))
+check("a local token list works while the server runs", ftl("token", "list").returncode == 0)
+
 # Every route the OpenAPI document lists answers (not 404 or 405).
 s, api, _ = request(P, "GET", "/v1/openapi.json")
 check("the OpenAPI document is served", s == 200 and api["openapi"].startswith("3."), s)
@@ -226,12 +304,12 @@ for path, methods in api["paths"].items():
             missing.append((m, path, st, doc))
 check("every listed route answers", not missing, missing[:3])
 s, d, _ = request(P, "POST", "/v1/admin/rebuild", token=ADMIN, body={})
-check("rebuild over HTTP", s == 200 and d["engagements"] == 1, (s, d))
+check("rebuild over HTTP", s == 200 and d["engagements"] == 2, (s, d))
 check("a local writer on a served ledger fails at once naming the server", (lambda r: r.returncode == 5 and f"127.0.0.1:{P}" in r.stderr)(ftl("task", "done", "contoso", "1159")))
 check("local reads keep working while it serves", ftl("engagement", "show", "contoso").returncode == 0)
 
 # SIGTERM under load: every write answered 2xx is in the ledger after the restart.
-acked, lock, stop_at = [], threading.Lock(), time.time() + 1.5
+acked, answered, lock, stop_at = [], [], threading.Lock(), time.time() + 1.5
 def writer(i):
     n = 0
     while time.time() < stop_at + 5:
@@ -241,8 +319,9 @@ def writer(i):
             st, doc, _ = request(P, "POST", "/v1/engagements/contoso/notes", token=WRITER, body={"kind": "environment", "text": k}, headers={"Idempotency-Key": k}, timeout=10)
         except OSError:
             return
-        if st in (200, 201):
-            with lock:
+        with lock:
+            answered.append(st)
+            if st in (200, 201):
                 acked.append(k)
 ws = [threading.Thread(target=writer, args=(i,)) for i in range(16)]
 [w.start() for w in ws]
@@ -250,6 +329,7 @@ time.sleep(1.5)
 rc = srv.stop()
 [w.join() for w in ws]
 check("SIGTERM exits 0", rc == 0, rc)
+check("requests read before it were answered, the rest told it is stopping", set(answered) <= {200, 201, 503}, sorted(set(answered)))
 check("the server file is gone with it", not os.path.exists(os.path.join(DB, "FTL-SERVER")))
 ids = set(json.loads(l)["event_id"] for l in ftl("--format", "jsonl", "log", "--stream", "engagement/contoso").stdout.splitlines())
 lost = [k for k in acked if k not in ids]
