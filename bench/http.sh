@@ -71,12 +71,21 @@ def ms(v):
     m = re.match(r"([\d.]+)(us|ms|s)", v)
     return float(m.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[m.group(2)]
 rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-p50, p99 = (ms(re.search(p + r"\s+(\S+)", out).group(1)) for p in ("50%", "99%"))
+p50, p99 = (ms(re.search(r"^\s*" + p + r"\s+(\S+)", out, re.M).group(1)) for p in ("50%", "99%"))
 bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
 print(json.dumps({"via": "http", "op": what, "connections": c, "requests_per_s": rps, "p50_ms": p50, "p99_ms": p99,
                   "non_2xx": int(bad.group(1)) if bad else 0}))' "$1" "$2"
 }
 
+# Reads first, on engagements that hold a handful of events each; again at the end, once each
+# holds about a thousand (the notes the appends below record).
+show() {
+  "$OPS" --db "$FTL_DB" --snapshot-key "$FTL_SNAPSHOT_KEY" --op show --threads 64 --seconds "$SECS" --engagements $E | sed "s/^{/{\"via\":\"in-process\",\"events\":$("$FTL" --format json digest | sed -E 's/.*"sequence":([0-9]+).*/\1/'),/"
+  serve
+  wrk_json show 64 "$WORK/show.lua"
+  unserve
+}
+show
 for op in note task; do
   for c in 1 16 64; do
     "$OPS" --db "$FTL_DB" --snapshot-key "$FTL_SNAPSHOT_KEY" --op "$op" --threads "$c" --seconds "$SECS" --engagements $E | sed 's/^{/{"via":"in-process",/'
@@ -85,8 +94,5 @@ for op in note task; do
     unserve
   done
 done
-"$OPS" --db "$FTL_DB" --snapshot-key "$FTL_SNAPSHOT_KEY" --op show --threads 64 --seconds "$SECS" --engagements $E | sed 's/^{/{"via":"in-process",/'
-serve
-wrk_json show 64 "$WORK/show.lua"
-unserve
+show
 "$FTL" verify | head -1

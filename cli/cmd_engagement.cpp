@@ -60,21 +60,13 @@ void print_show(const json& doc, Format format) {
   std::cout << "Notes: " << doc["notes"].size() << (corrections == 0 ? "" : "   Corrections: " + std::to_string(corrections)) << "\n";
 }
 
-// Options every writing command on an engagement shares.
-struct Change {
-  std::string engagement, effective, value;
+// A change to what was opened: the value it sets.
+struct Change : Recording {
+  std::string value;
   std::uint32_t seats = 0;
 };
 
-void add_effective(CLI::App* cmd, Change& c) {
-  cmd->add_option("--effective", c.effective, "Business date of the fact (default: now); a back-dated entry shows as such");
-}
-
-int change(const std::string& op, const Change& c, json args) {
-  args["engagement"] = c.engagement;
-  if (!put_effective(args, c.effective)) return exit_code();
-  return write_command(op, std::move(args));
-}
+int change(const std::string& op, const Change& c, json args) { return record_command(op, c, std::move(args)); }
 
 }  // namespace
 

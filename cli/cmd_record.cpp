@@ -10,19 +10,8 @@ namespace {
 
 using nlohmann::json;
 
-struct Record {
-  std::string engagement, effective;
-};
-
-void add_effective(CLI::App* cmd, Record& r) {
-  cmd->add_option("--effective", r.effective, "Business date of the fact (default: now); a back-dated entry shows as such");
-}
-
-int record(const std::string& op, const Record& r, json args) {
-  args["engagement"] = r.engagement;
-  if (!put_effective(args, r.effective)) return exit_code();
-  return write_command(op, std::move(args));
-}
+using Record = Recording;
+int record(const std::string& op, const Record& r, json args) { return record_command(op, r, std::move(args)); }
 
 // Options given on the command line go into the arguments; others stay out (a change
 // touches only what was given).

@@ -1,5 +1,7 @@
 #include "cli/commands.h"
 
+#include <CLI/CLI.hpp>
+
 #include <iostream>
 #include <optional>
 
@@ -18,6 +20,16 @@ bool put_effective(json& args, const std::string& effective, const char* example
   }
   args["effective"] = effective;
   return true;
+}
+
+void add_effective(CLI::App* cmd, Recording& r) {
+  cmd->add_option("--effective", r.effective, "Business date of the fact (default: now); a back-dated entry shows as such");
+}
+
+int record_command(const std::string& op, const Recording& r, json args) {
+  args["engagement"] = r.engagement;
+  if (!put_effective(args, r.effective)) return exit_code();
+  return write_command(op, std::move(args));
 }
 
 int write_command(const std::string& op, json args) {

@@ -9,6 +9,10 @@
 
 #include "cli/output.h"
 
+namespace CLI {
+class App;
+}
+
 namespace ftl::cli {
 
 // A recording: "contoso: recorded task 1126 as done (sequence 42)".
@@ -16,6 +20,14 @@ int write_command(const std::string& op, nlohmann::json args);
 // --effective as the user typed it, checked here (the option's own words) and sent on.
 // Returns false (and has reported the error) if it is not a date.
 bool put_effective(nlohmann::json& args, const std::string& effective, const char* example = "2026-11-24");
+
+// What every recording on an engagement shares: its id and --effective.
+struct Recording {
+  std::string engagement, effective;
+};
+void add_effective(CLI::App* cmd, Recording& r);
+// Runs a recording `op` with `args` plus the engagement and its --effective.
+int record_command(const std::string& op, const Recording& r, nlohmann::json args);
 
 // A listing, streamed through a RowWriter; `shape` adjusts a row for the format (M/O letters,
 // short dates) before it is printed.

@@ -181,6 +181,21 @@ Result<EngagementState> state_at(Ledger& ledger, const std::string& id, const st
   return s;
 }
 
+// An engagement and the catalog as of a moment (empty: the head).
+struct Loaded {
+  EngagementState state;
+  std::shared_ptr<const CatalogView> catalog;
+};
+Result<Loaded> load_as_of(Ledger& ledger, const std::string& id, const std::string& as_of) {
+  auto seq = as_of_sequence(ledger, as_of);
+  if (!seq.ok()) return seq.status();
+  auto s = load_engagement(ledger, id, *seq);
+  if (!s.ok()) return s.status();
+  auto catalog = shared_catalog(ledger, *seq);
+  if (!catalog.ok()) return catalog.status();
+  return Loaded{std::move(*s), std::move(*catalog)};
+}
+
 void add_views(std::vector<Operation>& ops) {
   ops.push_back({"engagement.list", Access::kRead, false, false, [](Call& call, const json& j) -> Result<json> {
                    Args a(j, "engagement.list");
@@ -215,13 +230,9 @@ void add_views(std::vector<Operation>& ops) {
                    Args a(j, "engagement.show");
                    const auto id = a.text("engagement", true), as_of = a.text("as_of");
                    if (auto st = a.done(); !st.ok()) return st;
-                   auto seq = as_of_sequence(call.ledger, as_of);
-                   if (!seq.ok()) return seq.status();
-                   auto s = load_engagement(call.ledger, id, *seq);
-                   if (!s.ok()) return s.status();
-                   auto catalog = shared_catalog(call.ledger, *seq);
-                   if (!catalog.ok()) return catalog.status();
-                   auto doc = engagement_document(*s, **catalog);
+                   auto loaded = load_as_of(call.ledger, id, as_of);
+                   if (!loaded.ok()) return loaded.status();
+                   auto doc = engagement_document(loaded->state, *loaded->catalog);
                    if (!as_of.empty()) doc["as_of"] = as_of;
                    return doc;
                  }});
@@ -230,20 +241,17 @@ void add_views(std::vector<Operation>& ops) {
                    const auto id = a.text("engagement", true), service = a.text("service"), as_of = a.text("as_of");
                    const bool open = a.flag("open"), done = a.flag("done"), na = a.flag("na");
                    if (auto st = a.done(); !st.ok()) return st;
-                   auto seq = as_of_sequence(call.ledger, as_of);
-                   if (!seq.ok()) return seq.status();
-                   auto s = load_engagement(call.ledger, id, *seq);
-                   if (!s.ok()) return s.status();
-                   auto catalog = shared_catalog(call.ledger, *seq);
-                   if (!catalog.ok()) return catalog.status();
+                   auto loaded = load_as_of(call.ledger, id, as_of);
+                   if (!loaded.ok()) return loaded.status();
+                   const auto& catalog = loaded->catalog;
                    Rows rows{call};
-                   for (auto& row : task_rows(*s, **catalog)) {
+                   for (auto& row : task_rows(loaded->state, *catalog)) {
                      const auto status = row["status"].get<std::string>();
                      if ((open || done || na) && !((open && status == "open") || (done && status == "done") ||
                                                    (na && status == "not applicable")))
                        continue;
                      if (!service.empty()) {
-                       const auto* t = (*catalog)->task(row["id"].get<std::uint32_t>());
+                       const auto* t = catalog->task(row["id"].get<std::uint32_t>());
                        if (t == nullptr || !task_for_service(*t, service)) continue;
                      }
                      if (auto st = rows.add(std::move(row)); !st.ok()) return st;
