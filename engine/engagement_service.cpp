@@ -155,16 +155,17 @@ Result<std::shared_ptr<const CatalogView>> shared_catalog(Ledger& ledger, std::u
     fingerprint += "\n" + name + " " + std::to_string(version) + " " + to_hex(last->event().hash);
   }
   static std::mutex mu;
-  static std::map<std::string, std::pair<std::string, std::shared_ptr<const CatalogView>>> cache;  // by ledger path
+  static std::map<std::uint64_t, std::pair<std::string, std::shared_ptr<const CatalogView>>> cache;  // by ledger instance
   {
     std::lock_guard lock(mu);
-    if (auto it = cache.find(ledger.path()); it != cache.end() && it->second.first == fingerprint) return it->second.second;
+    if (auto it = cache.find(ledger.instance()); it != cache.end() && it->second.first == fingerprint) return it->second.second;
   }
   auto view = load_catalog(ledger, 0);
   if (!view.ok()) return view.status();
   auto shared = std::make_shared<const CatalogView>(std::move(*view));
   std::lock_guard lock(mu);
-  cache[ledger.path()] = {fingerprint, shared};
+  if (cache.size() > 64) cache.clear();  // ledgers opened and closed: a long-lived process keeps a few
+  cache[ledger.instance()] = {fingerprint, shared};
   return shared;
 }
 

@@ -128,6 +128,8 @@ Result<Outcome> execute(Ledger& ledger, const std::string& engagement_id, const 
 // `as_of_sequence`; otherwise it folds from the stream's first event.
 Result<projections::EngagementState> load_engagement(Ledger& ledger, const std::string& engagement_id,
                                                      std::uint64_t as_of_sequence = 0);
+// The engagement folded from its first event: no snapshot, no state kept from before (rebuild).
+Result<projections::EngagementState> fold_engagement(Ledger& ledger, const std::string& engagement_id);
 // The snapshot of an engagement if it is valid for this ledger and build (and, given
 // `as_of_sequence`, covers no more than that), else nullopt.
 std::optional<projections::EngagementState> valid_snapshot(Ledger& ledger, const std::string& engagement_id,

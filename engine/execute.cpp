@@ -48,7 +48,7 @@ Status write_snapshot(Ledger& ledger, const EngagementState& state) {
 
 namespace {
 
-// The newest state of recently used engagements in this process, each with the version and hash
+// The newest state of recently used engagements of each open ledger, each with the version and hash
 // of the last event folded into it. A load at the head checks that event is still there with
 // that hash and folds only what came after it, so a server folds each event about once.
 struct CachedState {
@@ -59,7 +59,7 @@ struct CachedState {
 };
 constexpr std::size_t kCachedStates = 1024;
 std::mutex cache_mu;
-std::map<std::string, CachedState> state_cache;  // by ledger path and stream
+std::map<std::string, CachedState> state_cache;  // by ledger instance and stream
 std::uint64_t cache_clock = 0;
 
 void remember(const std::string& key, const EngagementState& state, const Hash& last) {
@@ -102,9 +102,22 @@ Result<std::optional<EngagementState>> cached_at_head(Ledger& ledger, const std:
 
 }  // namespace
 
+Result<EngagementState> fold_engagement(Ledger& ledger, const std::string& engagement_id) {
+  const auto stream = projections::engagement_stream(engagement_id);
+  EngagementState state;
+  auto cur = ledger.scan_stream(stream);
+  if (auto st = projections::fold_stream(*cur, 0, state); !st.ok()) return st;
+  if (state.version == 0) return Status::NotFound("no engagement " + engagement_id);
+  auto last = ledger.scan_stream(stream, state.version);
+  if (last->valid() && last->event().stream_version == state.version)
+    remember(std::to_string(ledger.instance()) + "\n" + stream, state, last->event().hash);
+  else if (!last->status().ok()) return last->status();
+  return state;
+}
+
 Result<EngagementState> load_engagement(Ledger& ledger, const std::string& engagement_id, std::uint64_t as_of_sequence) {
   const auto stream = projections::engagement_stream(engagement_id);
-  const auto key = ledger.path() + "\n" + stream;
+  const auto key = std::to_string(ledger.instance()) + "\n" + stream;
   if (as_of_sequence == 0) {
     auto cached = cached_at_head(ledger, stream, key);
     if (!cached.ok()) return cached.status();

@@ -50,8 +50,8 @@ Result<RebuildReport> rebuild(Ledger& ledger, const RebuildOptions& options) {
   auto work = [&] {
     std::uint64_t my_events = 0, my_written = 0;
     for (std::size_t i; !failed.load(std::memory_order_relaxed) && (i = next.fetch_add(1)) < engagements.size();) {
-      // No snapshot is left, so this is a fold from the first event.
-      auto st = load_engagement(ledger, engagements[i]);
+      // From the first event: no snapshot, and no state this process kept.
+      auto st = fold_engagement(ledger, engagements[i]);
       // Without a snapshot key the fold is still a full check of every engagement's events.
       Status s = !st.ok() ? st.status() : ledger.has_snapshot_key() ? write_snapshot(ledger, *st) : Status::Ok();
       if (!s.ok()) {

@@ -236,6 +236,15 @@ class Ledger {
   virtual const RecoveryReport& recovery() const = 0;
 
   virtual const std::string& path() const = 0;
+  // A number no other Ledger object of this process has had, so that what a layer above keeps
+  // in memory for one open is never taken for another open of the same path.
+  std::uint64_t instance() const { return instance_; }
+
+ private:
+  static std::uint64_t next_instance();
+  std::uint64_t instance_ = next_instance();
+
+ public:
 };
 
 // The current UTC time in microseconds since the epoch.

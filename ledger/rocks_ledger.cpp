@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <climits>
 #include <cstring>
@@ -25,6 +26,11 @@
 #include "ledger/snapshot_key.h"
 
 namespace ftl {
+
+std::uint64_t Ledger::next_instance() {
+  static std::atomic<std::uint64_t> counter{0};
+  return ++counter;
+}
 
 std::int64_t now_us() {
   using namespace std::chrono;
