@@ -77,9 +77,10 @@ void add_recordings(std::vector<Operation>& ops) {
     auto motions = a.names("motions").value_or(schema::Strings{});
     return [motions](const EngagementState& s, const CatalogView&) { return decide_motions(s, motions); };
   }));
-  for (auto [name, kind] : {std::pair{"task.done", TaskCommand::Kind::kDone}, std::pair{"task.reopen", TaskCommand::Kind::kReopen},
-                            std::pair{"task.na", TaskCommand::Kind::kNotApplicable}}) {
-    ops.push_back(recording(name, false, [kind](Args& a) -> Decide {
+  for (const auto& entry : {std::pair{"task.done", TaskCommand::Kind::kDone}, std::pair{"task.reopen", TaskCommand::Kind::kReopen},
+                             std::pair{"task.na", TaskCommand::Kind::kNotApplicable}}) {
+    const auto kind = entry.second;  // a plain variable: clang 14 cannot capture a structured binding
+    ops.push_back(recording(entry.first, false, [kind](Args& a) -> Decide {
       TaskCommand c;
       c.kind = kind;
       c.task = static_cast<std::uint32_t>(a.number("task", UINT32_MAX, true));
