@@ -135,12 +135,7 @@ std::optional<std::string> CatalogView::service(const std::string& name) const {
   return std::nullopt;
 }
 
-Result<std::shared_ptr<const CatalogView>> shared_catalog(Ledger& ledger, std::uint64_t as_of_sequence) {
-  if (as_of_sequence != 0) {
-    auto view = load_catalog(ledger, as_of_sequence);
-    if (!view.ok()) return view.status();
-    return std::make_shared<const CatalogView>(std::move(*view));
-  }
+Result<std::string> catalog_fingerprint(Ledger& ledger) {
   // What the catalog is made of: each playbook stream, its version and its last event's hash.
   std::string fingerprint = ledger.path();
   std::vector<std::pair<std::string, std::uint64_t>> streams;
@@ -154,6 +149,18 @@ Result<std::shared_ptr<const CatalogView>> shared_catalog(Ledger& ledger, std::u
     if (!last->valid()) return last->status().ok() ? Status::Corruption("stream " + name + " has no event " + std::to_string(version)) : last->status();
     fingerprint += "\n" + name + " " + std::to_string(version) + " " + to_hex(last->event().hash);
   }
+  return fingerprint;
+}
+
+Result<std::shared_ptr<const CatalogView>> shared_catalog(Ledger& ledger, std::uint64_t as_of_sequence) {
+  if (as_of_sequence != 0) {
+    auto view = load_catalog(ledger, as_of_sequence);
+    if (!view.ok()) return view.status();
+    return std::make_shared<const CatalogView>(std::move(*view));
+  }
+  auto fp = catalog_fingerprint(ledger);
+  if (!fp.ok()) return fp.status();
+  const std::string& fingerprint = *fp;
   static std::mutex mu;
   static std::map<std::uint64_t, std::pair<std::string, std::shared_ptr<const CatalogView>>> cache;  // by ledger instance
   {

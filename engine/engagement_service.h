@@ -33,6 +33,9 @@ Result<CatalogView> load_catalog(Ledger& ledger, std::uint64_t as_of_sequence = 
 // stream's version and last event hash stay the same (a long-lived process, such as a server,
 // folds it once per import, not once per command). Thread-safe.
 Result<std::shared_ptr<const CatalogView>> shared_catalog(Ledger& ledger, std::uint64_t as_of_sequence = 0);
+// What the catalog at the head is made of (each playbook stream's version and last event hash,
+// and the ledger's path): equal fingerprints, equal catalogs.
+Result<std::string> catalog_fingerprint(Ledger& ledger);
 
 inline constexpr const char* kEnterpriseStep = "Enterprise Additional Benefit Enablement";
 inline constexpr std::uint32_t kEnablementCompleteTask = 1701;

@@ -44,6 +44,10 @@ struct Operation {
   bool whole_ledger = false;    // reads every event and index (verify)
   std::function<Result<nlohmann::json>(Call&, const nlohmann::json& args)> run;
   bool appends = true;  // false: appends nothing, whatever role it needs (a local run opens read-only)
+  // For a view: a tag that changes whenever its document would (cheap: a few reads, no fold),
+  // so a front may keep the document it sent and send it again while the tag holds. Empty
+  // result: no tag for these arguments.
+  std::function<Result<std::string>(Call&, const nlohmann::json& args)> version;
 };
 
 // The rows of a listing: to the call's sink when it has one, else into the document's "rows".

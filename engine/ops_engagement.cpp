@@ -2,6 +2,7 @@
 // service status and target, notes, contacts, usage, corrections) and the views of one
 // engagement (list, show, tasks, diff, replay).
 #include "engine/args.h"
+#include "ledger/sha256.h"
 #include "engine/engagement_document.h"
 #include "engine/operations.h"
 #include "engine/queries.h"
@@ -237,6 +238,20 @@ void add_views(std::vector<Operation>& ops) {
                    if (!as_of.empty()) doc["as_of"] = as_of;
                    return doc;
                  }});
+  // The document at the head changes with the engagement's last event or the catalog.
+  ops.back().version = [](Call& call, const json& j) -> Result<std::string> {
+    if (!j.is_object() || !j.contains("engagement") || !j["engagement"].is_string() || (j.contains("as_of") && j["as_of"] != ""))
+      return std::string();
+    const auto stream = projections::engagement_stream(j["engagement"].get<std::string>());
+    auto v = call.ledger.stream_version(stream);
+    if (!v.ok()) return v.status();
+    if (*v == 0) return std::string();
+    auto last = call.ledger.scan_stream(stream, *v);
+    if (!last->valid()) return last->status().ok() ? std::string() : Result<std::string>(last->status());
+    auto fp = catalog_fingerprint(call.ledger);
+    if (!fp.ok()) return fp.status();
+    return to_hex(last->event().hash).substr(0, 32) + to_hex(Sha256::of(*fp)).substr(0, 32);
+  };
   ops.push_back({"task.list", Access::kRead, false, false, [](Call& call, const json& j) -> Result<json> {
                    Args a(j, "task.list");
                    const auto id = a.text("engagement", true), service = a.text("service"), as_of = a.text("as_of");

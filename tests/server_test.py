@@ -209,6 +209,25 @@ time.sleep(0.3)
 s, d, _ = request(P, "GET", "/v1/engagements", token=READER)
 check("and everyone else is still served", s == 200, (s, d))
 
+# A view's document is sent again while its engagement and the catalog stay as they were (ETag).
+def get_with_headers(path, headers):
+    c = http.client.HTTPConnection("127.0.0.1", P, timeout=30)
+    c.request("GET", path, headers={"Authorization": "Bearer " + READER, **headers})
+    r = c.getresponse()
+    body = r.read()
+    c.close()
+    return r.status, r.getheader("ETag"), body
+s1, tag1, b1 = get_with_headers("/v1/engagements/contoso", {})
+s2, tag2, b2 = get_with_headers("/v1/engagements/contoso", {})
+check("the same state has the same ETag and document", s1 == s2 == 200 and tag1 and tag1 == tag2 and b1 == b2, (tag1, tag2))
+s3, tag3, b3 = get_with_headers("/v1/engagements/contoso", {"If-None-Match": tag1})
+check("If-None-Match of the current tag is 304 with no body", s3 == 304 and b3 == b"", s3)
+request(P, "POST", "/v1/engagements/contoso/notes", token=WRITER, body={"kind": "environment", "text": "etag moves"})
+s4, tag4, b4 = get_with_headers("/v1/engagements/contoso", {"If-None-Match": tag1})
+check("a change gives a new tag and the new document", s4 == 200 and tag4 != tag1 and b"etag moves" in b4, (s4, tag4))
+s5, tag5, b5 = get_with_headers("/v1/engagements/contoso?as_of=1", {})
+check("a view as of a moment has no tag", tag5 is None, tag5)
+
 # One key sent twice at once, with different bodies or to different engagements: at most one
 # is recorded under it, and no answer claims an event that is not its own.
 assert ftl("--format", "json", "token", "list").returncode == 0
