@@ -12,7 +12,6 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <thread>
-#include <unordered_map>
 
 #include "engine/operations.h"
 #include "engine/tokens.h"
@@ -20,6 +19,7 @@
 #include "server/problem.h"
 #include "server/request_checks.h"
 #include "server/routes.h"
+#include "server/view_cache.h"
 
 namespace ftl::server {
 
@@ -40,10 +40,7 @@ struct Shared {
   std::atomic<std::size_t> connections{0};
   std::atomic<std::int64_t> in_flight{0};  // requests read whose answers are not yet sent
   std::atomic<bool> stopping{false};
-  // Documents of views with a version tag (engine Operation::version), sent again while the tag
-  // holds: by request target, with the tag they were made at.
-  std::mutex sent_mu;
-  std::unordered_map<std::string, std::pair<std::string, std::shared_ptr<const std::string>>> sent;
+  ViewCache views;
   asio::thread_pool workers;  // last: destroyed first, while what its leftover handlers touch still is
   Shared(Ledger& l, const ServeOptions& o) : ledger(l), options(o), workers(o.workers == 0 ? 64 : o.workers) {}
 };
@@ -55,8 +52,21 @@ Response json_response(int status, const json& body, unsigned version, bool keep
   res.set(http::field::server, "ftl");
   res.set(http::field::content_type, type);
   res.keep_alive(keep_alive);
-  res.body() = body.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+  res.body() = document_bytes(body);
   res.prepare_payload();
+  return res;
+}
+
+Response kept_response(const KeptView& kept, unsigned version, bool keep_alive) {
+  Response res{kept.not_modified ? http::status::not_modified : http::status::ok, version};
+  res.set(http::field::server, "ftl");
+  if (!kept.etag.empty()) res.set(http::field::etag, kept.etag);
+  if (!kept.not_modified) {
+    res.set(http::field::content_type, "application/json");
+    res.body() = *kept.body;
+  }
+  res.keep_alive(keep_alive);
+  if (!kept.not_modified) res.prepare_payload();
   return res;
 }
 
@@ -111,41 +121,10 @@ Response handle(Shared& shared, const Admitted& a, const http::request<http::str
     }
   }
   engine::Call call{shared.ledger, a.holder.name, std::string(req["Idempotency-Key"]), {}, {}, shared.options.snapshot_key_file};
-  std::string tag;
-  if (a.op->version && req.method() == http::verb::get) {
-    auto t = a.op->version(call, args);
-    if (!t.ok()) return problem_response(t.status(), v, ka);
-    tag = *t;
-  }
-  if (!tag.empty()) {
-    const std::string etag = "\"" + tag + "\"";
-    if (req[http::field::if_none_match] == etag) {
-      Response res{http::status::not_modified, v};
-      res.set(http::field::etag, etag);
-      res.keep_alive(ka);
-      return res;
-    }
-    std::shared_ptr<const std::string> body;
-    {
-      std::lock_guard lock(shared.sent_mu);
-      if (auto it = shared.sent.find(target); it != shared.sent.end() && it->second.first == tag) body = it->second.second;
-    }
-    if (!body) {
-      auto out = engine::run_operation(call, a.op->name, args);
-      if (!out.ok()) return problem_response(out.status(), v, ka);
-      body = std::make_shared<const std::string>(out->dump(-1, ' ', false, json::error_handler_t::replace) + "\n");
-      std::lock_guard lock(shared.sent_mu);
-      if (shared.sent.size() >= 4096) shared.sent.clear();
-      shared.sent[target] = {tag, body};
-    }
-    Response res{http::status::ok, v};
-    res.set(http::field::server, "ftl");
-    res.set(http::field::content_type, "application/json");
-    res.set(http::field::etag, etag);
-    res.keep_alive(ka);
-    res.body() = *body;
-    res.prepare_payload();
-    return res;
+  if (req.method() == http::verb::get) {
+    auto kept = shared.views.serve(call, *a.op, args, target, req[http::field::if_none_match]);
+    if (!kept.ok()) return problem_response(kept.status(), v, ka);
+    if (*kept) return kept_response(**kept, v, ka);
   }
   auto out = engine::run_operation(call, a.op->name, args);
   if (!out.ok()) return problem_response(out.status(), v, ka);
