@@ -5,7 +5,6 @@
 #include <map>
 #include <set>
 
-#include <openssl/evp.h>
 
 #include <sstream>
 
@@ -13,6 +12,7 @@
 #include "cli/context.h"
 #include "cli/invoke.h"
 #include "cli/progress.h"
+#include "ledger/base64.h"
 #include "engine/catalog_service.h"
 #include "projections/sentences.h"
 #include "schema/parse.h"
@@ -51,14 +51,6 @@ json task_row_for_table(json row) {
   return row;
 }
 
-std::string base64(const std::string& bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3), '\0');
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), reinterpret_cast<const unsigned char*>(bytes.data()),
-                                static_cast<int>(bytes.size()));
-  out.resize(static_cast<std::size_t>(std::max(n, 0)));
-  return out;
-}
-
 // The pages are read here, by the front (a server cannot read the caller's files), and sent as
 // their bytes.
 int run_import(const ImportOptions& o) {
@@ -76,7 +68,7 @@ int run_import(const ImportOptions& o) {
     for (const auto& f : o.files) {
       auto bytes = schema::read_file(f, engine::kMaxPageBytes, "playbook file");
       if (!bytes.ok()) return fail(bytes.status());
-      pages.push_back({{"file", f}, {"content_base64", base64(*bytes)}});
+      pages.push_back({{"file", f}, {"content_base64", to_base64(*bytes)}});
       progress.update(pages.size());
     }
   }

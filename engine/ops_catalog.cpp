@@ -1,6 +1,5 @@
 // The catalog operations: importing pages (from their bytes: a front reads the files) and the
 // views of playbooks (list, show, tasks).
-#include <openssl/evp.h>
 
 #include <map>
 #include <set>
@@ -9,6 +8,7 @@
 #include "engine/catalog_service.h"
 #include "engine/operations.h"
 #include "engine/queries.h"
+#include "ledger/base64.h"
 #include "projections/history.h"
 #include "projections/sentences.h"
 
@@ -50,21 +50,15 @@ json counts_json(const ImportCounts& c) {
           {"removed_tasks", c.removed_tasks}, {"removed_steps", c.removed_steps}};
 }
 
-Result<std::string> from_base64(const std::string& text, const std::string& field) {
+Result<std::string> page_from_base64(const std::string& text, const std::string& field) {
   std::string clean;
   for (char c : text)
     if (c != '\n' && c != '\r') clean.push_back(c);
-  if (clean.size() % 4 != 0 || clean.size() > (kMaxPageBytes / 3 + 2) * 4)
+  if (clean.size() > (kMaxPageBytes / 3 + 2) * 4)
     return Status::InvalidArgument(field + " is not base64 of at most " + std::to_string(kMaxPageBytes) + " bytes");
-  std::string out(clean.size() / 4 * 3, '\0');
-  const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()), reinterpret_cast<const unsigned char*>(clean.data()),
-                                static_cast<int>(clean.size()));
-  if (n < 0) return Status::InvalidArgument(field + " is not base64");
-  std::size_t pad = 0;
-  if (!clean.empty() && clean.back() == '=') ++pad;
-  if (clean.size() > 1 && clean[clean.size() - 2] == '=') ++pad;
-  out.resize(static_cast<std::size_t>(n) - pad);
-  return out;
+  auto out = from_base64(clean);
+  if (!out) return Status::InvalidArgument(field + " is not base64 (RFC 4648, with padding)");
+  return std::move(*out);
 }
 
 // Every page is read and checked first, and what each would remove, before the first is
@@ -95,7 +89,7 @@ Result<json> import(Call& call, const json& j) {
     if (b64.has_value() == content.has_value())
       return Status::InvalidArgument("page " + file + " needs its content as text or as base64, one of them").tagged("field.content");
     if (b64) {
-      auto bytes = from_base64(*b64, "the content of " + file);
+      auto bytes = page_from_base64(*b64, "the content of " + file);
       if (!bytes.ok()) return bytes.status();
       content = std::move(*bytes);
     }
