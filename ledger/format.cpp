@@ -31,6 +31,11 @@ std::string sequence_key(std::uint64_t seq) {
   put_u64(k, seq);
   return k;
 }
+std::string tree_key(unsigned level, std::uint64_t index) {
+  std::string k(1, static_cast<char>(level));
+  put_u64(k, index);
+  return k;
+}
 std::string stream_prefix(std::string_view stream) {
   std::string k(stream);
   k.push_back('\0');
@@ -297,3 +302,7 @@ bool parse_head_file(std::string_view bytes, Digest* d) {
 }
 
 }  // namespace ftl::format
+
+namespace ftl {
+std::string canonical_of(const Event& e) { return format::canonical_bytes(e); }
+}  // namespace ftl

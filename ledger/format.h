@@ -16,12 +16,20 @@ inline constexpr const char* kByStreamCf = "by_stream";
 inline constexpr const char* kByActorCf = "by_actor";
 inline constexpr const char* kByEventIdCf = "by_event_id";
 inline constexpr const char* kSnapshotsCf = "snapshots";  // a cache, not covered by the rules
+inline constexpr const char* kTreeCf = "tree";            // Merkle tree nodes (FORMAT.md "The Merkle tree")
 // The default column family holds metadata under these keys.
 inline constexpr std::string_view kMetaFormatKey = "format";
 inline constexpr std::string_view kMetaHeadKey = "head";
 inline constexpr std::string_view kMetaStreamsKey = "streams";
 inline constexpr std::string_view kMetaHeadFileKey = "head_file";  // the ledger keeps FTL-HEAD
+inline constexpr std::string_view kMetaTreeKey = "tree";  // u64: the events the tree's nodes cover
 inline constexpr std::string_view kFormatName = "ftl-ledger/1";
+
+// The tree keeps the hash of every complete subtree whose level (log2 of its leaves) is a
+// positive multiple of kTreeStride: 16 leaves, 256, 4096, ... Key: u8 level, u64 index.
+inline constexpr unsigned kTreeStride = 4;
+inline constexpr bool stored_level(unsigned level) { return level > 0 && level % kTreeStride == 0; }
+std::string tree_key(unsigned level, std::uint64_t index);
 
 inline constexpr std::uint8_t kRecordV1 = 0x01;
 inline constexpr std::size_t kMaxNameBytes = 1024;       // stream, event id, type, actor

@@ -103,6 +103,7 @@ struct RocksLedger::Group {
   std::uint64_t new_streams = 0;
   std::unordered_map<std::string, std::uint64_t> versions;  // stream -> version staged so far
   std::unordered_set<std::string> ids;                      // event ids staged so far
+  merkle::Frontier tree;                                     // the tree's right edge, with the staged events
 };
 
 Result<std::uint64_t> RocksLedger::sequence_of_id(const std::string& event_id) {
@@ -205,6 +206,9 @@ Status RocksLedger::stage(Group& g, const AppendRequest& r, AppendResult* out, b
     const auto canonical = format::canonical_bytes(e, ne.payload.size());
     e.hash = format::chain_hash(e.prev_hash, canonical);
     g.hash = e.hash;
+    g.tree.push(merkle::leaf_hash(canonical), [&](unsigned level, std::uint64_t index, const Hash& h) {
+      if (format::stored_level(level)) g.batch.Put(cf(kTree), format::tree_key(level, index), merkle::bytes(h)).PermitUncheckedError();
+    });
     const auto seq_key = format::sequence_key(e.sequence);
     g.record.clear();
     format::encode_record(e, canonical, ne.payload, g.record);
@@ -231,6 +235,7 @@ std::vector<Result<AppendResult>> RocksLedger::commit_group(const std::vector<Wr
     g.seq = head_.sequence;
     g.hash = head_.hash;
     g.recorded_us = std::max(now_us(), last_recorded_us_);  // recorded time never runs backwards
+    g.tree = tree_;
   }
   std::vector<Result<AppendResult>> results;
   results.reserve(group.size());
@@ -253,6 +258,9 @@ std::vector<Result<AppendResult>> RocksLedger::commit_group(const std::vector<Wr
     Digest new_head{g.seq, g.hash};
     g.batch.Put(cf(kMeta), rocksdb::Slice(format::kMetaHeadKey.data(), format::kMetaHeadKey.size()),
                 format::head_value(new_head)).PermitUncheckedError();
+    std::string tree_size;
+    format::put_u64(tree_size, g.seq);
+    g.batch.Put(cf(kMeta), rocksdb::Slice(format::kMetaTreeKey.data(), format::kMetaTreeKey.size()), tree_size).PermitUncheckedError();
     if (g.new_streams > 0) {
       std::string streams;
       format::put_u64(streams, streams_ + g.new_streams);
@@ -282,6 +290,7 @@ std::vector<Result<AppendResult>> RocksLedger::commit_group(const std::vector<Wr
       syncs_.fetch_add(1, std::memory_order_relaxed);
       std::lock_guard lk(head_mu_);
       head_ = new_head;
+      tree_ = std::move(g.tree);
       last_recorded_us_ = g.recorded_us;
       streams_ += g.new_streams;
     }

@@ -121,6 +121,9 @@ struct OpenOptions {
   // holds every event it acknowledged, keeping what can be read. The damaged files are copied
   // aside first (RecoveryReport::quarantine). Without it such a ledger does not open.
   bool accept_loss = false;
+  // Writers: called while a ledger made before the Merkle tree gains it (once, at its first
+  // writing open), with the events covered so far and the total.
+  std::function<void(std::uint64_t done, std::uint64_t total)> upgrade_progress;
   // Test hook: called with the events of a group just before its synced write; a non-ok
   // status makes the write fail as a disk error would.
   std::function<Status(std::uint64_t first_sequence, std::size_t events)> before_write;
@@ -158,6 +161,8 @@ struct VerifyReport {
   std::uint64_t index_entries_checked = 0;
   std::uint64_t meta_entries_checked = 0;
   Digest head;
+  std::uint64_t tree_size = 0;           // events the Merkle tree's stored nodes cover (T3)
+  std::uint64_t tree_nodes_checked = 0;  // its stored nodes, each recomputed from the events (T1, T2)
 };
 
 // A stored snapshot and whether this ledger's snapshot key vouches for it.
@@ -235,6 +240,16 @@ class Ledger {
   // What an open with accept_loss found (loss = false otherwise).
   virtual const RecoveryReport& recovery() const = 0;
 
+  // The Merkle tree over the events (ledger/FORMAT.md "The Merkle tree"): leaf i is the
+  // canonical bytes of event i+1, and the tree of `size` leaves covers events 1..size. Sizes run
+  // from 0 (the empty tree) to the head's sequence; a larger one is InvalidArgument. A ledger
+  // whose tree a writer has not yet built is Unavailable (tagged "tree.incomplete").
+  virtual Result<Hash> tree_root(std::uint64_t size) = 0;
+  // RFC 9162 2.1.3.1: the audit path of event `sequence` in the tree of `size` leaves.
+  virtual Result<std::vector<Hash>> inclusion_proof(std::uint64_t sequence, std::uint64_t size) = 0;
+  // RFC 9162 2.1.4.1: that the tree of size2 extends the tree of size1 (1 <= size1 <= size2).
+  virtual Result<std::vector<Hash>> consistency_proof(std::uint64_t size1, std::uint64_t size2) = 0;
+
   virtual const std::string& path() const = 0;
   // A number no other Ledger object of this process has had, so that what a layer above keeps
   // in memory for one open is never taken for another open of the same path.
@@ -246,6 +261,9 @@ class Ledger {
 
  public:
 };
+
+// The canonical bytes of an event (ledger/FORMAT.md): the tree's leaf, and what the chain hashes.
+std::string canonical_of(const Event& e);
 
 // The current UTC time in microseconds since the epoch.
 std::int64_t now_us();

@@ -104,8 +104,11 @@ bool is_lock_error(const rocksdb::Status& s) {
   return s.IsIOError() && (m.find("lock") != std::string::npos || m.find("Lock") != std::string::npos);
 }
 
-// The column families must be the ledger's: all of them (the snapshots may be missing for a
-// moment, between a drop and its re-creation) and nothing else.
+// The column families must be the ledger's: all of them, but for two a reader may find missing
+// (the snapshots for a moment, between a drop and its re-creation; the tree in a ledger from
+// before it, until a writer builds it), and nothing else.
+bool optional_family(const std::string& name) { return name == format::kSnapshotsCf || name == format::kTreeCf; }
+
 Status check_column_families(const std::string& path) {
   std::vector<std::string> present;
   auto s = rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), path, &present);
@@ -115,11 +118,34 @@ Status check_column_families(const std::string& path) {
     if (std::find(ours.begin(), ours.end(), name) == ours.end())
       return Status::Unavailable("the database at " + path + " is not an ftl ledger: it holds a column family '" + name +
                                  "' that no ftl ledger has").tagged("ledger.foreign");
-  for (std::size_t i = 0; i + 1 < ours.size(); ++i)
-    if (std::find(present.begin(), present.end(), ours[i]) == present.end())
-      return Status::Unavailable("the database at " + path + " is not an ftl ledger: it has no '" + ours[i] +
+  for (const auto& name : ours)
+    if (!optional_family(name) && std::find(present.begin(), present.end(), name) == present.end())
+      return Status::Unavailable("the database at " + path + " is not an ftl ledger: it has no '" + name +
                                  "' column family").tagged("ledger.foreign");
   return Status::Ok();
+}
+
+// A read-only open of the column families present: a missing optional one gets a null handle
+// in its place.
+rocksdb::Status open_families_read_only(const rocksdb::DBOptions& dbo, const std::string& path, bool lazy,
+                               std::vector<rocksdb::ColumnFamilyHandle*>* handles, rocksdb::DB** db) {
+  std::vector<std::string> present;
+  auto s = rocksdb::DB::ListColumnFamilies(dbo, path, &present);
+  if (!s.ok()) return s;
+  const auto all = rocks::descriptors(lazy);
+  std::vector<rocksdb::ColumnFamilyDescriptor> wanted;
+  std::vector<std::size_t> at;
+  for (std::size_t i = 0; i < all.size(); ++i)
+    if (std::find(present.begin(), present.end(), all[i].name) != present.end()) {
+      wanted.push_back(all[i]);
+      at.push_back(i);
+    }
+  std::vector<rocksdb::ColumnFamilyHandle*> got;
+  s = rocksdb::DB::OpenForReadOnly(dbo, path, wanted, &got, db);
+  if (!s.ok()) return s;
+  handles->assign(all.size(), nullptr);
+  for (std::size_t j = 0; j < got.size(); ++j) (*handles)[at[j]] = got[j];
+  return s;
 }
 
 // The last sequence a point-in-time replay of a damaged WAL reaches, read without changing
@@ -129,12 +155,12 @@ std::optional<std::uint64_t> readable_head(const std::string& path, std::string*
   dbo.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* db = nullptr;
-  auto wanted = rocks::descriptors(true);
-  if (!rocksdb::DB::OpenForReadOnly(dbo, path, wanted, &handles, &db).ok()) return std::nullopt;
+  if (!open_families_read_only(dbo, path, true, &handles, &db).ok()) return std::nullopt;
   std::string v;
   Digest d;
   const bool ok = db->Get({}, handles[0], std::string(format::kMetaHeadKey), &v).ok() && format::parse_head_value(v, &d);
-  for (auto* h : handles) db->DestroyColumnFamilyHandle(h).PermitUncheckedError();
+  for (auto* h : handles)
+    if (h != nullptr) db->DestroyColumnFamilyHandle(h).PermitUncheckedError();
   delete db;
   if (damaged != nullptr) *damaged = static_cast<const rocks::PlainLogger*>(dbo.info_log.get())->damaged_wal();
   return ok ? d.sequence : std::uint64_t{0};
@@ -385,18 +411,7 @@ Result<std::unique_ptr<Ledger>> open_once(const std::string& path, const OpenOpt
     handles.clear();
     const auto dbo = rocks::db_options(path, mode);
     if (options.read_only) {
-      auto wanted = rocks::descriptors(lazy);
-      s = rocksdb::DB::OpenForReadOnly(dbo, path, wanted, &handles, &db);
-      std::vector<std::string> present;
-      if (s.IsInvalidArgument() && rocksdb::DB::ListColumnFamilies(dbo, path, &present).ok() &&
-          std::find(present.begin(), present.end(), format::kSnapshotsCf) == present.end()) {
-        // A writer stopped between dropping the snapshots and creating them afresh (the next
-        // writer creates them): read without snapshots.
-        wanted.pop_back();
-        handles.clear();
-        s = rocksdb::DB::OpenForReadOnly(dbo, path, wanted, &handles, &db);
-        if (s.ok()) handles.push_back(nullptr);
-      }
+      s = open_families_read_only(dbo, path, lazy, &handles, &db);
     } else {
       s = rocksdb::DB::Open(dbo, path, rocks::descriptors(false), &handles, &db);
     }
@@ -432,6 +447,7 @@ Result<std::unique_ptr<Ledger>> open_once(const std::string& path, const OpenOpt
     ledger->recovery_report() = std::move(report);
   }
   if (!options.read_only) {
+    if (auto st = ledger->build_tree(options.upgrade_progress); !st.ok()) return st;
     if (auto st = ledger->start_writing(); !st.ok()) return st;
   }
   return std::unique_ptr<Ledger>(std::move(ledger));

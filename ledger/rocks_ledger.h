@@ -13,6 +13,7 @@
 #include "ledger/format.h"
 #include "ledger/head_file.h"
 #include "ledger/ledger.h"
+#include "ledger/merkle.h"
 
 namespace ftl {
 
@@ -63,8 +64,14 @@ class RocksLedger final : public Ledger {
     return key().has_value() || (!options_.read_only && !options_.snapshot_key_file.empty());
   }
   const RecoveryReport& recovery() const override { return recovery_; }
+  Result<Hash> tree_root(std::uint64_t size) override;
+  Result<std::vector<Hash>> inclusion_proof(std::uint64_t sequence, std::uint64_t size) override;
+  Result<std::vector<Hash>> consistency_proof(std::uint64_t size1, std::uint64_t size2) override;
+  // A writer's open (ledger/tree.cpp): the tree's right edge at the head, read from its stored
+  // nodes; a ledger from before the tree gains it first, from its events.
+  Status build_tree(const std::function<void(std::uint64_t, std::uint64_t)>& progress);
 
-  enum CfIndex { kMeta = 0, kEvents = 1, kByStream = 2, kByActor = 3, kByEventId = 4, kSnapshots = 5 };
+  enum CfIndex { kMeta = 0, kEvents = 1, kByStream = 2, kByActor = 3, kByEventId = 4, kSnapshots = 5, kTree = 6 };
 
  private:
   // A caller waiting in append(). The one at the front of the queue is the appender: it takes
@@ -87,6 +94,12 @@ class RocksLedger final : public Ledger {
   Result<Event> read_event(const rocksdb::ReadOptions& ro, std::uint64_t sequence);
   Result<std::uint64_t> sequence_of_id(const std::string& event_id);
   StoredSnapshot unseal(std::string name, std::string_view value) const;
+  // The tree (ledger/tree.cpp): a perfect subtree's hash from its stored node, or from the
+  // nodes or leaves below it; the number of events the stored nodes cover; what proofs read.
+  Result<Hash> subtree(const rocksdb::ReadOptions& ro, unsigned level, std::uint64_t index);
+  Result<std::uint64_t> tree_coverage(const rocksdb::ReadOptions& ro);
+  Status check_tree_size(std::uint64_t size, const char* what);
+  merkle::SubtreeSource tree_source();
   void close();  // a writer's orderly close: see rocks_ledger.cpp
 
   // verify (ledger/verify.cpp): the fast walk, and the walk that names what the fast one
@@ -96,6 +109,10 @@ class RocksLedger final : public Ledger {
   Status verify_meta(const rocksdb::ReadOptions& ro, std::uint64_t streams, std::uint64_t events);
   Status check_digests(const rocksdb::ReadOptions& ro, std::uint64_t last, const std::optional<Digest>& digest);
   Status name_index_mismatch(const rocksdb::ReadOptions& ro, std::uint64_t up_to, bool extras);
+  // The tree's part of verify (ledger/verify_tree.cpp): the stored nodes as they are, and, when
+  // they differ from what the events call for, the first that is wrong, missing or extra.
+  struct TreeScan;
+  Status name_tree_mismatch(const rocksdb::ReadOptions& ro, std::uint64_t tree_size);
 
   std::string path_;
   rocksdb::DB* db_;
@@ -127,6 +144,8 @@ class RocksLedger final : public Ledger {
   Digest head_;
   std::int64_t last_recorded_us_ = 0;
   std::uint64_t streams_ = 0;
+  merkle::Frontier tree_;  // a writer's: the tree's right edge at head_
+
   std::atomic<std::uint64_t> syncs_{0};
 
   std::mutex queue_mu_;

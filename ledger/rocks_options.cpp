@@ -75,7 +75,8 @@ std::string PlainLogger::damaged_wal() const {
 
 std::vector<std::string> column_family_names() {
   return {rocksdb::kDefaultColumnFamilyName, format::kEventsCf,    format::kByStreamCf,
-          format::kByActorCf,                format::kByEventIdCf, format::kSnapshotsCf};
+          format::kByActorCf,                format::kByEventIdCf, format::kSnapshotsCf,
+          format::kTreeCf};
 }
 
 // `lazy`: a read-only open for one view, which should not pay for the whole ledger. RocksDB
@@ -111,7 +112,7 @@ std::vector<rocksdb::ColumnFamilyDescriptor> descriptors(bool lazy) {
     for (auto* cf : {&plain, &events, &index, &lookup, &by_id}) cf->table_factory.reset(rocksdb::NewBlockBasedTableFactory(cached));
   }
   const auto names = column_family_names();
-  return {{names[0], plain}, {names[1], events}, {names[2], index}, {names[3], index}, {names[4], by_id}, {names[5], plain}};
+  return {{names[0], plain}, {names[1], events}, {names[2], index}, {names[3], index}, {names[4], by_id}, {names[5], plain}, {names[6], plain}};
 }
 
 int max_open_files() {

@@ -9,9 +9,7 @@
 // events call for (a forger would have to find entries that sum alike under a key it never
 // sees); so no point lookups are made, and memory stays flat. Only when a fingerprint differs
 // does a second walk look the entries up one by one to name the first that is wrong.
-#define OPENSSL_SUPPRESS_DEPRECATED  // SHA256_CTX: a hash state that can be copied
 #include <openssl/rand.h>
-#include <openssl/sha.h>
 #include <rocksdb/db.h>
 
 #include <algorithm>
@@ -20,55 +18,14 @@
 #include <mutex>
 #include <thread>
 
+#include "ledger/verify_detail.h"
 #include "ledger/rocks_ledger.h"
 #include "ledger/sha256.h"
 
 namespace ftl {
 namespace {
 
-__extension__ typedef unsigned __int128 u128;
-enum Index { kStreamIx = 0, kActorIx = 1, kIdIx = 2 };
-constexpr char kTags[3] = {'s', 'a', 'i'};
-
-// The keyed fingerprint of index entries.
-class Fingerprint {
- public:
-  explicit Fingerprint(const unsigned char key[32]) {
-    unsigned char block[64] = {};
-    std::memcpy(block, key, 32);
-    SHA256_Init(&base_);
-    SHA256_Update(&base_, block, sizeof block);  // one whole block: its state is reused
-  }
-  // Of the entry whose key is `name` || `suffix` (and whose value is `value`): the parts are
-  // hashed as they are, with no key built.
-  u128 of(Index ix, std::string_view name, std::string_view suffix, std::string_view value) const {
-    SHA256_CTX c = base_;
-    SHA256_Update(&c, &kTags[ix], 1);
-    SHA256_Update(&c, name.data(), name.size());
-    SHA256_Update(&c, suffix.data(), suffix.size());
-    SHA256_Update(&c, value.data(), value.size());
-    unsigned char out[32];
-    SHA256_Final(out, &c);
-    u128 v;
-    std::memcpy(&v, out, sizeof v);
-    return v;
-  }
-
- private:
-  SHA256_CTX base_;
-};
-
-struct Failure {
-  std::uint64_t sequence = ~std::uint64_t{0};  // where; the lowest wins
-  Status status;
-  void note(std::uint64_t seq, Status s) {
-    if (seq < sequence) {
-      sequence = seq;
-      status = std::move(s);
-    }
-  }
-  bool any() const { return !status.ok(); }
-};
+using namespace verify_detail;
 
 // What one chunk of the events walk found.
 struct Chunk {
@@ -77,13 +34,9 @@ struct Chunk {
   Hash first_prev{}, last_hash{};
   std::int64_t first_recorded = 0, last_recorded = 0;
   u128 fp[3] = {0, 0, 0};
-  Failure failure;
-};
-
-// What one index column family holds.
-struct IndexScan {
-  std::uint64_t count = 0, streams = 0;
-  u128 fp = 0;
+  u128 tree_fp = 0;                // the stored-level tree nodes inside the chunk
+  std::uint64_t tree_nodes = 0;
+  std::optional<Hash> root;        // the chunk's subtree, if the chunk is whole
   Failure failure;
 };
 
@@ -128,7 +81,21 @@ Result<VerifyReport> RocksLedger::verify_whole(const VerifyOptions& options, con
   const Fingerprint fp(key);
   const std::uint64_t total = meta_head.sequence;
   const unsigned threads = std::max(1u, options.threads != 0 ? options.threads : std::thread::hardware_concurrency());
-  const std::uint64_t kChunk = std::max<std::uint64_t>(1, options.chunk_events);
+  // Chunks of a power of two events: each is a subtree of the Merkle tree, so a chunk checks
+  // the tree nodes inside it, and the chunks' roots the nodes above them.
+  const std::uint64_t kChunk = std::bit_ceil(std::max<std::uint64_t>(1, options.chunk_events));
+  const unsigned chunk_level = static_cast<unsigned>(std::countr_zero(kChunk));
+  auto coverage = tree_coverage(ro);
+  if (!coverage.ok()) return coverage.status();
+  const bool has_tree = cf(kTree) != nullptr;
+  const std::uint64_t tree_size = has_tree ? std::min(*coverage, total) : 0;
+  // The stored node (level, index) the events call for: inside what the tree covers.
+  auto tree_entry = [&](unsigned level, std::uint64_t index, const Hash& h) -> u128 {
+    return fp.of(kTreeIx, format::tree_key(level, index), {}, merkle::bytes(h));
+  };
+  auto wanted_node = [&](unsigned level, std::uint64_t index) {
+    return format::stored_level(level) && ((index + 1) << level) <= tree_size;
+  };
 
   std::vector<Chunk> chunks;
   for (std::uint64_t a = 1; a <= std::max<std::uint64_t>(total, 1); a += kChunk) {
@@ -137,7 +104,7 @@ Result<VerifyReport> RocksLedger::verify_whole(const VerifyOptions& options, con
     chunks.back().to = a + kChunk;
   }
   chunks.back().to = 0;  // the last chunk reads to the end: keys past the head are V10's
-  IndexScan scans[3];
+  IndexScan scans[4];
   std::atomic<std::uint64_t> done{0};
   std::mutex progress_mu;
 
@@ -154,6 +121,15 @@ Result<VerifyReport> RocksLedger::verify_whole(const VerifyOptions& options, con
     Hash prev{};
     std::int64_t prev_recorded = 0;
     std::uint64_t expected = c.from, batch = 0;
+    merkle::Frontier local;
+    const std::uint64_t first_leaf = c.from - 1;
+    const merkle::Frontier::OnNode on_node = [&](unsigned level, std::uint64_t index, const Hash& h) {
+      const std::uint64_t global = (first_leaf >> level) + index;
+      if (wanted_node(level, global)) {
+        c.tree_fp += tree_entry(level, global, h);
+        ++c.tree_nodes;
+      }
+    };
     for (; it->Valid(); it->Next(), ++expected) {
       const auto k = it->key();
       if (k.size() != 8) {
@@ -186,6 +162,7 @@ Result<VerifyReport> RocksLedger::verify_whole(const VerifyOptions& options, con
       }
       prev_recorded = e.recorded_us;
       prev = e.hash;
+      if (has_tree && seq <= tree_size) local.push(merkle::leaf_hash(e.canonical), on_node);
       const auto seq_key = std::string_view(k.data(), 8);
       char version[9] = {'\0'};
       for (int b = 0; b < 8; ++b) version[1 + b] = static_cast<char>(e.stream_version >> (56 - 8 * b));
@@ -208,11 +185,16 @@ Result<VerifyReport> RocksLedger::verify_whole(const VerifyOptions& options, con
       }
     }
     done.fetch_add(batch);
+    if (local.size() == kChunk) c.root = local.nodes().front();
     if (!it->status().ok()) c.failure.note(expected, Status::IOError(it->status().ToString()));
   };
 
   auto scan_index = [&](int ix) {
     IndexScan& out = scans[ix];
+    if (ix == kTreeIx) {
+      if (has_tree) out = scan_tree(db_, cf(kTree), ro, fp, tree_size);
+      return;
+    }
     const int cfi = ix == kStreamIx ? kByStream : ix == kActorIx ? kByActor : kByEventId;
     const char* rule = ix == kStreamIx ? "V7" : ix == kActorIx ? "V8" : "V9";
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(cfi)));
@@ -255,11 +237,11 @@ Result<VerifyReport> RocksLedger::verify_whole(const VerifyOptions& options, con
 
   // The index scans are queued first: each is one long task, the chunks fill in around them.
   std::atomic<std::size_t> next{0};
-  const std::size_t tasks = 3 + chunks.size();
+  const std::size_t tasks = 4 + chunks.size();
   auto worker = [&] {
     for (std::size_t t; (t = next.fetch_add(1)) < tasks;) {
-      if (t < 3) scan_index(static_cast<int>(t));
-      else walk_chunk(chunks[t - 3]);
+      if (t < 4) scan_index(static_cast<int>(t));
+      else walk_chunk(chunks[t - 4]);
     }
   };
   std::vector<std::thread> pool;
@@ -289,6 +271,23 @@ Result<VerifyReport> RocksLedger::verify_whole(const VerifyOptions& options, con
     for (int ix = 0; ix < 3; ++ix) expected[ix] += c.fp[ix];
     if (c.failure.any()) break;  // later chunks start past a gap
   }
+  // The tree nodes above the chunks, from the whole chunks' roots (leading, in order).
+  u128 tree_expected = 0;
+  std::uint64_t tree_nodes = 0;
+  {
+    merkle::Frontier top;
+    for (const auto& c : chunks) {
+      tree_expected += c.tree_fp;
+      tree_nodes += c.tree_nodes;
+      if (!c.root) break;
+      top.push(*c.root, [&](unsigned level, std::uint64_t index, const Hash& h) {
+        if (level > 0 && wanted_node(level + chunk_level, index)) {
+          tree_expected += tree_entry(level + chunk_level, index, h);
+          ++tree_nodes;
+        }
+      });
+    }
+  }
   if (options.progress) options.progress(std::min(last, total), total);
 
   // V10 before the indexes: events missing from the end leave index entries behind them.
@@ -297,12 +296,12 @@ Result<VerifyReport> RocksLedger::verify_whole(const VerifyOptions& options, con
                                                seq_text(last) + ": events were dropped from the end");
 
   // An index that differs is named entry by entry, up to the first chain failure if there is one.
-  const bool indexes_match = !std::any_of(std::begin(scans), std::end(scans), [](const IndexScan& s) { return s.failure.any(); }) &&
+  const bool indexes_match = !std::any_of(scans, scans + 3, [](const IndexScan& s) { return s.failure.any(); }) &&
                              scans[kStreamIx].count == events && scans[kActorIx].count == events && scans[kIdIx].count == events &&
                              scans[kStreamIx].fp == expected[kStreamIx] && scans[kActorIx].fp == expected[kActorIx] &&
                              scans[kIdIx].fp == expected[kIdIx];
-  for (const auto& s : scans)
-    if (s.failure.any() && s.failure.status.code() != Code::kCorruption) return s.failure.status;  // I/O
+  for (const auto* s = scans; s != scans + 3; ++s)
+    if (s->failure.any() && s->failure.status.code() != Code::kCorruption) return s->failure.status;  // I/O
   if (!indexes_match) {
     // Before a chain failure the indexes are compared event by event: an earlier broken entry
     // is the first thing wrong. Without one, the entry that belongs to no event is.
@@ -310,8 +309,8 @@ Result<VerifyReport> RocksLedger::verify_whole(const VerifyOptions& options, con
     if (!st.ok()) return st;
   }
   if (failure.any()) return failure.status;
-  for (const auto& s : scans)
-    if (s.failure.any()) return s.failure.status;
+  for (const auto* s = scans; s != scans + 3; ++s)
+    if (s->failure.any()) return s->failure.status;
 
   // V10: the head written with the last batch names the last event.
   if (meta_head.sequence != last) {
@@ -323,6 +322,14 @@ Result<VerifyReport> RocksLedger::verify_whole(const VerifyOptions& options, con
   }
   if (last > 0 && meta_head.hash != last_hash) return format::broken(last, "V10", "its hash differs from the head the last write recorded");
   if (auto st = verify_meta(ro, scans[kStreamIx].streams, last); !st.ok()) return st;
+  if (has_tree) {
+    if (*coverage > last)
+      return Status::Corruption("the ledger breaks T3: its tree covers " + seq_text(*coverage) + " events, but its log ends at event " +
+                                seq_text(last));
+    const auto& t = scans[kTreeIx];
+    if (t.failure.any()) return t.failure.status;
+    if (t.count != tree_nodes || t.fp != tree_expected) return name_tree_mismatch(ro, tree_size);
+  }
 
   if (auto st = check_digests(ro, last, options.digest); !st.ok()) return st;
   VerifyReport report;
@@ -330,6 +337,8 @@ Result<VerifyReport> RocksLedger::verify_whole(const VerifyOptions& options, con
   report.index_entries_checked = 3 * events;
   report.head = {last, last_hash};
   report.meta_entries_checked = last > 0 ? 3 : 1;
+  report.tree_size = tree_size;
+  report.tree_nodes_checked = has_tree ? tree_nodes : 0;
   return report;
 }
 
@@ -366,7 +375,7 @@ Status RocksLedger::verify_meta(const rocksdb::ReadOptions& ro, std::uint64_t st
   bool has_streams = false, has_head = false;
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     const auto k = it->key().ToStringView();
-    if (k == format::kMetaFormatKey || k == format::kMetaHeadFileKey) continue;
+    if (k == format::kMetaFormatKey || k == format::kMetaHeadFileKey || k == format::kMetaTreeKey) continue;  // tree: T3
     if (k == format::kMetaHeadKey) {
       has_head = true;
       continue;

@@ -62,7 +62,7 @@ void import_example(Ledger& ledger) {
 RawLedger::RawLedger(const std::string& path) {
   std::vector<rocksdb::ColumnFamilyDescriptor> d;
   for (const char* n : {"default", format::kEventsCf, format::kByStreamCf, format::kByActorCf, format::kByEventIdCf,
-                        format::kSnapshotsCf})
+                        format::kSnapshotsCf, format::kTreeCf})
     d.emplace_back(n, rocksdb::ColumnFamilyOptions());
   rocksdb::DBOptions o;
   o.track_and_verify_wals_in_manifest = true;  // as the ledger opens it (rocks_options.cpp)

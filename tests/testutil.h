@@ -42,7 +42,7 @@ void import_example(Ledger& ledger);
 // A ledger's RocksDB opened directly, with the ledger closed: for tests that damage or forge
 // what an attacker with write access to the files could.
 struct RawLedger {
-  enum Cf { kDefault, kEvents, kByStream, kByActor, kByEventId, kSnapshots };
+  enum Cf { kDefault, kEvents, kByStream, kByActor, kByEventId, kSnapshots, kTree };
   rocksdb::DB* db = nullptr;
   std::vector<rocksdb::ColumnFamilyHandle*> cf;  // indexed by Cf
   explicit RawLedger(const std::string& path);
