@@ -61,6 +61,13 @@ int run_verify(const VerifyCliOptions& o) {
       std::cout << "ok: " << j["snapshots"] << " snapshots: " << j["snapshots_vouched"] << " vouched for by the snapshot key, "
                 << j["snapshots_refolded"] << " equal to a fold of their events, " << j["snapshots_ignored"]
                 << " stale or foreign (no view uses them)\n";
+    const auto& t = j["tree"];
+    if (t.contains("root"))
+      std::cout << "ok: the Merkle tree of " << t["size"] << " events: " << t["nodes"] << " stored nodes recomputed; root "
+                << t["root"].get<std::string>() << "\n";
+    else
+      std::cout << "note: the Merkle tree covers " << t["size"] << " of " << j["sequence"]
+                << " events; the next writing command completes it\n";
     if (j.contains("digest_sequence")) std::cout << "ok: the digest at sequence " << j["digest_sequence"] << " is part of this chain\n";
   }
   return 0;

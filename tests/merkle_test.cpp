@@ -198,3 +198,23 @@ TEST_CASE("the frontier reports each completed subtree once, at its level and in
   CHECK(seen.size() == 71);
   for (const auto& [at, h] : seen) CHECK(h == naive_mth(d, at.second << at.first, (at.second + 1) << at.first));
 }
+
+TEST_CASE("ledger/FORMAT.md's worked example: its chain hash and its leaf hash", "[merkle][format]") {
+  Event e;
+  e.sequence = 2;
+  e.stream = "playbook/enable-services";
+  e.stream_version = 2;
+  e.event_id = "2f682a3f35960ec9a9cbb5508b2869c6";
+  e.type = "StepAdded";
+  e.schema_version = 1;
+  e.recorded_us = e.effective_us = 1795560855538327;
+  e.actor = "ana";
+  e.payload_hash = *hash_from_hex("3043b9cd2feddbd25cc6a72855afb318e9fc430c666a25062699a9c15b3d0e23");
+  e.payload = std::string(612, 'p');  // only its length is in the canonical bytes
+  e.prev_hash = *hash_from_hex("157a606c931542ef963c01e1ef017e1bc3c57714c8b4977ca5fbe6828dfb0e0c");
+  const auto canonical = canonical_of(e);
+  REQUIRE(canonical.size() == 149);
+  CHECK(to_hex(Sha256::of(std::string(merkle::bytes(e.prev_hash)) + canonical)) ==
+        "6b6e004e7ace03f4066c655c3528afd015397d8ade09840705892b65cd65f0f8");
+  CHECK(to_hex(merkle::leaf_hash(canonical)) == "375a77bfdba0fef3f2232b9680b00c126ecc3a18d3ea19145ac6d13c81b4679e");
+}
