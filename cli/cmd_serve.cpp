@@ -22,6 +22,7 @@ int run_serve(server::ServeOptions o) {
   if (auto st = tokens.load(**ledger); !st.ok()) return fail(st);
   if (tokens.empty()) warn("no token is in force, so every request will be refused: grant one with `ftl token add NAME --role admin` (with the server stopped)");
   o.snapshot_key_file = snapshot_key_file();
+  o.signing_key_file = signing_key_file();
   o.on_listening = [](const std::string& url) { std::cout << "listening on " << url << std::endl; };
   if (auto st = server::serve(**ledger, globals().db, o); !st.ok()) return fail(st);
   info("stopped: every acknowledged write is synced");
@@ -33,6 +34,7 @@ int run_serve(server::ServeOptions o) {
 void setup_serve(CLI::App& app) {
   auto o = std::make_shared<server::ServeOptions>();
   auto* sv = app.add_subcommand("serve", "Serve the ledger at --db over HTTP: every command, with tokens (SIGTERM stops it cleanly)");
+  sv->add_option("--key", globals().signing_key, "The key file that signs the checkpoints it serves (else FTL_LEDGER_KEY)");
   sv->add_option("--listen", o->listen, "HOST:PORT to listen on (default 127.0.0.1:8080; port 0 picks a free one)");
   sv->add_option("--threads", o->io_threads, "Threads for network I/O (default: one per core)");
   sv->add_option("--workers", o->workers, "Requests run at once (default 64)");

@@ -1,4 +1,5 @@
 #include "cli/context.h"
+#include "cli/safe_output.h"
 #include "cli/exit_code.h"
 
 #include <map>
@@ -48,6 +49,12 @@ std::string snapshot_key_file() {
   return "";
 }
 
+std::string signing_key_file() {
+  if (!globals().signing_key.empty()) return globals().signing_key;
+  const char* env = std::getenv("FTL_LEDGER_KEY");
+  return env != nullptr ? env : "";
+}
+
 Result<std::unique_ptr<Ledger>> open_for_reading(bool whole_ledger) {
   OpenOptions o;
   o.read_only = true;
@@ -79,6 +86,8 @@ std::string cli_hint(const Status& s) {
     return "accept the loss with `ftl recover --reason TEXT` (" + s.hint() + "; the damaged files are copied aside first)";
   if (t == "ledger.disk_full") return "free space on that disk: nothing was written, and the ledger works again once there is room";
   if (t == "ledger.not_a_ledger") return s.hint() + ", or name another with --db PATH";
+  if (t == "key.missing") return "name the signing key file with --key FILE or FTL_LEDGER_KEY (make one with `ftl key generate`)";
+  if (t == "tree.incomplete") return "run any writing command on that machine (or `ftl serve`): its open builds the tree";
   if (t == "import.strict") return "drop --strict to import the page with its repairs";
   if (t == "import.removals") return "check that the page is whole; if the removals are meant, import it again with --accept-removals";
   if (t == "ledger.snapshot_key") return s.hint().empty() ? "set FTL_SNAPSHOT_KEY to a key file" : s.hint();
@@ -128,15 +137,15 @@ std::string actor() {
 
 int fail(const Status& s) {
   clear_progress_line();
-  std::cerr << "error: " << s.message() << "\n";
-  if (const auto hint = cli_hint(s); !hint.empty()) std::cerr << "hint: " << hint << "\n";
+  std::cerr << "error: " << one_line(s.message()) << "\n";
+  if (const auto hint = cli_hint(s); !hint.empty()) std::cerr << "hint: " << one_line(hint) << "\n";
   exit_code() = static_cast<int>(to_exit_code(s));
   return exit_code();
 }
 
 void warn(const std::string& message) {
   clear_progress_line();
-  if (!globals().quiet) std::cerr << "warning: " << message << "\n";
+  if (!globals().quiet) std::cerr << "warning: " << one_line(message) << "\n";
 }
 
 void info(const std::string& message) {

@@ -24,6 +24,7 @@ struct Globals {
   bool quiet = false;
   bool no_color = false;
   double wait_seconds = 10;
+  std::string signing_key;  // a command's --key: the file of the key that signs checkpoints
 
   Format format() const;
   bool color() const;  // on a terminal, unless --no-color or NO_COLOR
@@ -40,6 +41,8 @@ Result<std::unique_ptr<Ledger>> open_for_writing(bool create = false);
 // The snapshot key: FTL_SNAPSHOT_KEY (set but empty: none), else
 // $XDG_CONFIG_HOME/ftl/snapshot.key, else ~/.config/ftl/snapshot.key.
 std::string snapshot_key_file();
+// The key that signs checkpoints: a command's --key, else FTL_LEDGER_KEY; empty if neither.
+std::string signing_key_file();
 // The actor for local writes: --as, else FTL_ACTOR, else the login name.
 std::string actor();
 
@@ -61,6 +64,7 @@ int& exit_code();
 void setup_playbook(CLI::App& app);
 void setup_log(CLI::App& app);
 void setup_verify(CLI::App& app);
+void setup_proofs(CLI::App& app);  // key generate, checkpoint, proof (cli/cmd_proofs.cpp)
 void setup_engagement(CLI::App& app);
 void setup_history(CLI::App& app);
 void setup_record(CLI::App& app);

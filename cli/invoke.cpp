@@ -79,7 +79,7 @@ Result<json> invoke(const std::string& op, const json& args, const RowSink& sink
   if (!ledger.ok()) return ledger.status();
   std::unique_ptr<Progress> progress;
   std::string unit;
-  engine::Call call{**ledger, actor(), "", sink, {}, snapshot_key_file()};
+  engine::Call call{**ledger, actor(), "", sink, {}, snapshot_key_file(), signing_key_file()};
   call.progress = [&](std::uint64_t done, std::uint64_t total, const char* what) {
     if (!progress || unit != what) {
       if (progress) progress->finish();

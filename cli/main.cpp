@@ -81,6 +81,7 @@ int main(int argc, char** argv) {
   setup_playbook(app);
   setup_log(app);
   setup_verify(app);
+  setup_proofs(app);
   setup_engagement(app);
   setup_history(app);
   setup_record(app);

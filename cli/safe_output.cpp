@@ -2,6 +2,7 @@
 
 #include <utf8cpp/utf8.h>
 
+#include <cstdio>
 #include <iostream>
 
 namespace ftl::cli {
@@ -73,6 +74,40 @@ std::size_t filter(std::string_view in, std::string& out, bool final) {
 std::string printable(const std::string& bytes) {
   std::string out;
   filter(bytes, out, true);
+  return out;
+}
+
+std::string one_line(const std::string& text, std::size_t max) {
+  const auto shown = printable(text);
+  std::string out;
+  for (std::size_t i = 0; i < shown.size(); ++i) {
+    const auto c = static_cast<unsigned char>(shown[i]);
+    if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c == 0xe2 && i + 2 < shown.size()) {
+      const auto b1 = static_cast<unsigned char>(shown[i + 1]), b2 = static_cast<unsigned char>(shown[i + 2]);
+      const unsigned cp = 0x2000u | (static_cast<unsigned>(b1 & 0x3f) << 6) | (b2 & 0x3fu);
+      const bool hides = b1 >= 0x80 && b1 <= 0x81 && (cp == 0x200e || cp == 0x200f || (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069));
+      if (hides) {
+        char buf[12];
+        std::snprintf(buf, sizeof buf, "<U+%04X>", cp);
+        out += buf;
+        i += 2;
+      } else {
+        out.push_back(static_cast<char>(c));
+      }
+    } else {
+      out.push_back(static_cast<char>(c));
+    }
+    if (out.size() >= max) {
+      // Never cut a character in two.
+      while (!out.empty() && (static_cast<unsigned char>(out.back()) & 0xc0) == 0x80) out.pop_back();
+      if (!out.empty() && static_cast<unsigned char>(out.back()) >= 0xc0) out.pop_back();
+      return out + "...";
+    }
+  }
   return out;
 }
 

@@ -25,5 +25,10 @@ class SafeOutput {
 
 // The same filter over one string (tests, and what is printed without a stream).
 std::string printable(const std::string& bytes);
+// One line of an error or warning: printable, with newlines and tabs shown as \n and \t and the
+// characters that reorder or hide text (U+200E, U+200F, U+202A..U+202E, U+2066..U+2069) as
+// <U+XXXX>, cut to `max` bytes: a value quoted in a message can neither add a line nor
+// disguise one.
+std::string one_line(const std::string& text, std::size_t max = 2000);
 
 }  // namespace ftl::cli

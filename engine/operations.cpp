@@ -47,6 +47,7 @@ const std::vector<Operation>& operations() {
     std::vector<Operation> ops;
     add_engagement_operations(ops);
     add_view_operations(ops);
+    add_proof_operations(ops);
     add_catalog_operations(ops);
     add_admin_operations(ops);
     return ops;

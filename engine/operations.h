@@ -35,6 +35,8 @@ struct Call {
   std::function<void(std::uint64_t, std::uint64_t, const char*)> progress;
   // Given: the snapshot-key file, for operations that say where it is (verify).
   std::string snapshot_key_file;
+  // Given: the file of the key that signs checkpoints (outside the ledger), for the proofs.
+  std::string signing_key_file;
 };
 
 struct Operation {
@@ -70,6 +72,7 @@ Result<nlohmann::json> run_operation(Call& call, std::string_view name, const nl
 // The families register themselves in operations() (ops_*.cpp).
 void add_engagement_operations(std::vector<Operation>& ops);
 void add_view_operations(std::vector<Operation>& ops);
+void add_proof_operations(std::vector<Operation>& ops);  // engine/ops_proofs.cpp
 void add_catalog_operations(std::vector<Operation>& ops);
 void add_admin_operations(std::vector<Operation>& ops);
 

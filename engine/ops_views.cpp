@@ -157,8 +157,8 @@ Result<json> verify(Call& call, const json& j) {
               {"snapshots_refolded", report->refolded},
               {"snapshots_ignored", report->ignored}};
   if (vo.ledger.digest) doc["digest_sequence"] = vo.ledger.digest->sequence;
-  json tree = {{"size", r.tree_size}, {"nodes", r.tree_nodes_checked}};
-  if (r.tree_size == r.head.sequence) {
+  json tree = {{"checked", vo.ledger.from_sequence <= 1}, {"size", r.tree_size}, {"nodes", r.tree_nodes_checked}};
+  if (vo.ledger.from_sequence <= 1 && r.tree_size == r.head.sequence) {
     auto root = call.ledger.tree_root(r.tree_size);
     if (!root.ok()) return root.status();
     tree["root"] = to_hex(*root);

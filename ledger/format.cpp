@@ -305,4 +305,29 @@ bool parse_head_file(std::string_view bytes, Digest* d) {
 
 namespace ftl {
 std::string canonical_of(const Event& e) { return format::canonical_bytes(e); }
+
+Result<Envelope> envelope_of(std::string_view canonical) {
+  format::Reader r{canonical};
+  Envelope out;
+  Event& e = out.event;
+  const auto version = r.u(1);
+  if (r.ok && version != format::kRecordV1)
+    return Status::InvalidArgument("the canonical bytes have format " + std::to_string(version) + ", not 1").tagged("envelope.malformed");
+  e.sequence = r.u(8);
+  e.stream = r.str();
+  e.stream_version = r.u(8);
+  e.event_id = r.str();
+  e.type = r.str();
+  e.schema_version = static_cast<std::uint32_t>(r.u(4));
+  e.recorded_us = static_cast<std::int64_t>(r.u(8));
+  e.effective_us = static_cast<std::int64_t>(r.u(8));
+  e.actor = r.str();
+  e.payload_hash = r.hash();
+  out.payload_length = static_cast<std::uint32_t>(r.u(4));
+  if (!r.ok || r.pos != canonical.size())
+    return Status::InvalidArgument("the canonical bytes are " + std::string(r.ok ? "longer" : "shorter") + " than one event's").tagged("envelope.malformed");
+  for (const auto* name : {&e.stream, &e.event_id, &e.type, &e.actor})
+    if (!format::valid_name(*name)) return Status::InvalidArgument("the canonical bytes hold a name that is not a name").tagged("envelope.malformed");
+  return out;
+}
 }  // namespace ftl

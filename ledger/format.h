@@ -28,6 +28,8 @@ inline constexpr std::string_view kFormatName = "ftl-ledger/1";
 // The tree keeps the hash of every complete subtree whose level (log2 of its leaves) is a
 // positive multiple of kTreeStride: 16 leaves, 256, 4096, ... Key: u8 level, u64 index.
 inline constexpr unsigned kTreeStride = 4;
+// A ledger from before the tree gains it in synced batches of this many events.
+inline constexpr std::uint64_t kTreeUpgradeBatch = 1 << 16;
 inline constexpr bool stored_level(unsigned level) { return level > 0 && level % kTreeStride == 0; }
 std::string tree_key(unsigned level, std::uint64_t index);
 

@@ -264,6 +264,13 @@ class Ledger {
 
 // The canonical bytes of an event (ledger/FORMAT.md): the tree's leaf, and what the chain hashes.
 std::string canonical_of(const Event& e);
+// Reads canonical bytes back (no payload: its SHA-256 and length): InvalidArgument unless the
+// bytes are exactly one event's canonical bytes, with names that are names.
+struct Envelope {
+  Event event;
+  std::uint32_t payload_length = 0;
+};
+Result<Envelope> envelope_of(std::string_view canonical);
 
 // The current UTC time in microseconds since the epoch.
 std::int64_t now_us();

@@ -19,7 +19,7 @@ Hash node_of(std::string_view left, std::string_view right) {
   return h.finish();
 }
 
-Status fail(const std::string& why) { return Status::InvalidArgument(why).tagged("proof.rejected"); }
+Status fail(const std::string& why) { return Status::Corruption("the proof is rejected: " + why).tagged("proof.rejected"); }
 
 // transparency-dev/merkle's decomposition of an inclusion proof: the path below the point where
 // leaf `index`'s path leaves the right edge of the tree of `size` leaves, then the edge above it.

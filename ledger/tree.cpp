@@ -75,7 +75,7 @@ Status RocksLedger::build_tree(const std::function<void(std::uint64_t, std::uint
   if (*covered < head) {
     // A ledger from before the tree: built from its events, in synced batches that each record
     // how far they reach, so an interrupted upgrade goes on from there.
-    constexpr std::uint64_t kBatch = 1 << 16;
+    constexpr std::uint64_t kBatch = format::kTreeUpgradeBatch;
     rocksdb::WriteBatch batch;
     rocksdb::WriteOptions wo;
     wo.sync = true;

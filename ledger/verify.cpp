@@ -326,6 +326,10 @@ Result<VerifyReport> RocksLedger::verify_whole(const VerifyOptions& options, con
     if (*coverage > last)
       return Status::Corruption("the ledger breaks T3: its tree covers " + seq_text(*coverage) + " events, but its log ends at event " +
                                 seq_text(last));
+    // Short of the head only where an upgrade stopped between its batches.
+    if (*coverage < last && *coverage % format::kTreeUpgradeBatch != 0)
+      return Status::Corruption("the ledger breaks T3: its tree covers " + seq_text(*coverage) + " of its " + seq_text(last) +
+                                " events, which neither a write nor an upgrade leaves");
     const auto& t = scans[kTreeIx];
     if (t.failure.any()) return t.failure.status;
     if (t.count != tree_nodes || t.fp != tree_expected) return name_tree_mismatch(ro, tree_size);

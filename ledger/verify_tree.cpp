@@ -34,6 +34,11 @@ IndexScan scan_tree(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* tree, const ro
       return out;
     }
     const std::uint64_t index = format::get_u64(k.data() + 1);
+    if (index > (~std::uint64_t{0} >> level)) {
+      out.failure.note(0, Status::Corruption("the tree breaks T2: its key " + it->key().ToString(true) +
+                                             " names a subtree past the last event a ledger can hold"));
+      return out;
+    }
     if (index >= (tree_size >> level)) {
       out.failure.note(0, Status::Corruption("the tree breaks T2: it holds a node for " + events_text(level, index) +
                                              ", past the " + std::to_string(tree_size) + " events it covers"));

@@ -44,6 +44,9 @@ const std::vector<Route>& routes() {
       {"GET", "/v1/log", "log", "Raw events with their envelopes"},
       {"POST", "/v1/verify", "verify", "Walk the chain, indexes and snapshots (a reader may)"},
       {"GET", "/v1/digest", "digest", "The head sequence and hash"},
+      {"GET", "/v1/checkpoint", "checkpoint", "A signed checkpoint (C2SP tlog-checkpoint) of the Merkle tree at the head"},
+      {"GET", "/v1/proofs/inclusion/{event}", "proof.inclusion", "An inclusion proof (C2SP tlog-proof@v1) of one event, by sequence or id"},
+      {"POST", "/v1/proofs/consistency", "proof.consistency", "A consistency proof from one checkpoint to another (or to one signed now)"},
       {"GET", "/v1/stats", "stats", "Events, streams, bytes on disk"},
       // Admin
       {"POST", "/v1/admin/rebuild", "rebuild", "Refold every projection (admin)"},

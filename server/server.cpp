@@ -120,7 +120,8 @@ Response handle(Shared& shared, const Admitted& a, const http::request<http::str
       args[k] = val;
     }
   }
-  engine::Call call{shared.ledger, a.holder.name, std::string(req["Idempotency-Key"]), {}, {}, shared.options.snapshot_key_file};
+  engine::Call call{shared.ledger, a.holder.name, std::string(req["Idempotency-Key"]), {}, {}, shared.options.snapshot_key_file,
+                    shared.options.signing_key_file};
   if (req.method() == http::verb::get) {
     auto kept = shared.views.serve(call, *a.op, args, target, req[http::field::if_none_match]);
     if (!kept.ok()) return problem_response(kept.status(), v, ka);

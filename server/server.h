@@ -23,6 +23,7 @@ struct ServeOptions {
   double idle_timeout_s = 60;             // keep-alive: between requests
   std::size_t max_connections = 1024;     // beyond it: 503 and close
   std::string snapshot_key_file;
+  std::string signing_key_file;  // signs the checkpoints it serves (empty: it serves none)
   // Called once, with the address bound ("http://127.0.0.1:8080"), when the server accepts.
   std::function<void(const std::string&)> on_listening;
 };

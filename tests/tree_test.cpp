@@ -147,24 +147,45 @@ TEST_CASE("a ledger made before the tree gains it at its first writing open, wit
     CHECK(*l->tree_root(300) == expected);
     check_tree(*l);
   }
-  // Interrupted: the tree covers only the first 100 events, with the nodes inside them.
+  // Interrupted between two batches of an upgrade: the tree covers the first 65,536 events,
+  // with the nodes inside them; any other count is a forgery (T3).
+  {
+    auto l = test::open_ledger(db);
+    for (int b = 0; b < 70; ++b) append_events(*l, 1000, "bulk" + std::to_string(b), 1000);
+    REQUIRE(l->head().sequence == 70300);
+    expected = *l->tree_root(70300);
+  }
   {
     RawLedger raw(db);
     std::string size;
-    format::put_u64(size, 100);
+    format::put_u64(size, 65536);
     REQUIRE(raw.db->Put({}, raw.cf[RawLedger::kDefault], std::string(format::kMetaTreeKey), size).ok());
-    for (std::uint64_t i = 6; i < 300 / 16; ++i)  // events 97..112 and on
-      REQUIRE(raw.db->Delete({}, raw.cf[RawLedger::kTree], format::tree_key(4, i)).ok());
-    REQUIRE(raw.db->Delete({}, raw.cf[RawLedger::kTree], format::tree_key(8, 0)).ok());  // events 1..256
+    for (unsigned level = 4; level <= 16; level += 4)
+      for (std::uint64_t i = 65536 >> level; i <= 70300 >> level; ++i)
+        REQUIRE(raw.db->Delete({}, raw.cf[RawLedger::kTree], format::tree_key(level, i)).ok());
   }
   CHECK(verify_of(db).ok());  // what it covers is whole
+  {
+    RawLedger raw(db);
+    std::string size;
+    format::put_u64(size, 65520);
+    REQUIRE(raw.db->Put({}, raw.cf[RawLedger::kDefault], std::string(format::kMetaTreeKey), size).ok());
+  }
+  CHECK(verify_of(db).message().find("T3") != std::string::npos);
+  {
+    RawLedger raw(db);
+    std::string size;
+    format::put_u64(size, 65536);
+    REQUIRE(raw.db->Put({}, raw.cf[RawLedger::kDefault], std::string(format::kMetaTreeKey), size).ok());
+  }
   seen.clear();
   {
     OpenOptions o;
     o.upgrade_progress = [&](std::uint64_t done, std::uint64_t total) { seen.emplace_back(done, total); };
     auto l = test::open_ledger(db, o);
-    CHECK(seen.back() == std::pair<std::uint64_t, std::uint64_t>{200, 200});
-    CHECK(*l->tree_root(300) == expected);
+    REQUIRE(!seen.empty());
+    CHECK(seen.back() == std::pair<std::uint64_t, std::uint64_t>{70300 - 65536, 70300 - 65536});
+    CHECK(*l->tree_root(70300) == expected);
   }
   auto v = verify_of(db);
   INFO(v.message());
@@ -196,6 +217,16 @@ TEST_CASE("verify names every forgery of the stored tree", "[tree][forgery]") {
        "T2: its key"},
       {"a short node", [](RawLedger& r) { REQUIRE(r.db->Put({}, r.cf[RawLedger::kTree], format::tree_key(4, 0), std::string(31, 'z')).ok()); },
        "not 32"},
+      {"an index past any ledger", [](RawLedger& r) { REQUIRE(r.db->Put({}, r.cf[RawLedger::kTree], format::tree_key(4, std::uint64_t{1} << 60), std::string(32, 'z')).ok()); },
+       "past the last event a ledger can hold"},
+      {"the tree size lowered, a node dropped with it",
+       [](RawLedger& r) {
+         std::string v;
+         format::put_u64(v, 288);
+         REQUIRE(r.db->Put({}, r.cf[RawLedger::kDefault], std::string(format::kMetaTreeKey), v).ok());
+         REQUIRE(r.db->Delete({}, r.cf[RawLedger::kTree], format::tree_key(4, 18)).ok());
+       },
+       "T3"},
       {"the tree size past the head",
        [](RawLedger& r) {
          std::string v;

@@ -1,0 +1,203 @@
+// The operations of proofs an outsider checks without the ledger: a signed checkpoint of the
+// tree, an inclusion proof of one event (C2SP tlog-proof@v1) and a consistency proof between two
+// checkpoints (engine/checkpoint.h). Checking them needs no ledger: engine/checkpoint.h.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include "engine/args.h"
+#include "engine/checkpoint.h"
+#include "engine/operations.h"
+#include "ledger/merkle.h"
+#include "schema/parse.h"
+
+namespace ftl::engine {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+bool inside(const std::string& file, const std::string& dir) {
+  if (dir.empty()) return false;
+  std::error_code ec;
+  const auto d = fs::weakly_canonical(dir, ec);
+  if (ec) return false;
+  const auto f = fs::weakly_canonical(fs::absolute(file, ec).parent_path(), ec);
+  if (ec) return false;
+  auto rel = f.lexically_relative(d);
+  return !rel.empty() && *rel.begin() != "..";
+}
+
+Status key_in_ledger(const std::string& file) {
+  return Status::InvalidArgument("the key file " + file + " is inside the ledger's directory",
+                                 "keep the signing key outside it, where whoever can copy the ledger cannot take the key")
+      .tagged("key.file");
+}
+
+// A checkpoint in an argument: its form, and that this ledger's tree had that root at that size.
+Result<Checkpoint> checkpoint_of_this_ledger(Ledger& ledger, const std::string& note, const std::string& field) {
+  auto opened = split_note(note);
+  if (!opened.ok()) return Status::InvalidArgument(field + ": " + opened.status().message()).tagged("field." + field);
+  auto c = parse_checkpoint_text(opened->text);
+  if (!c.ok()) return Status::InvalidArgument(field + ": " + c.status().message()).tagged("field." + field);
+  if (c->size > ledger.head().sequence)
+    return Status::InvalidArgument(field + " is of a tree of " + std::to_string(c->size) + " events, but this ledger has " +
+                                   std::to_string(ledger.head().sequence))
+        .tagged("proof.size");
+  auto root = ledger.tree_root(c->size);
+  if (!root.ok()) return root.status();
+  if (*root != c->root)
+    return Status::Corruption(field + " does not match this ledger: its root at " + std::to_string(c->size) + " events is " +
+                              to_hex(*root) + ", the checkpoint's " + to_hex(c->root) +
+                              " (the checkpoint is another log's, or this ledger's history was rewritten)")
+        .tagged("proof.mismatch");
+  return c;
+}
+
+Result<SignerKey> call_signer(Call& call) {
+  if (call.signing_key_file.empty())
+    return Status::InvalidArgument("no signing key is given, so no checkpoint can be signed").tagged("key.missing");
+  return read_signer_file(call.signing_key_file, call.ledger.path());
+}
+
+Result<std::uint64_t> event_sequence(Ledger& ledger, const std::string& event) {
+  if (!event.empty() && std::all_of(event.begin(), event.end(), [](char c) { return c >= '0' && c <= '9'; }) && event.size() <= 19) {
+    const auto seq = std::stoull(event);
+    if (seq == 0 || seq > ledger.head().sequence)
+      return Status::NotFound("no event " + event, "events run from 1 to " + std::to_string(ledger.head().sequence)).tagged("field.event");
+    return seq;
+  }
+  auto e = ledger.get_by_id(event);
+  if (!e.ok()) return e.status();
+  return e->sequence;
+}
+
+Result<json> checkpoint_op(Call& call, const json& j) {
+  Args a(j, "checkpoint");
+  if (auto st = a.done(); !st.ok()) return st;
+  auto key = call_signer(call);
+  if (!key.ok()) return key.status();
+  auto note = sign_checkpoint(call.ledger, *key);
+  if (!note.ok()) return note.status();
+  auto c = parse_checkpoint_text(split_note(*note)->text);
+  return json{{"origin", c->origin}, {"size", c->size}, {"root", to_hex(c->root)}, {"checkpoint", *note},
+              {"verifier_key", verifier_text(key->verifier())}};
+}
+
+Result<json> inclusion_op(Call& call, const json& j) {
+  Args a(j, "proof.inclusion");
+  const auto event = a.text("event", true);
+  const auto given = a.maybe_text("checkpoint");
+  if (auto st = a.done(); !st.ok()) return st;
+  std::string note;
+  if (given) {
+    note = *given;
+  } else {
+    auto key = call_signer(call);
+    if (!key.ok()) return key.status();
+    auto signed_note = sign_checkpoint(call.ledger, *key);
+    if (!signed_note.ok()) return signed_note.status();
+    note = *signed_note;
+  }
+  auto c = checkpoint_of_this_ledger(call.ledger, note, "checkpoint");
+  if (!c.ok()) return c.status();
+  auto seq = event_sequence(call.ledger, event);
+  if (!seq.ok()) return seq.status();
+  if (*seq > c->size)
+    return Status::InvalidArgument("event " + std::to_string(*seq) + " came after the checkpoint, which covers events 1 to " +
+                                   std::to_string(c->size),
+                                   "prove it against a later checkpoint")
+        .tagged("field.event");
+  auto e = call.ledger.get(*seq);
+  if (!e.ok()) return e.status();
+  auto proof = call.ledger.inclusion_proof(*seq, c->size);
+  if (!proof.ok()) return proof.status();
+  InclusionProofFile f{canonical_of(*e), *seq - 1, merkle::as_bytes(*proof), note};
+  return json{{"sequence", *seq}, {"event_id", e->event_id}, {"size", c->size}, {"proof", inclusion_file_text(f)}};
+}
+
+Result<json> consistency_op(Call& call, const json& j) {
+  Args a(j, "proof.consistency");
+  const auto first = a.text("first", true);
+  const auto second = a.maybe_text("second");
+  if (auto st = a.done(); !st.ok()) return st;
+  std::string later;
+  if (second) {
+    later = *second;
+  } else {
+    auto key = call_signer(call);
+    if (!key.ok()) return key.status();
+    auto signed_note = sign_checkpoint(call.ledger, *key);
+    if (!signed_note.ok()) return signed_note.status();
+    later = *signed_note;
+  }
+  auto c1 = checkpoint_of_this_ledger(call.ledger, first, "first");
+  if (!c1.ok()) return c1.status();
+  auto c2 = checkpoint_of_this_ledger(call.ledger, later, "second");
+  if (!c2.ok()) return c2.status();
+  if (c1->size == 0 || c1->size > c2->size)
+    return Status::InvalidArgument("no consistency proof runs from a tree of " + std::to_string(c1->size) + " events to one of " +
+                                   std::to_string(c2->size),
+                                   "give the earlier checkpoint first; a checkpoint of the empty tree proves nothing")
+        .tagged("field.first");
+  auto proof = call.ledger.consistency_proof(c1->size, c2->size);
+  if (!proof.ok()) return proof.status();
+  ConsistencyProofFile f{merkle::as_bytes(*proof), first, later};
+  return json{{"size1", c1->size}, {"size2", c2->size}, {"proof", consistency_file_text(f)}};
+}
+
+}  // namespace
+
+Status write_signer_file(const std::string& file, const SignerKey& key, const std::string& ledger_dir) {
+  if (inside(file, ledger_dir)) return key_in_ledger(file);
+  const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return errno == EEXIST ? Status::InvalidArgument("the key file " + file + " exists; a key is never written over another",
+                                                     "choose another file, or remove that one if it is no longer wanted")
+                                 .tagged("key.file")
+                           : Status::IOError("cannot create the key file " + file + ": " + std::strerror(errno));
+  const auto text = signer_text(key) + "\n";
+  const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok) {
+    ::unlink(file.c_str());
+    return Status::IOError("cannot write the key file " + file);
+  }
+  return Status::Ok();
+}
+
+Result<SignerKey> read_signer_file(const std::string& file, const std::string& ledger_dir) {
+  if (inside(file, ledger_dir)) return key_in_ledger(file);
+  struct stat st {};
+  if (::stat(file.c_str(), &st) != 0)
+    return Status::NotFound("no key file " + file + " (" + std::strerror(errno) + ")", "make one with ftl key generate").tagged("key.file");
+  if ((st.st_mode & 077) != 0) {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    return Status::InvalidArgument("the key file " + file + " may be read by others (mode " + mode + ")", "chmod 600 " + file).tagged("key.file");
+  }
+  auto bytes = schema::read_file(file, 4096, "key file");
+  if (!bytes.ok()) return bytes.status();
+  return parse_signer(*bytes);
+}
+
+Result<std::string> sign_checkpoint(Ledger& ledger, const SignerKey& key, std::uint64_t size) {
+  if (size == 0) size = ledger.head().sequence;
+  auto root = ledger.tree_root(size);
+  if (!root.ok()) return root.status();
+  return sign_note(checkpoint_text({key.name, size, *root, {}}), key);
+}
+
+void add_proof_operations(std::vector<Operation>& ops) {
+  ops.push_back({"checkpoint", Access::kRead, false, false, checkpoint_op, false});
+  ops.push_back({"proof.inclusion", Access::kRead, false, false, inclusion_op, false});
+  ops.push_back({"proof.consistency", Access::kRead, false, false, consistency_op, false});
+}
+
+}  // namespace ftl::engine
