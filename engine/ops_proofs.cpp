@@ -66,6 +66,14 @@ Result<SignerKey> call_signer(Call& call) {
   return read_signer_file(call.signing_key_file, call.ledger.path());
 }
 
+// A checkpoint the caller gave, else one signed now with the call's key.
+Result<std::string> given_or_signed(Call& call, const std::optional<std::string>& given) {
+  if (given) return *given;
+  auto key = call_signer(call);
+  if (!key.ok()) return key.status();
+  return sign_checkpoint(call.ledger, *key);
+}
+
 Result<std::uint64_t> event_sequence(Ledger& ledger, const std::string& event) {
   if (!event.empty() && std::all_of(event.begin(), event.end(), [](char c) { return c >= '0' && c <= '9'; }) && event.size() <= 19) {
     const auto seq = std::stoull(event);
@@ -95,16 +103,9 @@ Result<json> inclusion_op(Call& call, const json& j) {
   const auto event = a.text("event", true);
   const auto given = a.maybe_text("checkpoint");
   if (auto st = a.done(); !st.ok()) return st;
-  std::string note;
-  if (given) {
-    note = *given;
-  } else {
-    auto key = call_signer(call);
-    if (!key.ok()) return key.status();
-    auto signed_note = sign_checkpoint(call.ledger, *key);
-    if (!signed_note.ok()) return signed_note.status();
-    note = *signed_note;
-  }
+  auto chosen = given_or_signed(call, given);
+  if (!chosen.ok()) return chosen.status();
+  const std::string& note = *chosen;
   auto c = checkpoint_of_this_ledger(call.ledger, note, "checkpoint");
   if (!c.ok()) return c.status();
   auto seq = event_sequence(call.ledger, event);
@@ -127,16 +128,9 @@ Result<json> consistency_op(Call& call, const json& j) {
   const auto first = a.text("first", true);
   const auto second = a.maybe_text("second");
   if (auto st = a.done(); !st.ok()) return st;
-  std::string later;
-  if (second) {
-    later = *second;
-  } else {
-    auto key = call_signer(call);
-    if (!key.ok()) return key.status();
-    auto signed_note = sign_checkpoint(call.ledger, *key);
-    if (!signed_note.ok()) return signed_note.status();
-    later = *signed_note;
-  }
+  auto chosen = given_or_signed(call, second);
+  if (!chosen.ok()) return chosen.status();
+  const std::string& later = *chosen;
   auto c1 = checkpoint_of_this_ledger(call.ledger, first, "first");
   if (!c1.ok()) return c1.status();
   auto c2 = checkpoint_of_this_ledger(call.ledger, later, "second");

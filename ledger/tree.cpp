@@ -5,17 +5,10 @@
 
 #include "ledger/format.h"
 #include "ledger/rocks_ledger.h"
+#include "ledger/verify_detail.h"
 
 namespace ftl {
 
-namespace {
-
-std::string range_text(unsigned level, std::uint64_t index) {
-  const std::uint64_t first = (index << level) + 1, last = (index + 1) << level;
-  return "events " + std::to_string(first) + " to " + std::to_string(last);
-}
-
-}  // namespace
 
 Result<Hash> RocksLedger::subtree(const rocksdb::ReadOptions& ro, unsigned level, std::uint64_t index) {
   if (level == 0) {
@@ -35,9 +28,9 @@ Result<Hash> RocksLedger::subtree(const rocksdb::ReadOptions& ro, unsigned level
     auto s = db_->Get(ro, cf(kTree), format::tree_key(level, index), &v);
     if (!s.ok() && !s.IsNotFound()) return Status::IOError(s.ToString());
     if (s.IsNotFound())
-      return Status::Corruption("the tree breaks T2: it has no node for the subtree of " + range_text(level, index));
+      return Status::Corruption("the tree breaks T2: it has no node for the subtree of " + verify_detail::subtree_events(level, index));
     if (v.size() != 32)
-      return Status::Corruption("the tree breaks T2: its node for the subtree of " + range_text(level, index) + " is " +
+      return Status::Corruption("the tree breaks T2: its node for the subtree of " + verify_detail::subtree_events(level, index) + " is " +
                                 std::to_string(v.size()) + " bytes, not 32");
     Hash h;
     std::copy(v.begin(), v.end(), reinterpret_cast<char*>(h.data()));

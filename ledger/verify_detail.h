@@ -67,6 +67,12 @@ struct IndexScan {
   Failure failure;
 };
 
+// The events a subtree of the Merkle tree covers, for messages: "events 17 to 32".
+inline std::string subtree_events(unsigned level, std::uint64_t index) {
+  const std::uint64_t first = (index << level) + 1, last = (index + 1) << level;
+  return "events " + std::to_string(first) + " to " + std::to_string(last);
+}
+
 // The tree column family as it is: every entry's key and value checked for form (T2) and
 // added to the fingerprint.
 IndexScan scan_tree(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* tree, const rocksdb::ReadOptions& ro, const Fingerprint& fp,

@@ -10,14 +10,6 @@
 
 namespace ftl {
 
-namespace {
-
-std::string events_text(unsigned level, std::uint64_t index) {
-  const std::uint64_t first = (index << level) + 1, last = (index + 1) << level;
-  return "events " + std::to_string(first) + " to " + std::to_string(last);
-}
-
-}  // namespace
 
 namespace verify_detail {
 
@@ -40,12 +32,12 @@ IndexScan scan_tree(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* tree, const ro
       return out;
     }
     if (index >= (tree_size >> level)) {
-      out.failure.note(0, Status::Corruption("the tree breaks T2: it holds a node for " + events_text(level, index) +
+      out.failure.note(0, Status::Corruption("the tree breaks T2: it holds a node for " + verify_detail::subtree_events(level, index) +
                                              ", past the " + std::to_string(tree_size) + " events it covers"));
       return out;
     }
     if (v.size() != 32) {
-      out.failure.note(0, Status::Corruption("the tree breaks T2: its node for " + events_text(level, index) + " is " +
+      out.failure.note(0, Status::Corruption("the tree breaks T2: its node for " + verify_detail::subtree_events(level, index) + " is " +
                                              std::to_string(v.size()) + " bytes, not 32"));
       return out;
     }
@@ -76,9 +68,9 @@ Status RocksLedger::name_tree_mismatch(const rocksdb::ReadOptions& ro, std::uint
       std::string v;
       auto s = db_->Get(ro, cf(kTree), format::tree_key(level, index), &v);
       if (!s.ok() && !s.IsNotFound()) return Status::IOError(s.ToString());
-      if (s.IsNotFound()) return Status::Corruption("the tree breaks T2: it has no node for " + events_text(level, index));
+      if (s.IsNotFound()) return Status::Corruption("the tree breaks T2: it has no node for " + verify_detail::subtree_events(level, index));
       if (v != merkle::bytes(*want))
-        return Status::Corruption("the tree breaks T1: its node for " + events_text(level, index) + " does not match those events");
+        return Status::Corruption("the tree breaks T1: its node for " + verify_detail::subtree_events(level, index) + " does not match those events");
     }
   }
   return Status::Corruption("the tree breaks T2: its nodes differ from the ones its " + std::to_string(tree_size) + " events call for");
