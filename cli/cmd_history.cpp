@@ -6,6 +6,7 @@
 #include "cli/commands.h"
 #include "cli/context.h"
 #include "cli/invoke.h"
+#include "cli/safe_output.h"
 #include "schema/playbook_page.h"
 
 namespace ftl::cli {
@@ -72,6 +73,17 @@ int run_rebuild(unsigned threads) {
   });
 }
 
+int run_redact(const std::string& event, const std::string& reason) {
+  return document_command("event.redact", {{"event", event}, {"reason", reason}}, [](const json& r, Format) {
+    std::cout << "redacted event " << r["redacted"] << " (" << one_line(r["type"].get<std::string>()) << " on "
+              << one_line(r["stream"].get<std::string>()) << ") by event " << r["sequence"]
+              << ": its payload is gone; the chain, the tree and every proof still verify against its SHA-256 "
+              << r["payload_sha256"].get<std::string>() << "\n";
+    if (r.contains("purge_error"))
+      warn("the old payload bytes may stay in the database's files until RocksDB next compacts them: " + r["purge_error"].get<std::string>());
+  });
+}
+
 }  // namespace
 
 void setup_history(CLI::App& app) {
@@ -111,6 +123,14 @@ void setup_history(CLI::App& app) {
   rb->add_option("--threads", *threads, "Fold on this many threads (default: one per core)");
   rb->footer("Example:\n  ftl rebuild\n  ftl rebuild --threads 1");
   rb->callback([threads] { exit_code() = run_rebuild(*threads); });
+
+  auto event = std::make_shared<std::string>();
+  auto reason = std::make_shared<std::string>();
+  auto* rd = app.add_subcommand("redact", "Remove one event's payload (personal data), keeping the chain verifiable (admin; audited)");
+  rd->add_option("event", *event, "The event's sequence or id")->required();
+  rd->add_option("--reason", *reason, "Why: recorded in the redaction event for auditors (say no personal data here)")->required();
+  rd->footer("Example:\n  ftl redact 1042 --reason \"personal data, request 2026-118\"");
+  rd->callback([event, reason] { exit_code() = run_redact(*event, *reason); });
 }
 
 }  // namespace ftl::cli

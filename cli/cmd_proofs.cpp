@@ -10,6 +10,7 @@
 #include "cli/output.h"
 #include "cli/safe_output.h"
 #include "engine/checkpoint.h"
+#include "engine/witness.h"
 #include "schema/parse.h"
 
 namespace ftl::cli {
@@ -25,8 +26,8 @@ void print_document(const nlohmann::json& j, const char* text_field) {
   else std::cout << j[text_field].get<std::string>();
 }
 
-int run_key_generate(const std::string& origin, const std::string& out) {
-  auto key = engine::generate_signer(origin);
+int run_key_generate(const std::string& origin, const std::string& out, bool cosigner) {
+  auto key = engine::generate_signer(origin, cosigner ? engine::kCosignerKey : engine::kNoteKey);
   if (!key.ok()) return fail(key.status());
   if (auto st = engine::write_signer_file(out, *key, globals().db); !st.ok()) return fail(st);
   const auto vkey = engine::verifier_text(key->verifier());
@@ -35,6 +36,42 @@ int run_key_generate(const std::string& origin, const std::string& out) {
   else
     std::cout << vkey << "\n";
   if (!globals().quiet) std::cerr << "the signing key is in " << out << " (mode 0600); give auditors the verifier key above\n";
+  return 0;
+}
+
+struct WitnessArgs {
+  std::string checkpoint, proof, state, key, log_key;
+};
+
+int run_cosign(const WitnessArgs& w) {
+  auto log_key = engine::parse_verifier(w.log_key);
+  if (!log_key.ok()) return fail(log_key.status());
+  auto key = engine::read_signer_file(w.key, "");
+  if (!key.ok()) return fail(key.status());
+  engine::CosignRequest r{"", std::nullopt, *log_key, *key, w.state, 0};
+  auto cp = read_text(w.checkpoint, "checkpoint file");
+  if (!cp.ok()) return fail(cp.status());
+  r.checkpoint = *cp;
+  if (!w.proof.empty()) {
+    auto proof = read_text(w.proof, "proof file");
+    if (!proof.ok()) return fail(proof.status());
+    r.proof = *proof;
+  }
+  auto done = engine::cosign(r);
+  if (!done.ok()) return fail(done.status());
+  if (globals().format() == Format::kJson || globals().format() == Format::kJsonl) {
+    nlohmann::json j = {{"origin", done->checkpoint.origin}, {"size", done->checkpoint.size}, {"root", to_hex(done->checkpoint.root)},
+                        {"cosigned_at", done->cosigned_at}, {"checkpoint", done->note}};
+    j["previous_size"] = done->previous_size ? nlohmann::json(*done->previous_size) : nlohmann::json(nullptr);
+    std::cout << json_text(j) << "\n";
+  } else {
+    std::cout << done->note;
+  }
+  if (!globals().quiet)
+    std::cerr << "cosigned the tree of " << done->checkpoint.size << " events of " << one_line(done->checkpoint.origin)
+              << (done->previous_size ? ", which extends the tree of " + std::to_string(*done->previous_size) + " events cosigned before"
+                                      : ", the first of this log this witness has seen")
+              << "\n";
   return 0;
 }
 
@@ -73,15 +110,33 @@ int run_consistency(const std::string& first, const std::string& second) {
   return 0;
 }
 
-int run_verify_proof(const std::string& file, const std::string& vkey_text) {
+// Every witness named must have cosigned the checkpoint(s) a proof carries.
+Status check_witnesses(const std::vector<std::string>& notes, const std::vector<engine::VerifierKey>& witnesses) {
+  for (const auto& w : witnesses)
+    for (const auto& n : notes)
+      if (auto opened = engine::open_note(n, w); !opened.ok())
+        return Status::Corruption("the checkpoint is not cosigned by the witness " + w.name + ": " + opened.status().message()).tagged("witness.missing");
+  return Status::Ok();
+}
+
+int run_verify_proof(const std::string& file, const std::string& vkey_text, const std::vector<std::string>& witness_texts) {
   auto key = engine::parse_verifier(vkey_text);
   if (!key.ok()) return fail(key.status());
+  std::vector<engine::VerifierKey> witnesses;
+  for (const auto& t : witness_texts) {
+    auto w = engine::parse_verifier(t);
+    if (!w.ok()) return fail(w.status());
+    if (w->type != engine::kCosignerKey)
+      return fail(Status::InvalidArgument("the witness key " + w->name + " is a note key, not a cosigner key (type 0x04)").tagged("key.type"));
+    witnesses.push_back(*w);
+  }
   auto text = read_text(file, "proof file");
   if (!text.ok()) return fail(text.status());
   nlohmann::json doc;
   if (text->starts_with(engine::kConsistencyHeader)) {
     auto proven = engine::verify_consistency_file(*text, *key);
     if (!proven.ok()) return fail(proven.status());
+    if (auto st = check_witnesses({engine::parse_consistency_file(*text)->second}, witnesses); !st.ok()) return fail(st);
     doc = {{"ok", true},
            {"kind", "consistency"},
            {"origin", proven->second.origin},
@@ -95,6 +150,7 @@ int run_verify_proof(const std::string& file, const std::string& vkey_text) {
   } else {
     auto proven = engine::verify_inclusion_file(*text, *key);
     if (!proven.ok()) return fail(proven.status());
+    if (auto st = check_witnesses({engine::parse_inclusion_file(*text)->checkpoint}, witnesses); !st.ok()) return fail(st);
     const auto& e = *proven->envelope;
     doc = {{"ok", true},         {"kind", "inclusion"},  {"origin", proven->checkpoint.origin}, {"size", proven->checkpoint.size},
            {"root", to_hex(proven->checkpoint.root)}, {"sequence", e.sequence}, {"stream", e.stream},
@@ -119,7 +175,9 @@ void setup_proofs(CLI::App& app) {
   auto* gen = key->add_subcommand("generate", "Make an Ed25519 signing key (written once, mode 0600) and print its verifier key");
   gen->add_option("--origin", *origin, "The log's name in its checkpoints, e.g. ledger.contoso.example")->required();
   gen->add_option("--out", *out, "The key file to create, outside the ledger directory")->required();
-  gen->callback([origin, out] { exit_code() = run_key_generate(*origin, *out); });
+  auto cosigner = std::make_shared<bool>(false);
+  gen->add_flag("--cosigner", *cosigner, "A witness's key, which cosigns other logs' checkpoints (C2SP tlog-cosignature)");
+  gen->callback([origin, out, cosigner] { exit_code() = run_key_generate(*origin, *out, *cosigner); });
 
   auto* cp = app.add_subcommand("checkpoint", "Print a signed checkpoint (C2SP tlog-checkpoint) of the ledger's Merkle tree");
   cp->add_option("--key", globals().signing_key, "The signing key file (else FTL_LEDGER_KEY)");
@@ -145,13 +203,29 @@ void setup_proofs(CLI::App& app) {
 
   auto file = std::make_shared<std::string>();
   auto vkey = std::make_shared<std::string>();
+  auto witnesses = std::make_shared<std::vector<std::string>>();
   auto* ver = proof->add_subcommand("verify", "Check a proof file with the verifier key alone (no ledger); exit 4 if it fails");
   ver->add_option("file", *file, "The proof file")->required();
   ver->add_option("--key", *vkey, "The verifier key, NAME+ID+KEY, as ftl key generate printed it")->required();
-  ver->callback([file, vkey] { exit_code() = run_verify_proof(*file, *vkey); });
+  ver->add_option("--witness", *witnesses, "Also require a cosignature by this witness's key (repeat for more)");
+  ver->callback([file, vkey, witnesses] { exit_code() = run_verify_proof(*file, *vkey, *witnesses); });
   proof->footer(
       "Example:\n  ftl checkpoint --key ~/.ftl/ledger.key > cp.txt\n  ftl proof inclusion 1042 --checkpoint cp.txt > e1042.tlog-proof\n"
       "  ftl proof verify e1042.tlog-proof --key \"$VKEY\"");
+
+  auto* wit = app.add_subcommand("witness", "Cosign a log's checkpoints, each only if it extends the last one cosigned (no ledger)");
+  wit->require_subcommand(1);
+  auto w = std::make_shared<WitnessArgs>();
+  auto* cos = wit->add_subcommand("cosign", "Check a checkpoint against the last one cosigned and add a C2SP tlog-cosignature line");
+  cos->add_option("checkpoint", w->checkpoint, "The log's signed checkpoint file")->required();
+  cos->add_option("--proof", w->proof, "A consistency proof from the last checkpoint this witness cosigned to this one");
+  cos->add_option("--state", w->state, "The witness's state directory (the last checkpoint cosigned per log)")->required();
+  cos->add_option("--key", w->key, "The witness's cosigner key file (ftl key generate --cosigner)")->required();
+  cos->add_option("--log-key", w->log_key, "The log's verifier key, NAME+ID+KEY")->required();
+  cos->footer(
+      "Example:\n  ftl proof consistency state/ledger.contoso.example-*.checkpoint cp.txt > step.proof\n"
+      "  ftl witness cosign cp.txt --proof step.proof --state state --key w.key --log-key \"$VKEY\" > cp-cosigned.txt");
+  cos->callback([w] { exit_code() = run_cosign(*w); });
 }
 
 }  // namespace ftl::cli

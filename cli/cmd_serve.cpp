@@ -35,6 +35,8 @@ void setup_serve(CLI::App& app) {
   auto o = std::make_shared<server::ServeOptions>();
   auto* sv = app.add_subcommand("serve", "Serve the ledger at --db over HTTP: every command, with tokens (SIGTERM stops it cleanly)");
   sv->add_option("--key", globals().signing_key, "The key file that signs the checkpoints it serves (else FTL_LEDGER_KEY)");
+  sv->add_option("--checkpoint-seconds", o->checkpoint_seconds, "With --key: sign a checkpoint this often while events go in (default 10)");
+  sv->add_option("--checkpoint-events", o->checkpoint_events, "With --key: and whenever this many events went in since the last (default 1000)");
   sv->add_option("--listen", o->listen, "HOST:PORT to listen on (default 127.0.0.1:8080; port 0 picks a free one)");
   sv->add_option("--threads", o->io_threads, "Threads for network I/O (default: one per core)");
   sv->add_option("--workers", o->workers, "Requests run at once (default 64)");

@@ -70,6 +70,8 @@ int run_verify(const VerifyCliOptions& o) {
     else
       std::cout << "note: the Merkle tree covers " << t["size"] << " of " << j["sequence"]
                 << " events; the next writing command completes it\n";
+    for (const auto& r : j["redacted"])
+      std::cout << "ok: event " << r["sequence"] << " is redacted by event " << r["by"] << ": its payload is gone, its SHA-256 still chained\n";
     if (j.contains("digest_sequence")) std::cout << "ok: the digest at sequence " << j["digest_sequence"] << " is part of this chain\n";
   }
   return 0;

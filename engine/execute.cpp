@@ -92,6 +92,8 @@ Result<std::optional<EngagementState>> cached_at_head(Ledger& ledger, const std:
   EngagementState state = *hit.state;
   Hash last = hit.last_hash;
   for (cur->next(); cur->valid(); cur->next()) {
+    // A redaction removed something the kept state may hold: fold afresh, without it.
+    if (cur->event().type == kEventRedactedType) return std::optional<EngagementState>{};
     if (auto st = projections::apply(state, cur->event()); !st.ok()) return st;
     last = cur->event().hash;
   }
@@ -131,7 +133,20 @@ Result<EngagementState> load_engagement(Ledger& ledger, const std::string& engag
     from_version = state.version + 1;
   }
   auto cur = ledger.scan_stream(projections::engagement_stream(engagement_id), from_version);
-  if (auto st = projections::fold_stream(*cur, as_of_sequence, state); !st.ok()) return st;
+  for (; cur->valid(); cur->next()) {
+    const auto& e = cur->event();
+    if (as_of_sequence != 0 && e.sequence > as_of_sequence) break;
+    if (e.type == kEventRedactedType && from_version > 1) {
+      // The snapshot may hold what the redaction removed (one written while it went in): fold
+      // the whole stream instead.
+      state = EngagementState{};
+      from_version = 1;
+      cur = ledger.scan_stream(projections::engagement_stream(engagement_id), 1);
+      if (!cur->valid()) break;
+    }
+    if (auto st = projections::apply(state, cur->event()); !st.ok()) return st;
+  }
+  if (!cur->status().ok()) return cur->status();
   if (state.version == 0) {
     if (as_of_sequence != 0) {
       auto first = ledger.scan_stream(projections::engagement_stream(engagement_id));

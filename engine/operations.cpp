@@ -1,7 +1,9 @@
 #include "engine/operations.h"
 
 #include "engine/args.h"
+#include "engine/queries.h"
 #include "engine/rebuild.h"
+#include "schema/ledger_events.h"
 
 namespace ftl::engine {
 
@@ -25,8 +27,42 @@ std::optional<Access> parse_access(std::string_view name) {
   return std::nullopt;
 }
 
+namespace {
+
+// ftl redact: the one audited exception to "nothing rewritten" (ledger/FORMAT.md "Redaction").
+Result<json> redact(Call& call, const json& j) {
+  Args a(j, "event.redact");
+  const auto event = a.text("event", true);
+  const auto reason = a.text("reason", true);
+  if (auto st = a.done(); !st.ok()) return st;
+  auto seq = event_sequence(call.ledger, event);
+  if (!seq.ok()) return seq.status();
+  auto target = call.ledger.get(*seq);
+  if (!target.ok()) return target.status();
+  if (target->stream == schema::kAccessStream)
+    return Status::InvalidArgument("event " + std::to_string(*seq) + " grants or revokes a token; it holds a token's hash, not personal data",
+                                   "revoke the token instead")
+        .tagged("redact.access");
+  auto r = call.ledger.redact(*seq, reason, call.actor, call.idempotency_key);
+  if (!r.ok()) return r.status();
+  json doc = {{"redacted", r->redacted},
+              {"stream", target->stream},
+              {"type", target->type},
+              {"sequence", r->appended.first_sequence},
+              {"first_sequence", r->appended.first_sequence},
+              {"last_sequence", r->appended.last_sequence},
+              {"events", r->appended.duplicate ? 0 : 1},
+              {"duplicate", r->appended.duplicate},
+              {"payload_sha256", to_hex(target->payload_hash)}};
+  if (!r->purge_error.empty()) doc["purge_error"] = r->purge_error;
+  return doc;
+}
+
+}  // namespace
+
 void add_admin_operations(std::vector<Operation>& ops) {
   add_token_operations(ops);
+  ops.push_back({"event.redact", Access::kAdmin, false, false, redact});
   ops.push_back({"rebuild", Access::kAdmin, false, false, [](Call& call, const json& j) -> Result<json> {
                    Args a(j, "rebuild");
                    RebuildOptions options;

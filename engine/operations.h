@@ -19,6 +19,8 @@
 
 namespace ftl::engine {
 
+class CheckpointKeeper;
+
 // Who may call an operation: reader (every view), writer (+ recording), admin (+ playbook
 // import, rebuild, tokens).
 enum class Access { kRead = 0, kWrite = 1, kAdmin = 2 };
@@ -37,6 +39,9 @@ struct Call {
   std::string snapshot_key_file;
   // Given: the file of the key that signs checkpoints (outside the ledger), for the proofs.
   std::string signing_key_file;
+  // Given (a server that signs on its own): "the" checkpoint is the latest it signed, and
+  // proofs are made against it unless the caller names another.
+  const CheckpointKeeper* checkpoints = nullptr;
 };
 
 struct Operation {

@@ -12,8 +12,11 @@
 
 #include "engine/args.h"
 #include "engine/checkpoint.h"
+#include "engine/checkpoint_keeper.h"
 #include "engine/operations.h"
+#include "engine/queries.h"
 #include "ledger/merkle.h"
+#include "projections/history.h"
 #include "schema/parse.h"
 
 namespace ftl::engine {
@@ -69,26 +72,23 @@ Result<SignerKey> call_signer(Call& call) {
 // A checkpoint the caller gave, else one signed now with the call's key.
 Result<std::string> given_or_signed(Call& call, const std::optional<std::string>& given) {
   if (given) return *given;
+  if (call.checkpoints != nullptr) return call.checkpoints->latest().note;
   auto key = call_signer(call);
   if (!key.ok()) return key.status();
   return sign_checkpoint(call.ledger, *key);
 }
 
-Result<std::uint64_t> event_sequence(Ledger& ledger, const std::string& event) {
-  if (!event.empty() && std::all_of(event.begin(), event.end(), [](char c) { return c >= '0' && c <= '9'; }) && event.size() <= 19) {
-    const auto seq = std::stoull(event);
-    if (seq == 0 || seq > ledger.head().sequence)
-      return Status::NotFound("no event " + event, "events run from 1 to " + std::to_string(ledger.head().sequence)).tagged("field.event");
-    return seq;
-  }
-  auto e = ledger.get_by_id(event);
-  if (!e.ok()) return e.status();
-  return e->sequence;
-}
-
 Result<json> checkpoint_op(Call& call, const json& j) {
   Args a(j, "checkpoint");
   if (auto st = a.done(); !st.ok()) return st;
+  if (call.checkpoints != nullptr) {
+    const auto kept = call.checkpoints->latest();
+    auto c = parse_checkpoint_text(split_note(kept.note)->text);
+    return json{{"origin", c->origin},      {"size", c->size},
+                {"root", to_hex(c->root)},  {"checkpoint", kept.note},
+                {"verifier_key", verifier_text(call.checkpoints->key().verifier())},
+                {"signed_at", projections::iso_time(kept.signed_us)}};
+  }
   auto key = call_signer(call);
   if (!key.ok()) return key.status();
   auto note = sign_checkpoint(call.ledger, *key);

@@ -164,6 +164,9 @@ Result<json> verify(Call& call, const json& j) {
     tree["root"] = to_hex(*root);
   }
   doc["tree"] = tree;
+  json redacted = json::array();
+  for (const auto& x : r.redacted) redacted.push_back({{"sequence", x.sequence}, {"by", x.by}});
+  doc["redacted"] = std::move(redacted);
   return doc;
 }
 

@@ -47,8 +47,24 @@ Result<std::uint64_t> as_of_sequence(Ledger& ledger, const std::string& text, co
   return last;
 }
 
+Result<std::uint64_t> event_sequence(Ledger& ledger, const std::string& event) {
+  if (!event.empty() && event.size() <= 19 && std::all_of(event.begin(), event.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    const auto seq = std::stoull(event);
+    if (seq == 0 || seq > ledger.head().sequence)
+      return Status::NotFound("no event " + event, "events run from 1 to " + std::to_string(ledger.head().sequence)).tagged("field.event");
+    return seq;
+  }
+  auto e = ledger.get_by_id(event);
+  if (!e.ok()) return e.status().code() == Code::kNotFound ? Status(e.status()).tagged("field.event") : e.status();
+  return e->sequence;
+}
+
 nlohmann::json event_json(const Event& e) {
-  return {{"sequence", e.sequence},
+  nlohmann::json data;
+  if (e.redacted_by != 0) data = nullptr;
+  else if (auto r = redaction_of(e)) data = {{"redacts", r->sequence}, {"payload_sha256", to_hex(r->payload_hash)}, {"reason", r->reason}};
+  else data = schema::payload_json(e.type, e.schema_version, e.payload);
+  nlohmann::json j = {{"sequence", e.sequence},
           {"stream", e.stream},
           {"version", e.stream_version},
           {"event_id", e.event_id},
@@ -57,11 +73,13 @@ nlohmann::json event_json(const Event& e) {
           {"recorded_at", projections::iso_time(e.recorded_us)},
           {"effective_date", projections::iso_time(e.effective_us)},
           {"actor", e.actor},
-          {"data", schema::payload_json(e.type, e.schema_version, e.payload)},
+          {"data", std::move(data)},
           {"payload_sha256", to_hex(e.payload_hash)},
-          {"payload_size", e.payload.size()},
+          {"payload_size", e.redacted_by != 0 ? e.payload_length : e.payload.size()},
           {"prev_hash", to_hex(e.prev_hash)},
           {"hash", to_hex(e.hash)}};
+  if (e.redacted_by != 0) j["redacted_by"] = e.redacted_by;
+  return j;
 }
 
 bool task_for_service(const projections::TaskState& task, const std::string& service) {

@@ -17,6 +17,10 @@ namespace ftl::engine {
 // head. NotFound if nothing was recorded by then. `field` names the value in errors.
 Result<std::uint64_t> as_of_sequence(Ledger& ledger, const std::string& text, const std::string& field = "as_of");
 
+// The sequence of the event named by `event`: its sequence (decimal) or its event id.
+// NotFound (tagged field.event) if there is none.
+Result<std::uint64_t> event_sequence(Ledger& ledger, const std::string& event);
+
 // An event with its whole envelope and its payload as JSON (`ftl log --format jsonl`).
 nlohmann::json event_json(const Event& e);
 

@@ -63,14 +63,35 @@ Status bad_key(const std::string& what, const std::string& why) {
   return Status::InvalidArgument(what + " is not a key: " + why).tagged("key.malformed");
 }
 
-Result<KeyBytes> key_from_base64(std::string_view b64, const std::string& what) {
+struct TypedKey {
+  std::uint8_t type;
+  KeyBytes bytes;
+};
+
+Result<TypedKey> key_from_base64(std::string_view b64, const std::string& what) {
   auto raw = from_base64(b64);
   if (!raw) return bad_key(what, "its last part is not base64");
-  if (raw->size() != 33 || static_cast<std::uint8_t>((*raw)[0]) != 0x01)
-    return bad_key(what, "its last part is not an Ed25519 key (type 0x01 and 32 bytes)");
-  KeyBytes k;
-  std::copy(raw->begin() + 1, raw->end(), reinterpret_cast<char*>(k.data()));
+  const auto type = raw->empty() ? 0 : static_cast<std::uint8_t>((*raw)[0]);
+  if (raw->size() != 33 || (type != kNoteKey && type != kCosignerKey))
+    return bad_key(what, "its last part is not an Ed25519 key (type 0x01, or 0x04 for a cosigner, and 32 bytes)");
+  TypedKey k{type, {}};
+  std::copy(raw->begin() + 1, raw->end(), reinterpret_cast<char*>(k.bytes.data()));
   return k;
+}
+
+std::uint32_t be32(std::string_view b) {
+  return static_cast<std::uint32_t>(static_cast<std::uint8_t>(b[0])) << 24 | static_cast<std::uint32_t>(static_cast<std::uint8_t>(b[1])) << 16 |
+         static_cast<std::uint32_t>(static_cast<std::uint8_t>(b[2])) << 8 | static_cast<std::uint8_t>(b[3]);
+}
+
+std::uint64_t be64(std::string_view b) {
+  std::uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v = v << 8 | static_cast<std::uint8_t>(b[i]);
+  return v;
+}
+
+std::string cosigned_message(std::string_view text, std::uint64_t t) {
+  return "cosignature/v1\ntime " + std::to_string(t) + "\n" + std::string(text);
 }
 
 // The note's text: non-empty, ending in a newline, with no blank line, no control character
@@ -94,8 +115,8 @@ bool valid_key_name(std::string_view name) {
   return true;
 }
 
-std::uint32_t key_id(std::string_view name, const KeyBytes& public_key) {
-  const auto h = Sha256::of(std::string(name) + "\n" + key_bytes(0x01, public_key));
+std::uint32_t key_id(std::string_view name, const KeyBytes& public_key, std::uint8_t type) {
+  const auto h = Sha256::of(std::string(name) + "\n" + key_bytes(type, public_key));
   return static_cast<std::uint32_t>(h[0]) << 24 | static_cast<std::uint32_t>(h[1]) << 16 | static_cast<std::uint32_t>(h[2]) << 8 | h[3];
 }
 
@@ -112,7 +133,7 @@ Result<KeyBytes> public_of(const KeyBytes& seed) {
 
 }  // namespace
 
-Result<SignerKey> generate_signer(const std::string& name) {
+Result<SignerKey> generate_signer(const std::string& name, std::uint8_t type) {
   if (!valid_key_name(name))
     return Status::InvalidArgument("the key name '" + name + "' is not a name", "use 1 to 256 printable ASCII characters, no spaces and no '+'")
         .tagged("key.name");
@@ -122,15 +143,16 @@ Result<SignerKey> generate_signer(const std::string& name) {
   auto pub = public_of(k.seed);
   if (!pub.ok()) return pub.status();
   k.public_key = *pub;
-  k.id = key_id(name, k.public_key);
+  k.type = type;
+  k.id = key_id(name, k.public_key, type);
   return k;
 }
 
 std::string signer_text(const SignerKey& k) {
-  return "PRIVATE+KEY+" + k.name + "+" + hex_id(k.id) + "+" + to_base64(key_bytes(0x01, k.seed));
+  return "PRIVATE+KEY+" + k.name + "+" + hex_id(k.id) + "+" + to_base64(key_bytes(k.type, k.seed));
 }
 
-std::string verifier_text(const VerifierKey& k) { return k.name + "+" + hex_id(k.id) + "+" + to_base64(key_bytes(0x01, k.public_key)); }
+std::string verifier_text(const VerifierKey& k) { return k.name + "+" + hex_id(k.id) + "+" + to_base64(key_bytes(k.type, k.public_key)); }
 
 Result<SignerKey> parse_signer(std::string_view text) {
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.remove_suffix(1);
@@ -144,11 +166,12 @@ Result<SignerKey> parse_signer(std::string_view text) {
   if (!id) return bad_key("the signer key of " + k.name, "its id '" + std::string(parts[3]) + "' is not 8 lowercase hex digits");
   auto seed = key_from_base64(parts[4], "the signer key of " + k.name);
   if (!seed.ok()) return seed.status();
-  k.seed = *seed;
+  k.seed = seed->bytes;
+  k.type = seed->type;
   auto pub = public_of(k.seed);
   if (!pub.ok()) return pub.status();
   k.public_key = *pub;
-  k.id = key_id(k.name, k.public_key);
+  k.id = key_id(k.name, k.public_key, k.type);
   if (k.id != *id) return bad_key("the signer key of " + k.name, "its id " + std::string(parts[3]) + " is not its key's (" + hex_id(k.id) + ")");
   return k;
 }
@@ -164,9 +187,10 @@ Result<VerifierKey> parse_verifier(std::string_view text) {
   if (!id) return bad_key("the verifier key of " + k.name, "its id '" + std::string(parts[1]) + "' is not 8 lowercase hex digits");
   auto pub = key_from_base64(parts[2], "the verifier key of " + k.name);
   if (!pub.ok()) return pub.status();
-  k.public_key = *pub;
+  k.public_key = pub->bytes;
+  k.type = pub->type;
   k.id = *id;
-  if (key_id(k.name, k.public_key) != k.id)
+  if (key_id(k.name, k.public_key, k.type) != k.id)
     return bad_key("the verifier key of " + k.name, "its id " + std::string(parts[1]) + " is not the id of its name and key");
   return k;
 }
@@ -202,6 +226,7 @@ std::string signature_line(const std::string& name, std::uint32_t id, std::strin
 }
 
 Result<std::string> sign_note(std::string_view text, const SignerKey& k) {
+  if (k.type != kNoteKey) return Status::InvalidArgument("the key of " + k.name + " is a cosigner's key; it cosigns checkpoints and signs no note").tagged("key.type");
   if (auto st = check_text(text); !st.ok()) return st;
   auto sig = ed25519_sign(k, text);
   if (!sig.ok()) return sig.status();
@@ -232,7 +257,19 @@ Result<OpenedNote> split_note(std::string_view note) {
   return out;
 }
 
-Result<OpenedNote> open_note(std::string_view note, const VerifierKey& key) {
+Result<std::string> cosignature_line(std::string_view text, const SignerKey& k, std::uint64_t unix_seconds) {
+  if (k.type != kCosignerKey) return Status::InvalidArgument("the key of " + k.name + " is not a cosigner's key (type 0x04)").tagged("key.type");
+  if (auto st = check_text(text); !st.ok()) return st;
+  if (unix_seconds > (std::uint64_t{1} << 63) - 1) return Status::InvalidArgument("a cosignature's time must be below 2^63").tagged("note.time");
+  auto sig = ed25519_sign(k, cosigned_message(text, unix_seconds));
+  if (!sig.ok()) return sig.status();
+  std::string blob;
+  for (int s = 56; s >= 0; s -= 8) blob.push_back(static_cast<char>(unix_seconds >> s));
+  blob += *sig;
+  return signature_line(k.name, k.id, blob);
+}
+
+Result<OpenedNote> open_note(std::string_view note, const VerifierKey& key, std::uint64_t* cosigned_at) {
   auto opened = split_note(note);
   if (!opened.ok()) return opened;
   bool verified = false;
@@ -241,11 +278,18 @@ Result<OpenedNote> open_note(std::string_view note, const VerifierKey& key) {
     const auto space = rest.find(' ');
     if (rest.substr(0, space) != key.name) continue;
     const auto blob = *from_base64(rest.substr(space + 1));
-    const std::uint32_t id = static_cast<std::uint32_t>(static_cast<std::uint8_t>(blob[0])) << 24 |
-                             static_cast<std::uint32_t>(static_cast<std::uint8_t>(blob[1])) << 16 |
-                             static_cast<std::uint32_t>(static_cast<std::uint8_t>(blob[2])) << 8 | static_cast<std::uint8_t>(blob[3]);
-    if (id != key.id) continue;
-    if (!ed25519_verify(key.public_key, opened->text, std::string_view(blob).substr(4)))
+    if (be32(blob) != key.id) continue;
+    bool good;
+    if (key.type == kCosignerKey) {
+      // id ‖ u64 time ‖ signature over "cosignature/v1\ntime T\n" ‖ text
+      const std::uint64_t t = blob.size() == 4 + 8 + 64 ? be64(std::string_view(blob).substr(4)) : 0;
+      good = blob.size() == 4 + 8 + 64 && t <= (std::uint64_t{1} << 63) - 1 &&
+             ed25519_verify(key.public_key, cosigned_message(opened->text, t), std::string_view(blob).substr(12));
+      if (good && cosigned_at != nullptr) *cosigned_at = t;
+    } else {
+      good = ed25519_verify(key.public_key, opened->text, std::string_view(blob).substr(4));
+    }
+    if (!good)
       return Status::Corruption("the signature of " + key.name + " on the note does not verify: the note was changed or not signed by that key")
           .tagged("note.forged");
     verified = true;

@@ -17,10 +17,16 @@ namespace ftl::engine {
 
 using KeyBytes = std::array<std::uint8_t, 32>;
 
+// The signature type byte of a key: 0x01 signs notes (signed-note Ed25519); 0x04 cosigns
+// checkpoints (C2SP tlog-cosignature: timestamped Ed25519 over "cosignature/v1").
+inline constexpr std::uint8_t kNoteKey = 0x01;
+inline constexpr std::uint8_t kCosignerKey = 0x04;
+
 struct VerifierKey {
   std::string name;
   std::uint32_t id = 0;
   KeyBytes public_key{};
+  std::uint8_t type = kNoteKey;
 };
 
 struct SignerKey {
@@ -28,15 +34,16 @@ struct SignerKey {
   std::uint32_t id = 0;
   KeyBytes seed{};
   KeyBytes public_key{};
-  VerifierKey verifier() const { return {name, id, public_key}; }
+  std::uint8_t type = kNoteKey;
+  VerifierKey verifier() const { return {name, id, public_key, type}; }
 };
 
 // A key name: 1 to 256 bytes of printable ASCII other than space and '+' (the spec allows any
 // UTF-8 without spaces or '+'; ftl makes and reads this subset).
 bool valid_key_name(std::string_view name);
-std::uint32_t key_id(std::string_view name, const KeyBytes& public_key);
+std::uint32_t key_id(std::string_view name, const KeyBytes& public_key, std::uint8_t type = kNoteKey);
 
-Result<SignerKey> generate_signer(const std::string& name);
+Result<SignerKey> generate_signer(const std::string& name, std::uint8_t type = kNoteKey);
 std::string signer_text(const SignerKey& k);
 std::string verifier_text(const VerifierKey& k);
 Result<SignerKey> parse_signer(std::string_view text);      // InvalidArgument naming what is wrong
@@ -58,10 +65,14 @@ struct OpenedNote {
 };
 // Splits a note into its text and signature lines, checking their form only.
 Result<OpenedNote> split_note(std::string_view note);
+// A cosigner's signature line on a note's text at `unix_seconds` (C2SP tlog-cosignature).
+Result<std::string> cosignature_line(std::string_view text, const SignerKey& cosigner, std::uint64_t unix_seconds);
+
 // Splits and verifies: the note must carry a valid signature by `key` (name and id match, the
 // signature verifies); a line of `key` whose signature fails rejects the whole note; lines of
 // other keys are ignored. A note of the wrong form is InvalidArgument; one that fails the
-// signature check is Corruption (tagged note.forged or note.unsigned).
-Result<OpenedNote> open_note(std::string_view note, const VerifierKey& key);
+// signature check is Corruption (tagged note.forged or note.unsigned). A cosigner key's lines
+// are cosignatures: their time is given in `cosigned_at` (seconds since the epoch).
+Result<OpenedNote> open_note(std::string_view note, const VerifierKey& key, std::uint64_t* cosigned_at = nullptr);
 
 }  // namespace ftl::engine

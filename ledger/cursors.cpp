@@ -37,7 +37,7 @@ class PinnedRead {
 // there gives a good event (else it sets status_).
 class CheckedCursor : public Cursor {
  public:
-  CheckedCursor(rocksdb::DB* db, bool snapshot) : pin_(db, snapshot) {}
+  CheckedCursor(rocksdb::DB* db, bool snapshot) : pin_(db, snapshot), db_base_(db) {}
   bool valid() const final { return valid_; }
   const Event& event() const final { return ev_; }
   void next() final {
@@ -56,7 +56,14 @@ class CheckedCursor : public Cursor {
     valid_ = load();
   }
   virtual bool load() = 0;
+  // The event just decoded, if its payload was removed: its redaction must say so (V3).
+  bool redaction_holds(rocksdb::ColumnFamilyHandle* events) {
+    if (ev_.redacted_by == 0) return true;
+    status_ = confirm_redaction(db_base_, pin_.options(), events, ev_.sequence, ev_.redacted_by, ev_.payload_hash);
+    return status_.ok();
+  }
   PinnedRead pin_;
+  rocksdb::DB* db_base_;
   std::unique_ptr<rocksdb::Iterator> it_;  // declared after pin_: released before the snapshot
   Event ev_;
   Status status_;
@@ -68,7 +75,7 @@ class CheckedCursor : public Cursor {
 class SequenceCursor final : public CheckedCursor {
  public:
   SequenceCursor(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, std::uint64_t from, bool snapshot)
-      : CheckedCursor(db, snapshot), expected_(std::max<std::uint64_t>(from, 1)) {
+      : CheckedCursor(db, snapshot), events_(cf), expected_(std::max<std::uint64_t>(from, 1)) {
     it_.reset(db->NewIterator(pin_.options(), cf));
     it_->Seek(format::sequence_key(expected_));
     advance();
@@ -95,11 +102,13 @@ class SequenceCursor final : public CheckedCursor {
       status_ = st;
       return false;
     }
+    if (!redaction_holds(events_)) return false;
     prev_ = ev_.hash;
     have_prev_ = true;
     ++expected_;
     return true;
   }
+  rocksdb::ColumnFamilyHandle* events_;
   std::uint64_t expected_;
   Hash prev_{};
   bool have_prev_ = false;
@@ -158,6 +167,7 @@ class IndexCursor final : public CheckedCursor {
       status_ = st;
       return false;
     }
+    if (!redaction_holds(events_)) return false;
     if (kind_ == IndexKind::kStream) {
       // A stream's versions run 1, 2, 3... (V6): an entry missing in between hides an event.
       if (next_version_ != 0 && n != next_version_)

@@ -24,4 +24,9 @@ enum class IndexKind { kStream, kActor };
 std::unique_ptr<Cursor> index_cursor(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* index, rocksdb::ColumnFamilyHandle* events,
                                      IndexKind kind, const std::string& name, std::uint64_t from, bool snapshot);
 
+// V3 for a record whose payload was removed: event `by`, read at `ro`, must be a good record of
+// type EventRedacted whose payload names event `sequence` and its payload's SHA-256.
+Status confirm_redaction(rocksdb::DB* db, const rocksdb::ReadOptions& ro, rocksdb::ColumnFamilyHandle* events, std::uint64_t sequence,
+                         std::uint64_t by, const Hash& payload_hash);
+
 }  // namespace ftl::rocks

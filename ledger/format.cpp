@@ -97,7 +97,31 @@ Hash Reader::hash() {
   return h;
 }
 
-std::string canonical_bytes(const Event& e) { return canonical_bytes(e, e.payload.size()); }
+std::string canonical_bytes(const Event& e) { return canonical_bytes(e, e.redacted_by != 0 ? e.payload_length : e.payload.size()); }
+
+std::string redaction_payload(const Redaction& r) {
+  std::string out;
+  put_u64(out, r.sequence);
+  put_hash(out, r.payload_hash);
+  out += r.reason;
+  return out;
+}
+
+bool parse_redaction_payload(std::string_view payload, Redaction* r) {
+  if (payload.size() < 8 + 32 + 1 || payload.size() > 8 + 32 + kMaxReasonBytes) return false;
+  r->sequence = get_u64(payload.data());
+  std::memcpy(r->payload_hash.data(), payload.data() + 8, 32);
+  r->reason.assign(payload.substr(40));
+  return r->sequence != 0 && valid_utf8(r->reason);
+}
+
+bool redacted_tail(std::string_view tail, std::size_t payload_length, const char* payload_hash, std::uint64_t* by) {
+  if (tail.size() != kRedactedTailBytes || !tail.starts_with(kRedactedMark)) return false;
+  // A payload that happens to be these very bytes is a payload, not a mark.
+  if (payload_length == kRedactedTailBytes && std::memcmp(Sha256::of(tail).data(), payload_hash, 32) == 0) return false;
+  *by = get_u64(tail.data() + kRedactedMark.size());
+  return true;
+}
 
 std::string canonical_bytes(const Event& e, std::size_t payload_size) {
   std::string out;
@@ -163,6 +187,12 @@ bool decode_record(std::string_view bytes, Event* e, std::string* why) {
     *why = "record is truncated";
     return false;
   }
+  e->payload_length = static_cast<std::uint32_t>(payload_len);
+  e->redacted_by = 0;
+  if (redacted_tail(bytes.substr(r.pos), payload_len, reinterpret_cast<const char*>(e->payload_hash.data()), &e->redacted_by)) {
+    e->payload.clear();
+    return true;
+  }
   if (bytes.size() - r.pos != payload_len) {
     *why = "payload length " + std::to_string(bytes.size() - r.pos) + " differs from the recorded " +
            std::to_string(payload_len);
@@ -197,7 +227,8 @@ bool parse_record(std::string_view bytes, RecordView* v, std::string* why) {
     *why = "record is truncated";
     return false;
   }
-  if (bytes.size() - r.pos != payload_len) {
+  v->redacted_by = 0;
+  if (!redacted_tail(bytes.substr(r.pos), payload_len, ph.data(), &v->redacted_by) && bytes.size() - r.pos != payload_len) {
     *why = "payload length " + std::to_string(bytes.size() - r.pos) + " differs from the recorded " + std::to_string(payload_len);
     return false;
   }
@@ -212,9 +243,13 @@ Status check_record(const RecordView& r, std::uint64_t key_sequence, const Hash*
     return broken(key_sequence, "V2", "its record says sequence " + std::to_string(r.sequence) + ": events were reordered or moved");
   for (const auto name : {r.stream, r.event_id, r.type, r.actor})
     if (!valid_name(name)) return broken(key_sequence, "V2", "its record holds a name that is empty, too long, not UTF-8 or has control characters");
-  const auto ph = Sha256::of(r.payload);
-  if (std::memcmp(ph.data(), r.payload_hash, 32) != 0)
+  if (r.redacted_by != 0) {
+    if (r.redacted_by <= key_sequence)
+      return broken(key_sequence, "V3", "its payload was removed, and the redaction it names (event " + std::to_string(r.redacted_by) +
+                                            ") does not come after it");
+  } else if (std::memcmp(Sha256::of(r.payload).data(), r.payload_hash, 32) != 0) {
     return broken(key_sequence, "V3", "its payload does not match its recorded SHA-256: the payload was changed");
+  }
   static const Hash kZero{};
   if (key_sequence == 1) prev = &kZero;
   if (prev != nullptr && r.prev_hash != *prev)
@@ -257,8 +292,13 @@ Status check_event(const Event& e, std::uint64_t key_sequence, const Hash* prev)
     return broken(key_sequence, "V2", "its record says sequence " + std::to_string(e.sequence) + ": events were reordered or moved");
   for (const auto* name : {&e.stream, &e.event_id, &e.type, &e.actor})
     if (!valid_name(*name)) return broken(key_sequence, "V2", "its record holds a name that is empty, too long, not UTF-8 or has control characters");
-  if (Sha256::of(e.payload) != e.payload_hash)
+  if (e.redacted_by != 0) {
+    if (e.redacted_by <= key_sequence)
+      return broken(key_sequence, "V3", "its payload was removed, and the redaction it names (event " + std::to_string(e.redacted_by) +
+                                            ") does not come after it");
+  } else if (Sha256::of(e.payload) != e.payload_hash) {
     return broken(key_sequence, "V3", "its payload does not match its recorded SHA-256: the payload was changed");
+  }
   static const Hash kZero{};
   if (key_sequence == 1) prev = &kZero;
   if (prev != nullptr && e.prev_hash != *prev)
@@ -305,6 +345,12 @@ bool parse_head_file(std::string_view bytes, Digest* d) {
 
 namespace ftl {
 std::string canonical_of(const Event& e) { return format::canonical_bytes(e); }
+
+std::optional<RedactionInfo> redaction_of(const Event& e) {
+  RedactionInfo r;
+  if (e.type != kEventRedactedType || e.redacted_by != 0 || !format::parse_redaction_payload(e.payload, &r)) return std::nullopt;
+  return r;
+}
 
 Result<Envelope> envelope_of(std::string_view canonical) {
   format::Reader r{canonical};

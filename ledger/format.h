@@ -34,6 +34,20 @@ inline constexpr bool stored_level(unsigned level) { return level > 0 && level %
 std::string tree_key(unsigned level, std::uint64_t index);
 
 inline constexpr std::uint8_t kRecordV1 = 0x01;
+
+// Redaction (FORMAT.md "Redaction"). A redacted record's bytes after its hashes are the mark
+// and the u64 sequence of the redaction event; the redaction event's payload is the ledger's
+// own: u64 sequence, the 32-byte payload SHA-256 it removed, then the reason (UTF-8).
+inline constexpr std::string_view kRedactedMark = "ftl-redacted/1";
+inline constexpr std::size_t kRedactedTailBytes = 14 + 8;
+inline constexpr std::string_view kRedactionType = kEventRedactedType;
+inline constexpr std::size_t kMaxReasonBytes = 4096;
+using Redaction = RedactionInfo;
+std::string redaction_payload(const Redaction& r);
+bool parse_redaction_payload(std::string_view payload, Redaction* r);
+// Whether a record's tail (its bytes after the hashes) is a redaction's mark rather than the
+// payload the canonical bytes describe; if so, *by is the redaction event's sequence.
+bool redacted_tail(std::string_view tail, std::size_t payload_length, const char* payload_hash, std::uint64_t* by);
 inline constexpr std::size_t kMaxNameBytes = 1024;       // stream, event id, type, actor
 inline constexpr std::size_t kMaxPayloadBytes = 16 << 20;
 
@@ -91,6 +105,7 @@ struct RecordView {
   const char* payload_hash = nullptr;  // 32 bytes
   std::string_view payload;
   Hash prev_hash{}, hash{};
+  std::uint64_t redacted_by = 0;  // the payload was removed by this redaction event
 };
 bool parse_record(std::string_view bytes, RecordView* r, std::string* why);
 // check_event and check_times for a record read in place.

@@ -103,6 +103,7 @@ struct RocksLedger::Group {
   std::uint64_t new_streams = 0;
   std::unordered_map<std::string, std::uint64_t> versions;  // stream -> version staged so far
   std::unordered_set<std::string> ids;                      // event ids staged so far
+  std::unordered_set<std::uint64_t> redacting;               // events whose redaction is staged
   merkle::Frontier tree;                                     // the tree's right edge, with the staged events
 };
 
@@ -161,6 +162,14 @@ Status RocksLedger::stage(Group& g, const AppendRequest& r, AppendResult* out, b
     return Status::Ok();
   }
 
+  if (auto st = check_redaction(r, g.redacting); !st.ok()) return st;
+  std::optional<PreparedRedaction> redaction;
+  if (r.redacts != 0) {
+    auto p = prepare_redaction(r.redacts);
+    if (!p.ok()) return p.status();
+    redaction = std::move(*p);
+  }
+
   std::uint64_t current;
   if (auto it = g.versions.find(r.stream); it != g.versions.end()) {
     current = it->second;
@@ -217,6 +226,10 @@ Status RocksLedger::stage(Group& g, const AppendRequest& r, AppendResult* out, b
     g.batch.Put(cf(kByActor), format::actor_key(e.actor, e.sequence), "").PermitUncheckedError();
     g.batch.Put(cf(kByEventId), e.event_id, seq_key).PermitUncheckedError();
     if (!ne.event_id.empty()) g.ids.insert(e.event_id);  // generated ids cannot collide
+  }
+  if (redaction) {
+    stage_redaction(g.batch, *redaction, g.seq);
+    g.redacting.insert(r.redacts);
   }
   g.versions[r.stream] = current;
   out->last_sequence = g.seq;

@@ -39,7 +39,24 @@ struct Event {
   Hash payload_hash{};               // SHA-256(payload)
   Hash prev_hash{};                  // hash of sequence-1 (zeros for sequence 1)
   Hash hash{};                       // SHA-256(prev_hash || canonical bytes)
+  // Redacted (FORMAT.md "Redaction"): the payload was removed by the redaction event of this
+  // sequence; `payload` is empty and `payload_length` is what the canonical bytes record.
+  std::uint64_t redacted_by = 0;
+  std::uint32_t payload_length = 0;  // only read when redacted_by != 0
 };
+
+// Redaction (FORMAT.md "Redaction"): the ledger's own event type, which removes an earlier
+// event's payload, and what its payload says.
+inline constexpr std::string_view kEventRedactedType = "EventRedacted";
+struct RedactionInfo {
+  std::uint64_t sequence = 0;  // the event redacted
+  Hash payload_hash{};         // that event's payload SHA-256
+  std::string reason;
+};
+// What an EventRedacted event says (nullopt: not one, or malformed).
+std::optional<RedactionInfo> redaction_of(const Event& e);
+// An event whose payload a layer above cannot read: removed, or a redaction (the ledger's).
+inline bool payload_withheld(const Event& e) { return e.redacted_by != 0 || e.type == kEventRedactedType; }
 
 // What a caller proposes; the ledger fills in the rest.
 struct NewEvent {
@@ -66,13 +83,24 @@ struct AppendRequest {
   std::string stream;
   ExpectedVersion expected;
   std::vector<NewEvent> events;  // written all or nothing
+  std::uint64_t redacts = 0;     // set by Ledger::redact only
 };
+
 
 struct AppendResult {
   std::uint64_t first_sequence = 0;
   std::uint64_t last_sequence = 0;
   std::uint64_t stream_version = 0;  // the stream's version after the last event
   bool duplicate = false;            // the event ids were already recorded; nothing new written
+};
+
+// What Ledger::redact did.
+struct RedactResult {
+  AppendResult appended;       // the redaction event
+  std::uint64_t redacted = 0;  // the event whose payload it removed
+  // Empty: the old payload bytes are gone from the database's files too. Else why they may
+  // linger until RocksDB next compacts them (the redaction itself is durable).
+  std::string purge_error;
 };
 
 struct Digest {
@@ -163,6 +191,10 @@ struct VerifyReport {
   Digest head;
   std::uint64_t tree_size = 0;           // events the Merkle tree's stored nodes cover (T3)
   std::uint64_t tree_nodes_checked = 0;  // its stored nodes, each recomputed from the events (T1, T2)
+  struct Redacted {
+    std::uint64_t sequence = 0, by = 0;  // event `sequence`'s payload was removed by event `by`
+  };
+  std::vector<Redacted> redacted;  // in sequence order
 };
 
 // A stored snapshot and whether this ledger's snapshot key vouches for it.
@@ -193,6 +225,16 @@ class Ledger {
   // returns the original positions with duplicate = true; a mix of known and new ids is an
   // InvalidArgument.
   virtual Result<AppendResult> append(AppendRequest request) = 0;
+
+  // Redaction, the one write that touches a stored record (FORMAT.md "Redaction"): appends an
+  // EventRedacted event to the event's stream, naming it, its payload's SHA-256 and `reason`,
+  // and in the same synced write replaces that event's payload with the redaction's mark and
+  // drops every snapshot (they may hold what the payload said). Then flushes and compacts the
+  // event's key so its old bytes leave the files. The chain and the tree are unchanged: they
+  // cover the payload's SHA-256, not the payload. NotFound for no such event; InvalidArgument
+  // for an event already redacted, a redaction event, or a reason that is empty or not text.
+  virtual Result<RedactResult> redact(std::uint64_t sequence, const std::string& reason, const std::string& actor,
+                                      const std::string& event_id) = 0;
 
   // Every event a cursor or get() returns has been checked against its key, its payload's
   // SHA-256 and its record hash (V2, V3, V5; a sequential scan also V4); one that fails stops

@@ -165,6 +165,8 @@ Result<Event> RocksLedger::read_event(const rocksdb::ReadOptions& ro, std::uint6
   std::string why;
   if (!format::decode_record(bytes, &e, &why)) return format::broken(sequence, "V2", "its record cannot be read: " + why);
   if (auto st = format::check_event(e, sequence); !st.ok()) return st;
+  if (e.redacted_by != 0)
+    if (auto st = rocks::confirm_redaction(db_, ro, cf(kEvents), sequence, e.redacted_by, e.payload_hash); !st.ok()) return st;
   return e;
 }
 

@@ -2,6 +2,9 @@
 #pragma once
 
 #include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+
+#include <unordered_set>
 
 #include <atomic>
 #include <condition_variable>
@@ -40,6 +43,8 @@ class RocksLedger final : public Ledger {
   RecoveryReport& recovery_report() { return recovery_; }
 
   Result<AppendResult> append(AppendRequest request) override;
+  Result<RedactResult> redact(std::uint64_t sequence, const std::string& reason, const std::string& actor,
+                              const std::string& event_id) override;
   std::unique_ptr<Cursor> scan(std::uint64_t from) override;
   std::unique_ptr<Cursor> scan_stream(const std::string& stream, std::uint64_t from_version) override;
   std::unique_ptr<Cursor> scan_actor(const std::string& actor, std::uint64_t from) override;
@@ -91,6 +96,18 @@ class RocksLedger final : public Ledger {
 
   std::vector<Result<AppendResult>> commit_group(const std::vector<Writer*>& group);
   Status stage(Group& g, const AppendRequest& r, AppendResult* out, bool* duplicate);
+  // Redaction (ledger/redaction.cpp): what a redacting request must be, and what it writes.
+  Status check_redaction(const AppendRequest& r, const std::unordered_set<std::uint64_t>& staged);
+  struct PreparedRedaction {
+    std::string key, record;             // the record without its payload, with the mark
+    std::vector<std::string> snapshots;  // keys to drop
+  };
+  Result<PreparedRedaction> prepare_redaction(std::uint64_t target);
+  void stage_redaction(rocksdb::WriteBatch& batch, const PreparedRedaction& p, std::uint64_t by);
+  // verify: a redacted record's redaction holds (V3), and a redaction's event is redacted by it.
+  Status check_redacted(const rocksdb::ReadOptions& ro, std::uint64_t seq, std::string_view type, std::uint64_t redacted_by,
+                        const char* payload_hash, std::string_view payload);
+
   Result<Event> read_event(const rocksdb::ReadOptions& ro, std::uint64_t sequence);
   Result<std::uint64_t> sequence_of_id(const std::string& event_id);
   StoredSnapshot unseal(std::string name, std::string_view value) const;

@@ -37,6 +37,7 @@ struct Chunk {
   u128 tree_fp = 0;                // the stored-level tree nodes inside the chunk
   std::uint64_t tree_nodes = 0;
   std::optional<Hash> root;        // the chunk's subtree, if the chunk is whole
+  std::vector<VerifyReport::Redacted> redacted;
   Failure failure;
 };
 
@@ -149,7 +150,13 @@ Result<VerifyReport> RocksLedger::verify_whole(const VerifyOptions& options, con
         c.failure.note(seq, st);
         return;
       }
-      if (options.check_payload) {
+      if (e.redacted_by != 0 || e.type == format::kRedactionType) {
+        if (auto st = check_redacted(ro, seq, e.type, e.redacted_by, e.payload_hash, e.payload); !st.ok()) {
+          c.failure.note(seq, st);
+          return;
+        }
+        if (e.redacted_by != 0) c.redacted.push_back({seq, e.redacted_by});
+      } else if (options.check_payload) {
         if (auto st = options.check_payload(seq, e.type, e.schema_version, e.payload); !st.ok()) {
           c.failure.note(seq, st);
           return;
@@ -343,6 +350,7 @@ Result<VerifyReport> RocksLedger::verify_whole(const VerifyOptions& options, con
   report.meta_entries_checked = last > 0 ? 3 : 1;
   report.tree_size = tree_size;
   report.tree_nodes_checked = has_tree ? tree_nodes : 0;
+  for (const auto& c : chunks) report.redacted.insert(report.redacted.end(), c.redacted.begin(), c.redacted.end());
   return report;
 }
 
@@ -487,8 +495,12 @@ Result<VerifyReport> RocksLedger::verify_by_lookup(const VerifyOptions& options,
     if (!format::decode_record(it->value().ToStringView(), &e, &why)) return format::broken(seq, "V2", "its record cannot be read: " + why);
     if (auto st = format::check_event(e, seq, &prev); !st.ok()) return st;
     if (auto st = format::check_times(e, seq > from ? &prev_recorded : nullptr); !st.ok()) return st;
-    if (options.check_payload)
+    if (e.redacted_by != 0 || e.type == format::kRedactionType) {
+      if (auto st = check_redacted(ro, seq, e.type, e.redacted_by, reinterpret_cast<const char*>(e.payload_hash.data()), e.payload); !st.ok()) return st;
+      if (e.redacted_by != 0) report.redacted.push_back({seq, e.redacted_by});
+    } else if (options.check_payload) {
       if (auto st = options.check_payload(seq, e.type, e.schema_version, e.payload); !st.ok()) return st;
+    }
     prev = e.hash;
     prev_recorded = e.recorded_us;
     const auto seq_key = format::sequence_key(seq);

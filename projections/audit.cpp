@@ -83,13 +83,20 @@ Status EngagementHistory::apply(const Event& event) {
   if (event.stream_version != version_ + 1)
     return Status::Corruption("event " + std::to_string(event.sequence) + " is version " + std::to_string(event.stream_version) +
                               " of " + event.stream + ", but the history expected version " + std::to_string(version_ + 1));
-  auto decoded = schema::decode_engagement(event.type, event.schema_version, event.payload);
-  if (!decoded.ok()) return Status::Corruption("event " + std::to_string(event.sequence) + ": " + decoded.status().message());
-  version_ = event.stream_version;
   const auto date = iso_date(event.effective_us);
   std::vector<Change> changes;
-  std::visit(Describe{changes, described_}, *decoded);
-  described_[event.event_id] = describe_for_correction(*decoded, date);
+  if (event.redacted_by != 0) {
+    changes.push_back({"[redacted]", "", "", ""});
+    described_[event.event_id] = "a redacted event on " + md_date(date);
+  } else if (auto r = redaction_of(event)) {
+    changes.push_back({"Redacted", "event", std::to_string(r->sequence), "(" + r->reason + ")"});
+  } else {
+    auto decoded = schema::decode_engagement(event.type, event.schema_version, event.payload);
+    if (!decoded.ok()) return Status::Corruption("event " + std::to_string(event.sequence) + ": " + decoded.status().message());
+    std::visit(Describe{changes, described_}, *decoded);
+    described_[event.event_id] = describe_for_correction(*decoded, date);
+  }
+  version_ = event.stream_version;
   if (changes.empty()) return Status::Ok();
   const auto key = date + '\0' + event.actor;
   auto [it, fresh] = by_key_.emplace(key, groups_.size());
@@ -194,7 +201,9 @@ std::vector<AuditRow> audit_rows(const Event& event) {
   base.event_id = event.event_id;
   std::vector<AuditRow> out;
   Rows rows{out, base};
-  if (auto e = schema::decode_engagement(event.type, event.schema_version, event.payload); e.ok()) std::visit(rows, *e);
+  if (event.redacted_by != 0) rows.row("[redacted]", "", "(removed by event " + std::to_string(event.redacted_by) + ")");
+  else if (auto r = redaction_of(event)) rows.row("redaction", "", "event " + std::to_string(r->sequence) + ": " + r->reason);
+  else if (auto e = schema::decode_engagement(event.type, event.schema_version, event.payload); e.ok()) std::visit(rows, *e);
   else if (auto c = schema::decode_catalog(event.type, event.schema_version, event.payload); c.ok()) std::visit(rows, *c);
   else rows.row("(unknown event)", "", "");
   return out;

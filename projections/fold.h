@@ -18,9 +18,13 @@ Status fold_event(State& state, const Event& event, const char* what, Decode dec
     return Status::Corruption("event " + std::to_string(event.sequence) + " is version " + std::to_string(event.stream_version) +
                               " of " + event.stream + ", but the " + what + " expected version " +
                               std::to_string(state.version + 1));
-  auto decoded = decode(event.type, event.schema_version, event.payload);
-  if (!decoded.ok()) return Status::Corruption("event " + std::to_string(event.sequence) + ": " + decoded.status().message());
-  std::visit(Visitor{state, event}, *decoded);
+  // A redacted event's payload is gone and a redaction's is the ledger's: neither changes the
+  // state, but each is a version of the stream.
+  if (!payload_withheld(event)) {
+    auto decoded = decode(event.type, event.schema_version, event.payload);
+    if (!decoded.ok()) return Status::Corruption("event " + std::to_string(event.sequence) + ": " + decoded.status().message());
+    std::visit(Visitor{state, event}, *decoded);
+  }
   state.version = event.stream_version;
   state.last_sequence = event.sequence;
   state.last_change_us = event.recorded_us;

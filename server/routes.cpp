@@ -50,6 +50,7 @@ const std::vector<Route>& routes() {
       {"GET", "/v1/stats", "stats", "Events, streams, bytes on disk"},
       // Admin
       {"POST", "/v1/admin/rebuild", "rebuild", "Refold every projection (admin)"},
+      {"POST", "/v1/events/{event}/redact", "event.redact", "Remove an event's payload, keeping the chain verifiable (admin; audited)"},
       {"GET", "/v1/tokens", "token.list", "Tokens in force (admin)"},
       {"POST", "/v1/tokens", "token.add", "Grant a token (admin)"},
       {"DELETE", "/v1/tokens/{name}", "token.revoke", "Revoke a token (admin)"},

@@ -13,6 +13,8 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "engine/checkpoint.h"
+#include "engine/checkpoint_keeper.h"
 #include "engine/operations.h"
 #include "engine/tokens.h"
 #include "server/openapi.h"
@@ -41,6 +43,7 @@ struct Shared {
   std::atomic<std::int64_t> in_flight{0};  // requests read whose answers are not yet sent
   std::atomic<bool> stopping{false};
   ViewCache views;
+  std::unique_ptr<engine::CheckpointKeeper> checkpoints;  // with a signing key
   asio::thread_pool workers;  // last: destroyed first, while what its leftover handlers touch still is
   Shared(Ledger& l, const ServeOptions& o) : ledger(l), options(o), workers(o.workers == 0 ? 64 : o.workers) {}
 };
@@ -121,7 +124,7 @@ Response handle(Shared& shared, const Admitted& a, const http::request<http::str
     }
   }
   engine::Call call{shared.ledger, a.holder.name, std::string(req["Idempotency-Key"]), {}, {}, shared.options.snapshot_key_file,
-                    shared.options.signing_key_file};
+                    shared.options.signing_key_file, shared.checkpoints.get()};
   if (req.method() == http::verb::get) {
     auto kept = shared.views.serve(call, *a.op, args, target, req[http::field::if_none_match]);
     if (!kept.ok()) return problem_response(kept.status(), v, ka);
@@ -321,6 +324,14 @@ std::string serving_url(const std::string& db_path) {
 Status serve(Ledger& ledger, const std::string& db_path, const ServeOptions& options) {
   Shared shared(ledger, options);
   if (auto st = shared.tokens.load(ledger); !st.ok()) return st;
+  if (!options.signing_key_file.empty()) {
+    // A key that cannot be read stops the start: a server that was meant to sign must not serve unsigned.
+    auto key = engine::read_signer_file(options.signing_key_file, db_path);
+    if (!key.ok()) return key.status();
+    auto keeper = engine::CheckpointKeeper::Start(ledger, std::move(*key), {options.checkpoint_seconds, options.checkpoint_events});
+    if (!keeper.ok()) return keeper.status();
+    shared.checkpoints = std::move(*keeper);
+  }
   const auto colon = options.listen.rfind(':');
   if (colon == std::string::npos) return Status::InvalidArgument("listen address '" + options.listen + "' is not HOST:PORT").tagged("serve.listen");
   beast::error_code ec;

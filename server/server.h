@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <string>
 
@@ -24,6 +25,8 @@ struct ServeOptions {
   std::size_t max_connections = 1024;     // beyond it: 503 and close
   std::string snapshot_key_file;
   std::string signing_key_file;  // signs the checkpoints it serves (empty: it serves none)
+  double checkpoint_seconds = 10;        // with a key: a checkpoint this often while events go in,
+  std::uint64_t checkpoint_events = 1000;  // and whenever this many went in since the last
   // Called once, with the address bound ("http://127.0.0.1:8080"), when the server accepts.
   std::function<void(const std::string&)> on_listening;
 };

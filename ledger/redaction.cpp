@@ -1,0 +1,158 @@
+// Redaction (FORMAT.md "Redaction"): the one write that touches a stored record, and only the
+// payload in it. The redaction event and the record's new tail go into one synced WriteBatch
+// through the group commit, so a reader sees both or neither.
+#include <rocksdb/write_batch.h>
+
+#include "ledger/cursors.h"
+#include "ledger/rocks_ledger.h"
+#include "ledger/sha256.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace ftl {
+
+namespace rocks {
+
+Status confirm_redaction(rocksdb::DB* db, const rocksdb::ReadOptions& ro, rocksdb::ColumnFamilyHandle* events, std::uint64_t sequence,
+                         std::uint64_t by, const Hash& payload_hash) {
+  auto fail = [&](const std::string& why) {
+    return format::broken(sequence, "V3", "its payload was removed, but " + why + ": a payload was removed without a redaction");
+  };
+  std::string bytes;
+  auto s = db->Get(ro, events, format::sequence_key(by), &bytes);
+  if (s.IsNotFound()) return fail("the redaction it names, event " + std::to_string(by) + ", does not exist");
+  if (!s.ok()) return Status::IOError(s.ToString());
+  Event r;
+  std::string why;
+  if (!format::decode_record(bytes, &r, &why) || r.redacted_by != 0 || !format::check_event(r, by).ok())
+    return fail("the redaction it names, event " + std::to_string(by) + ", is not a good record");
+  format::Redaction said;
+  if (r.type != format::kRedactionType || !format::parse_redaction_payload(r.payload, &said))
+    return fail("event " + std::to_string(by) + ", which it names, is not a redaction");
+  if (said.sequence != sequence || said.payload_hash != payload_hash)
+    return fail("event " + std::to_string(by) + ", which it names, redacts event " + std::to_string(said.sequence) + " (payload SHA-256 " +
+                to_hex(said.payload_hash).substr(0, 16) + "...)");
+  return Status::Ok();
+}
+
+}  // namespace rocks
+
+// A request carrying `redacts`: one EventRedacted event whose payload names an event of this
+// stream that holds its payload (not already redacted, here or earlier in the group) and is no
+// redaction itself. Any other request may not append EventRedacted.
+Status RocksLedger::check_redaction(const AppendRequest& r, const std::unordered_set<std::uint64_t>& staged) {
+  const bool typed = std::any_of(r.events.begin(), r.events.end(), [](const NewEvent& e) { return e.type == format::kRedactionType; });
+  if (r.redacts == 0) {
+    if (typed) return Status::InvalidArgument("events of type " + std::string(format::kRedactionType) + " are the ledger's own; only a redaction appends one");
+    return Status::Ok();
+  }
+  format::Redaction said;
+  if (r.events.size() != 1 || !typed || !format::parse_redaction_payload(r.events[0].payload, &said) || said.sequence != r.redacts)
+    return Status::InvalidArgument("a redaction is one " + std::string(format::kRedactionType) + " event naming the event it redacts");
+  if (staged.count(r.redacts) != 0) return Status::InvalidArgument("event " + std::to_string(r.redacts) + " is being redacted already").tagged("redact.again");
+  auto target = read_event({}, r.redacts);
+  if (!target.ok()) return target.status();
+  if (target->redacted_by != 0)
+    return Status::InvalidArgument("event " + std::to_string(r.redacts) + " was redacted already, by event " + std::to_string(target->redacted_by))
+        .tagged("redact.again");
+  if (target->type == format::kRedactionType)
+    return Status::InvalidArgument("event " + std::to_string(r.redacts) + " is itself a redaction; its payload names no one and stays")
+        .tagged("redact.redaction");
+  if (target->stream != r.stream || target->payload_hash != said.payload_hash)
+    return Status::InvalidArgument("the redaction does not describe event " + std::to_string(r.redacts) + " (its stream or payload SHA-256 differ)");
+  return Status::Ok();
+}
+
+// What a redaction will write, read before anything of its request is staged (so a read
+// error leaves the group's batch as it was): the record without its payload, and the keys of
+// the snapshots to drop.
+Result<RocksLedger::PreparedRedaction> RocksLedger::prepare_redaction(std::uint64_t target) {
+  PreparedRedaction p;
+  p.key = format::sequence_key(target);
+  std::string bytes;
+  auto s = db_->Get({}, cf(kEvents), p.key, &bytes);
+  if (!s.ok()) return Status::IOError("cannot read event " + std::to_string(target) + " to redact it: " + s.ToString());
+  format::RecordView v;
+  std::string why;
+  if (!format::parse_record(bytes, &v, &why)) return format::broken(target, "V2", "its record cannot be read: " + why);
+  p.record = bytes.substr(0, bytes.size() - v.payload.size());
+  p.record += format::kRedactedMark;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, cf(kSnapshots)));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) p.snapshots.push_back(it->key().ToString());
+  if (!it->status().ok()) return Status::IOError(it->status().ToString());
+  return p;
+}
+
+void RocksLedger::stage_redaction(rocksdb::WriteBatch& batch, const PreparedRedaction& p, std::uint64_t by) {
+  std::string record = p.record;
+  format::put_u64(record, by);
+  batch.Put(cf(kEvents), p.key, record).PermitUncheckedError();
+  for (const auto& k : p.snapshots) batch.Delete(cf(kSnapshots), k).PermitUncheckedError();
+}
+
+Status RocksLedger::check_redacted(const rocksdb::ReadOptions& ro, std::uint64_t seq, std::string_view type, std::uint64_t redacted_by,
+                                   const char* payload_hash, std::string_view payload) {
+  if (redacted_by != 0) {
+    Hash h;
+    std::memcpy(h.data(), payload_hash, 32);
+    return rocks::confirm_redaction(db_, ro, cf(kEvents), seq, redacted_by, h);
+  }
+  format::Redaction said;
+  if (!format::parse_redaction_payload(payload, &said) || said.sequence >= seq)
+    return format::broken(seq, "V3", "it is a redaction whose payload does not name an earlier event and its payload's SHA-256");
+  std::string bytes;
+  auto s = db_->Get(ro, cf(kEvents), format::sequence_key(said.sequence), &bytes);
+  if (!s.ok() && !s.IsNotFound()) return Status::IOError(s.ToString());
+  format::RecordView v;
+  std::string why;
+  if (!s.ok() || !format::parse_record(bytes, &v, &why) || v.redacted_by != seq)
+    return format::broken(seq, "V3", "it redacts event " + std::to_string(said.sequence) + ", but that event " +
+                                         (!s.ok() ? std::string("is missing")
+                                          : v.redacted_by == 0 ? "still holds its payload"
+                                                               : "names another redaction, event " + std::to_string(v.redacted_by)));
+  return Status::Ok();
+}
+
+Result<RedactResult> RocksLedger::redact(std::uint64_t sequence, const std::string& reason, const std::string& actor,
+                                         const std::string& event_id) {
+  if (options_.read_only) return Status::Unavailable("the ledger at " + path_ + " is open read-only");
+  if (reason.empty() || reason.size() > format::kMaxReasonBytes || !format::valid_utf8(reason))
+    return Status::InvalidArgument("a redaction's reason must be 1 to " + std::to_string(format::kMaxReasonBytes) + " bytes of text")
+        .tagged("field.reason");
+  if (sequence == 0 || sequence > head().sequence)
+    return Status::NotFound("no event " + std::to_string(sequence), "events run from 1 to " + std::to_string(head().sequence)).tagged("field.event");
+  auto target = read_event({}, sequence);
+  if (!target.ok()) return target.status();
+  AppendRequest req;
+  req.stream = target->stream;
+  req.redacts = sequence;
+  NewEvent ne;
+  ne.event_id = event_id;
+  ne.type = std::string(format::kRedactionType);
+  ne.actor = actor;
+  ne.payload = format::redaction_payload({sequence, target->payload_hash, reason});
+  req.events.push_back(std::move(ne));
+  auto appended = append(std::move(req));
+  if (!appended.ok()) return appended.status();
+  RedactResult out;
+  out.appended = *appended;
+  out.redacted = sequence;
+  if (appended->duplicate) return out;
+  // The old record is still in table files (and the WAL) until they are rewritten: flush, then
+  // compact the key's range down to the last level, so its bytes leave the files. Readers
+  // holding an older RocksDB snapshot keep the old version alive until they finish.
+  rocksdb::FlushOptions fo;
+  auto s = db_->Flush(fo, cfs_);
+  if (s.ok()) {
+    rocksdb::CompactRangeOptions co;
+    co.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+    const auto key = format::sequence_key(sequence);
+    const rocksdb::Slice k(key);
+    s = db_->CompactRange(co, cf(kEvents), &k, &k);
+  }
+  if (!s.ok()) out.purge_error = s.ToString();
+  return out;
+}
+
+}  // namespace ftl
