@@ -141,7 +141,11 @@ Result<Cosigned> cosign(const CosignRequest& r) {
         if (proven.status().code() == Code::kCorruption) return inconsistent("the consistency proof fails: " + proven.status().message());
         return proven.status();
       }
-      if (proven->first.size != last->size || proven->first.root != last->root)
+      if (proven->first.size == last->size && proven->first.root != last->root)
+        return inconsistent("the consistency proof starts from a tree of " + std::to_string(last->size) + " events of " + c.origin +
+                            " signed by its key with root " + to_hex(proven->first.root) + ", but the tree of that size this witness cosigned has root " +
+                            to_hex(last->root));
+      if (proven->first.size != last->size)
         return Status::InvalidArgument("the consistency proof starts from a tree of " + std::to_string(proven->first.size) +
                                        " events, not from the tree of " + std::to_string(last->size) + " events this witness cosigned last")
             .tagged("witness.proof");
