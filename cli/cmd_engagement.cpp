@@ -15,7 +15,9 @@ using nlohmann::json;
 
 std::string text(const json& d, const char* key) { return d.contains(key) && d[key].is_string() ? d[key].get<std::string>() : ""; }
 
-void print_show(const json& doc, Format format) {
+}  // namespace
+
+void print_engagement(const json& doc, Format format) {
   if (format == Format::kCsv || format == Format::kMd) {
     RowWriter w(std::cout, format,
                 {{"service", "Service"}, {"l1", "Consumption Status (L1)"}, {"l2", "Reason (L2)"},
@@ -59,6 +61,8 @@ void print_show(const json& doc, Format format) {
   const auto corrections = doc["corrections"].get<std::size_t>();
   std::cout << "Notes: " << doc["notes"].size() << (corrections == 0 ? "" : "   Corrections: " + std::to_string(corrections)) << "\n";
 }
+
+namespace {
 
 // A change to what was opened: the value it sets.
 struct Change : Recording {
@@ -117,7 +121,7 @@ void setup_engagement(CLI::App& app) {
   sh->add_option("--as-of", show->as_of, "As of a sequence number or a time");
   sh->footer("Example:\n  ftl engagement show contoso\n  ftl engagement show contoso --as-of 2026-11-10T12:00:00Z --format json");
   sh->callback([show] {
-    exit_code() = document_command("engagement.show", {{"engagement", show->engagement}, {"as_of", show->as_of}}, print_show);
+    exit_code() = document_command("engagement.show", {{"engagement", show->engagement}, {"as_of", show->as_of}}, print_engagement);
   });
 
   auto scope = std::make_shared<Change>();

@@ -13,22 +13,33 @@ namespace ftl::cli {
 
 using nlohmann::json;
 
+std::vector<Column> history_columns(Format format, bool with_source) {
+  std::vector<Column> cols = {{"date", "Date"}, {"who", "Who Changed"}, {"what", "What Changed"}};
+  if (with_source && format != Format::kMd) cols.push_back({"source", "Source"});
+  return cols;
+}
+
+json history_shape(json row, Format format) {
+  if (format == Format::kMd && row["date_understood"].get<bool>()) row["date"] = schema::playbook_date(row["date"].get<std::string>());
+  return row;
+}
+
+std::vector<Column> audit_columns() {
+  return {{"sequence", "Seq", true}, {"recorded_at", "Recorded"}, {"effective_date", "Effective"}, {"actor", "Actor"},
+          {"stream", "Stream"},      {"type", "Type"},           {"field", "Field"},               {"from", "From"}, {"to", "To"}};
+}
+
+json audit_shape(json row, Format format) {
+  if (format == Format::kTable) row["effective_date"] = row["effective_date"].get<std::string>().substr(0, 10);
+  return row;
+}
+
 int print_history(json args, const std::string& since, bool with_source) {
   if (!since.empty()) {
     if (!parse_time(since)) return fail(Status::InvalidArgument("--since '" + since + "' is not a date", "write it as 2020-01-31 or 1/31/2020"));
     args["since"] = since;
   }
-  return list_command(
-      "history", args,
-      [with_source](Format format) {
-        std::vector<Column> cols = {{"date", "Date"}, {"who", "Who Changed"}, {"what", "What Changed"}};
-        if (with_source && format != Format::kMd) cols.push_back({"source", "Source"});
-        return cols;
-      },
-      [](json row, Format format) {
-        if (format == Format::kMd && row["date_understood"].get<bool>()) row["date"] = schema::playbook_date(row["date"].get<std::string>());
-        return row;
-      });
+  return list_command("history", args, [with_source](Format format) { return history_columns(format, with_source); }, history_shape);
 }
 
 namespace {
@@ -50,13 +61,7 @@ int run_audit(const AuditOptions& o) {
     args[key] = *value;
   }
   if (o.task != 0) args["task"] = o.task;
-  return list_command("audit", args,
-                      {{"sequence", "Seq", true}, {"recorded_at", "Recorded"}, {"effective_date", "Effective"}, {"actor", "Actor"},
-                       {"stream", "Stream"}, {"type", "Type"}, {"field", "Field"}, {"from", "From"}, {"to", "To"}},
-                      [](json row, Format format) {
-                        if (format == Format::kTable) row["effective_date"] = row["effective_date"].get<std::string>().substr(0, 10);
-                        return row;
-                      });
+  return list_command("audit", args, audit_columns(), audit_shape);
 }
 
 int run_rebuild(unsigned threads) {

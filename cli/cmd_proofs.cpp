@@ -3,12 +3,19 @@
 // The proofs an auditor checks with the verifier key alone: `proof verify` opens no ledger.
 #include <CLI/CLI.hpp>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <iostream>
 
+#include "cli/commands.h"
 #include "cli/context.h"
 #include "cli/invoke.h"
 #include "cli/output.h"
 #include "cli/safe_output.h"
+#include "engine/bundle.h"
 #include "engine/checkpoint.h"
 #include "engine/witness.h"
 #include "schema/parse.h"
@@ -165,6 +172,102 @@ int run_verify_proof(const std::string& file, const std::string& vkey_text, cons
   return 0;
 }
 
+constexpr std::size_t kMaxBundleFile = std::size_t{1} << 30;
+
+// Writes a file that must not exist yet, synced; a failed write leaves no file behind.
+Status write_new_file(const std::string& file, const std::string& bytes) {
+  const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0)
+    return errno == EEXIST ? Status::InvalidArgument("the file " + file + " exists; a bundle is never written over another", "choose another name")
+                           : Status::IOError("cannot create " + file + ": " + std::strerror(errno));
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    const auto n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n <= 0) break;
+    done += static_cast<std::size_t>(n);
+  }
+  const bool ok = done == bytes.size() && ::fsync(fd) == 0;
+  const int saved = errno;
+  ::close(fd);
+  if (!ok) {
+    ::unlink(file.c_str());
+    return Status::IOError("cannot write " + file + ": " + std::strerror(saved));
+  }
+  return Status::Ok();
+}
+
+int run_bundle(const std::string& engagement, const std::string& to, const std::string& out_file) {
+  auto out = invoke("bundle", {{"engagement", engagement}, {"to", to}});
+  if (!out.ok()) return fail(out.status());
+  const auto& text = (*out)["bundle"].get<std::string>();
+  if (out_file.empty() || out_file == "-") {
+    std::cout << text;
+  } else {
+    if (auto st = write_new_file(out_file, text); !st.ok()) return fail(st);
+    if (!globals().quiet)
+      std::cerr << "wrote the bundle of " << one_line(engagement) << " at " << (*out)["size"] << " events to " << out_file << "\n";
+  }
+  return 0;
+}
+
+// Opens a bundle: with the key, every check; without, all but the signatures (and says so).
+Result<engine::OpenedBundle> open_bundle(const std::string& file, const std::string& vkey_text) {
+  std::optional<engine::VerifierKey> key;
+  if (!vkey_text.empty()) {
+    auto k = engine::parse_verifier(vkey_text);
+    if (!k.ok()) return k.status();
+    key = *k;
+  }
+  auto text = schema::read_file(file, kMaxBundleFile, "bundle file");
+  if (!text.ok()) return text.status();
+  auto b = engine::verify_bundle(*text, key ? &*key : nullptr);
+  if (b.ok() && !key) warn("no --key given: the proofs, payloads, order and refolded state were checked, but not who signed them");
+  return b;
+}
+
+int run_bundle_verify(const std::string& file, const std::string& vkey) {
+  auto b = open_bundle(file, vkey);
+  if (!b.ok()) return fail(b.status());
+  nlohmann::json doc = {{"ok", true},
+                        {"engagement", b->engagement},
+                        {"origin", b->checkpoint.origin},
+                        {"size", b->checkpoint.size},
+                        {"root", to_hex(b->checkpoint.root)},
+                        {"events", b->engagement_events},
+                        {"catalog_events", b->catalog_events},
+                        {"redacted", b->redacted},
+                        {"state_sha256", b->state_sha256}};
+  if (globals().format() != Format::kTable) {
+    std::cout << json_text(doc) << "\n";
+    return 0;
+  }
+  std::cout << "ok: " << b->engagement_events << " events of " << one_line(b->engagement) << " and " << b->catalog_events
+            << " catalog events, each proved in the tree of " << b->checkpoint.size << " events signed by " << one_line(b->checkpoint.origin)
+            << (b->redacted ? " (" + std::to_string(b->redacted) + " redacted)" : "") << "\n"
+            << "ok: the state refolded from them is the state the log signed (SHA-256 " << b->state_sha256 << ")\n";
+  return 0;
+}
+
+int run_bundle_show(const std::string& file, const std::string& view, const std::string& vkey) {
+  auto b = open_bundle(file, vkey);
+  if (!b.ok()) return fail(b.status());
+  auto doc = engine::bundle_view(*b, view);
+  if (!doc.ok()) return fail(doc.status());
+  const auto format = globals().format();
+  if (format == Format::kJson || format == Format::kJsonl) {
+    std::cout << json_text(*doc, format == Format::kJson ? 2 : -1) << "\n";
+    return 0;
+  }
+  if (view == "state") {
+    print_engagement(*doc, format);
+    return 0;
+  }
+  RowWriter w(std::cout, format, view == "history" ? history_columns(format, false) : audit_columns(), globals().color());
+  for (const auto& row : (*doc)["rows"]) w.row(view == "history" ? history_shape(row, format) : audit_shape(row, format));
+  w.finish();
+  return 0;
+}
+
 }  // namespace
 
 void setup_proofs(CLI::App& app) {
@@ -212,6 +315,37 @@ void setup_proofs(CLI::App& app) {
   proof->footer(
       "Example:\n  ftl checkpoint --key ~/.ftl/ledger.key > cp.txt\n  ftl proof inclusion 1042 --checkpoint cp.txt > e1042.tlog-proof\n"
       "  ftl proof verify e1042.tlog-proof --key \"$VKEY\"");
+
+  auto* bun = app.add_subcommand("bundle", "An engagement's events, proofs and signed state in one file, checked with no ledger");
+  auto b_eng = std::make_shared<std::string>();
+  auto b_to = std::make_shared<std::string>();
+  auto b_out = std::make_shared<std::string>();
+  bun->add_option("engagement", *b_eng, "The engagement to bundle");
+  bun->add_option("--to", *b_to, "As of this sequence or time (else the head)");
+  bun->add_option("--out", *b_out, "The file to write (never over one that exists; else standard output)");
+  bun->add_option("--key", globals().signing_key, "The signing key file (else FTL_LEDGER_KEY)");
+  bun->footer("Example:\n  ftl bundle contoso --out contoso.ftlbundle\n  ftl bundle verify contoso.ftlbundle --key \"$VKEY\"\n"
+              "  ftl bundle show contoso.ftlbundle history --key \"$VKEY\"");
+  auto b_file = std::make_shared<std::string>();
+  auto b_vkey = std::make_shared<std::string>();
+  auto b_view = std::make_shared<std::string>();
+  auto* bver = bun->add_subcommand("verify", "Check a bundle with the verifier key alone: proofs, payloads, order, signature, refolded state");
+  bver->add_option("file", *b_file, "The bundle file")->required();
+  bver->add_option("--key", *b_vkey, "The verifier key, NAME+ID+KEY")->required();
+  bver->callback([b_file, b_vkey] { exit_code() = run_bundle_verify(*b_file, *b_vkey); });
+  auto* bshow = bun->add_subcommand("show", "Print a view from a bundle alone: state, history or audit");
+  bshow->add_option("file", *b_file, "The bundle file")->required();
+  bshow->add_option("view", *b_view, "state, history or audit")->required()->check(CLI::IsMember({"state", "history", "audit"}));
+  bshow->add_option("--key", *b_vkey, "The verifier key: also check the signatures");
+  bshow->callback([b_file, b_view, b_vkey] { exit_code() = run_bundle_show(*b_file, *b_view, *b_vkey); });
+  bun->callback([bun, b_eng, b_to, b_out] {
+    if (!bun->get_subcommands().empty()) return;
+    if (b_eng->empty()) {
+      exit_code() = fail(Status::Usage("name the engagement to bundle", "ftl bundle contoso --out contoso.ftlbundle"));
+      return;
+    }
+    exit_code() = run_bundle(*b_eng, *b_to, *b_out);
+  });
 
   auto* wit = app.add_subcommand("witness", "Cosign a log's checkpoints, each only if it extends the last one cosigned (no ledger)");
   wit->require_subcommand(1);

@@ -40,4 +40,12 @@ int list_command(const std::string& op, const nlohmann::json& args, const std::f
 // A document: JSON as it is for json/jsonl, else `print` renders it.
 int document_command(const std::string& op, const nlohmann::json& args, const std::function<void(const nlohmann::json&, Format)>& print);
 
+// How the views print (cli/cmd_history.cpp, cli/cmd_engagement.cpp), for every command that
+// shows them: live, or from a bundle.
+std::vector<Column> history_columns(Format format, bool with_source);
+nlohmann::json history_shape(nlohmann::json row, Format format);
+std::vector<Column> audit_columns();
+nlohmann::json audit_shape(nlohmann::json row, Format format);
+void print_engagement(const nlohmann::json& doc, Format format);
+
 }  // namespace ftl::cli

@@ -11,6 +11,7 @@
 #include <filesystem>
 
 #include "engine/args.h"
+#include "engine/bundle.h"
 #include "engine/checkpoint.h"
 #include "engine/checkpoint_keeper.h"
 #include "engine/operations.h"
@@ -146,6 +147,27 @@ Result<json> consistency_op(Call& call, const json& j) {
   return json{{"size1", c1->size}, {"size2", c2->size}, {"proof", consistency_file_text(f)}};
 }
 
+// An engagement's offline bundle, as of a sequence or a time (else the head).
+Result<json> bundle_op(Call& call, const json& j) {
+  Args a(j, "bundle");
+  const auto engagement = a.text("engagement", true);
+  const auto to = a.text("to");
+  if (auto st = a.done(); !st.ok()) return st;
+  auto size = as_of_sequence(call.ledger, to, "to");
+  if (!size.ok()) return size.status();
+  SignerKey key;
+  if (call.checkpoints != nullptr) {
+    key = call.checkpoints->key();
+  } else {
+    auto k = call_signer(call);
+    if (!k.ok()) return k.status();
+    key = std::move(*k);
+  }
+  auto text = make_bundle(call.ledger, engagement, key, *size);
+  if (!text.ok()) return text.status();
+  return json{{"engagement", engagement}, {"size", *size != 0 ? *size : call.ledger.head().sequence}, {"bundle", *text}};
+}
+
 }  // namespace
 
 Status write_signer_file(const std::string& file, const SignerKey& key, const std::string& ledger_dir) {
@@ -192,6 +214,7 @@ void add_proof_operations(std::vector<Operation>& ops) {
   ops.push_back({"checkpoint", Access::kRead, false, false, checkpoint_op, false});
   ops.push_back({"proof.inclusion", Access::kRead, false, false, inclusion_op, false});
   ops.push_back({"proof.consistency", Access::kRead, false, false, consistency_op, false});
+  ops.push_back({"bundle", Access::kRead, false, false, bundle_op, false});
 }
 
 }  // namespace ftl::engine

@@ -17,12 +17,7 @@ using nlohmann::json;
 Status history_rows(Rows& rows, const std::vector<projections::HistoryRow>& history, const std::string& since) {
   for (const auto& r : history) {
     if (!since.empty() && r.sort_date < since) continue;
-    std::string what = r.what;
-    if (r.backdated) what += " (back-dated)";
-    json row = {{"date", r.date}, {"date_understood", r.date_understood}, {"who", r.who},
-                {"what", what},   {"source", r.source},                   {"backdated", r.backdated}};
-    if (!r.notes.empty()) row["notes"] = r.notes;
-    if (auto st = rows.add(std::move(row)); !st.ok()) return st;
+    if (auto st = rows.add(history_row_json(r)); !st.ok()) return st;
   }
   return Status::Ok();
 }
@@ -77,17 +72,7 @@ Result<json> audit(Call& call, const json& j) {
     if (!type.empty() && !projections::type_matches(type, e.type)) continue;
     for (const auto& r : projections::audit_rows(e)) {
       if (!task_field.empty() && r.field != task_field && !r.field.starts_with(task_field + " ")) continue;
-      auto st = rows.add({{"sequence", r.sequence},
-                          {"recorded_at", projections::iso_time(r.recorded_us)},
-                          {"effective_date", projections::iso_time(r.effective_us)},
-                          {"actor", r.actor},
-                          {"stream", r.stream},
-                          {"type", r.type},
-                          {"event_id", r.event_id},
-                          {"field", r.field},
-                          {"from", r.from},
-                          {"to", r.to}});
-      if (!st.ok()) return st;
+      if (auto st = rows.add(audit_row_json(r)); !st.ok()) return st;
     }
   }
   if (!cursor->status().ok()) return cursor->status();

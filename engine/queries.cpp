@@ -82,6 +82,28 @@ nlohmann::json event_json(const Event& e) {
   return j;
 }
 
+nlohmann::json audit_row_json(const projections::AuditRow& r) {
+  return {{"sequence", r.sequence},
+          {"recorded_at", projections::iso_time(r.recorded_us)},
+          {"effective_date", projections::iso_time(r.effective_us)},
+          {"actor", r.actor},
+          {"stream", r.stream},
+          {"type", r.type},
+          {"event_id", r.event_id},
+          {"field", r.field},
+          {"from", r.from},
+          {"to", r.to}};
+}
+
+nlohmann::json history_row_json(const projections::HistoryRow& r) {
+  std::string what = r.what;
+  if (r.backdated) what += " (back-dated)";
+  nlohmann::json row = {{"date", r.date}, {"date_understood", r.date_understood}, {"who", r.who},
+                        {"what", what},   {"source", r.source},                   {"backdated", r.backdated}};
+  if (!r.notes.empty()) row["notes"] = r.notes;
+  return row;
+}
+
 bool task_for_service(const projections::TaskState& task, const std::string& service) {
   const auto want = lower(service);
   for (const auto& s : task.services) {

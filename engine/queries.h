@@ -7,7 +7,9 @@
 #include <string>
 
 #include "ledger/ledger.h"
+#include "projections/audit.h"
 #include "projections/catalog.h"
+#include "projections/history.h"
 
 namespace ftl::engine {
 
@@ -23,6 +25,10 @@ Result<std::uint64_t> event_sequence(Ledger& ledger, const std::string& event);
 
 // An event with its whole envelope and its payload as JSON (`ftl log --format jsonl`).
 nlohmann::json event_json(const Event& e);
+
+// A row of the audit trail and of a history, as their documents hold them.
+nlohmann::json audit_row_json(const projections::AuditRow& r);
+nlohmann::json history_row_json(const projections::HistoryRow& r);
 
 // Whether a task is for `service` (case-insensitive), counting tasks for All Services.
 bool task_for_service(const projections::TaskState& task, const std::string& service);

@@ -21,6 +21,7 @@ const std::vector<Route>& routes() {
       {"GET", "/v1/engagements/{engagement}/diff", "engagement.diff", "What changed between two moments"},
       {"GET", "/v1/engagements/{engagement}/replay", "engagement.replay", "Each event with the change it caused"},
       {"GET", "/v1/engagements/{engagement}/history", "history", "The Refresh-Summary style history"},
+      {"GET", "/v1/engagements/{engagement}/bundle", "bundle", "An offline bundle: the engagement's events, proofs, checkpoint and signed state (?to=)"},
       {"GET", "/v1/engagements/{engagement}/tasks", "task.list", "The applicable tasks with their status"},
       {"POST", "/v1/engagements/{engagement}/tasks/{task}/done", "task.done", "Record a task as done"},
       {"POST", "/v1/engagements/{engagement}/tasks/{task}/reopen", "task.reopen", "Reopen a task"},
