@@ -80,7 +80,7 @@ int run_rebuild(unsigned threads) {
 
 int run_redact(const std::string& event, const std::string& reason) {
   return document_command("event.redact", {{"event", event}, {"reason", reason}}, [](const json& r, Format) {
-    std::cout << "redacted event " << r["redacted"] << " (" << one_line(r["type"].get<std::string>()) << " on "
+    std::cout << "redacted event " << r["redacted"] << " (" << one_line(r["redacted_type"].get<std::string>()) << " on "
               << one_line(r["stream"].get<std::string>()) << ") by event " << r["sequence"]
               << ": its payload is gone; the chain, the tree and every proof still verify against its SHA-256 "
               << r["payload_sha256"].get<std::string>() << "\n";

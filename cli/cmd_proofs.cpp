@@ -17,6 +17,7 @@
 #include "cli/safe_output.h"
 #include "engine/bundle.h"
 #include "engine/checkpoint.h"
+#include "engine/queries.h"
 #include "engine/witness.h"
 #include "schema/parse.h"
 
@@ -126,7 +127,8 @@ Status check_witnesses(const std::vector<std::string>& notes, const std::vector<
   return Status::Ok();
 }
 
-int run_verify_proof(const std::string& file, const std::string& vkey_text, const std::vector<std::string>& witness_texts) {
+int run_verify_proof(const std::string& file, const std::string& vkey_text, const std::vector<std::string>& witness_texts,
+                     const std::string& event_file) {
   auto key = engine::parse_verifier(vkey_text);
   if (!key.ok()) return fail(key.status());
   std::vector<engine::VerifierKey> witnesses;
@@ -158,6 +160,14 @@ int run_verify_proof(const std::string& file, const std::string& vkey_text, cons
     auto proven = engine::verify_inclusion_file(*text, *key);
     if (!proven.ok()) return fail(proven.status());
     if (auto st = check_witnesses({engine::parse_inclusion_file(*text)->checkpoint}, witnesses); !st.ok()) return fail(st);
+    if (!event_file.empty()) {
+      auto ev = read_text(event_file, "event file");
+      if (!ev.ok()) return fail(ev.status());
+      auto doc = nlohmann::json::parse(*ev, nullptr, false);
+      if (doc.is_array() && doc.size() == 1) doc = doc[0];
+      if (doc.is_object() && doc.contains("rows") && doc["rows"].is_array() && doc["rows"].size() == 1) doc = doc["rows"][0];
+      if (auto st = engine::event_document_matches(doc, *proven->envelope, proven->canonical); !st.ok()) return fail(st);
+    }
     const auto& e = *proven->envelope;
     doc = {{"ok", true},         {"kind", "inclusion"},  {"origin", proven->checkpoint.origin}, {"size", proven->checkpoint.size},
            {"root", to_hex(proven->checkpoint.root)}, {"sequence", e.sequence}, {"stream", e.stream},
@@ -311,7 +321,9 @@ void setup_proofs(CLI::App& app) {
   ver->add_option("file", *file, "The proof file")->required();
   ver->add_option("--key", *vkey, "The verifier key, NAME+ID+KEY, as ftl key generate printed it")->required();
   ver->add_option("--witness", *witnesses, "Also require a cosignature by this witness's key (repeat for more)");
-  ver->callback([file, vkey, witnesses] { exit_code() = run_verify_proof(*file, *vkey, *witnesses); });
+  auto event_file = std::make_shared<std::string>();
+  ver->add_option("--event", *event_file, "An inclusion proof: also check this event (as ftl log --format jsonl prints it) is the proven one");
+  ver->callback([file, vkey, witnesses, event_file] { exit_code() = run_verify_proof(*file, *vkey, *witnesses, *event_file); });
   proof->footer(
       "Example:\n  ftl checkpoint --key ~/.ftl/ledger.key > cp.txt\n  ftl proof inclusion 1042 --checkpoint cp.txt > e1042.tlog-proof\n"
       "  ftl proof verify e1042.tlog-proof --key \"$VKEY\"");

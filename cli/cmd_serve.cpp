@@ -23,6 +23,7 @@ int run_serve(server::ServeOptions o) {
   if (tokens.empty()) warn("no token is in force, so every request will be refused: grant one with `ftl token add NAME --role admin` (with the server stopped)");
   o.snapshot_key_file = snapshot_key_file();
   o.signing_key_file = signing_key_file();
+  if (o.signing_key_file.empty()) info("no signing key (--key or FTL_LEDGER_KEY): the server signs no checkpoint, and proofs and bundles answer 400");
   o.on_listening = [](const std::string& url) { std::cout << "listening on " << url << std::endl; };
   if (auto st = server::serve(**ledger, globals().db, o); !st.ok()) return fail(st);
   info("stopped: every acknowledged write is synced");

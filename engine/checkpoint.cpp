@@ -197,6 +197,8 @@ Result<ProvenInclusion> verify_inclusion_file(std::string_view text, const Verif
   out.checkpoint = std::move(*cp);
   out.sequence = p->index + 1;
   out.envelope = std::move(env->event);
+  out.envelope->payload_length = env->payload_length;
+  out.canonical = std::move(*p->extra);
   return out;
 }
 

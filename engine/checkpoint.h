@@ -50,7 +50,8 @@ Result<ConsistencyProofFile> parse_consistency_file(std::string_view text);
 struct ProvenInclusion {
   Checkpoint checkpoint;
   std::uint64_t sequence = 0;
-  std::optional<Event> envelope;  // read from the canonical bytes (no payload)
+  std::optional<Event> envelope;  // read from the canonical bytes (no payload; its payload_length set)
+  std::string canonical;
 };
 Result<ProvenInclusion> verify_inclusion_file(std::string_view text, const VerifierKey& key);
 struct ProvenConsistency {

@@ -3,6 +3,7 @@
 #include "engine/args.h"
 #include "engine/queries.h"
 #include "engine/rebuild.h"
+#include "projections/catalog.h"
 #include "schema/ledger_events.h"
 
 namespace ftl::engine {
@@ -43,11 +44,16 @@ Result<json> redact(Call& call, const json& j) {
     return Status::InvalidArgument("event " + std::to_string(*seq) + " grants or revokes a token; it holds a token's hash, not personal data",
                                    "revoke the token instead")
         .tagged("redact.access");
+  if (target->stream.starts_with(projections::kPlaybookStreamPrefix))
+    return Status::InvalidArgument("event " + std::to_string(*seq) + " is part of a playbook's catalog; it describes the playbook, not people",
+                                   "import a corrected page instead")
+        .tagged("redact.catalog");
   auto r = call.ledger.redact(*seq, reason, call.actor, call.idempotency_key);
   if (!r.ok()) return r.status();
   json doc = {{"redacted", r->redacted},
               {"stream", target->stream},
-              {"type", target->type},
+              {"redacted_type", target->type},
+              {"type", kEventRedactedType},
               {"sequence", r->appended.first_sequence},
               {"first_sequence", r->appended.first_sequence},
               {"last_sequence", r->appended.last_sequence},

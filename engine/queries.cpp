@@ -1,6 +1,9 @@
 #include "engine/queries.h"
 
 #include <algorithm>
+
+#include "ledger/base64.h"
+#include "ledger/sha256.h"
 #include <cctype>
 
 #include "projections/history.h"
@@ -48,8 +51,8 @@ Result<std::uint64_t> as_of_sequence(Ledger& ledger, const std::string& text, co
 }
 
 Result<std::uint64_t> event_sequence(Ledger& ledger, const std::string& event) {
-  if (!event.empty() && event.size() <= 19 && std::all_of(event.begin(), event.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-    const auto seq = std::stoull(event);
+  if (!event.empty() && std::all_of(event.begin(), event.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    const auto seq = event.size() <= 19 ? std::stoull(event) : UINT64_MAX;
     if (seq == 0 || seq > ledger.head().sequence)
       return Status::NotFound("no event " + event, "events run from 1 to " + std::to_string(ledger.head().sequence)).tagged("field.event");
     return seq;
@@ -80,6 +83,41 @@ nlohmann::json event_json(const Event& e) {
           {"hash", to_hex(e.hash)}};
   if (e.redacted_by != 0) j["redacted_by"] = e.redacted_by;
   return j;
+}
+
+Status event_document_matches(const nlohmann::json& doc, const Event& proven, std::string_view canonical) {
+  if (!doc.is_object()) return Status::InvalidArgument("the event file is not one JSON object, as ftl log --format jsonl prints an event").tagged("event.file");
+  const nlohmann::json want = {{"sequence", proven.sequence},
+                               {"stream", proven.stream},
+                               {"version", proven.stream_version},
+                               {"event_id", proven.event_id},
+                               {"type", proven.type},
+                               {"schema_version", proven.schema_version},
+                               {"recorded_at", projections::iso_time(proven.recorded_us)},
+                               {"effective_date", projections::iso_time(proven.effective_us)},
+                               {"actor", proven.actor},
+                               {"payload_sha256", to_hex(proven.payload_hash)},
+                               {"payload_size", proven.payload_length}};
+  for (const auto& [k, v] : want.items()) {
+    if (!doc.contains(k)) return Status::InvalidArgument("the event file has no " + k).tagged("event.file");
+    if (doc[k] != v)
+      return Status::Corruption("the event file's " + k + " is " + doc[k].dump().substr(0, 200) + ", but the proven event's is " + v.dump())
+          .tagged("proof.event");
+  }
+  if (doc.contains("prev_hash") && doc.contains("hash")) {
+    auto prev = doc["prev_hash"].is_string() ? hash_from_hex(doc["prev_hash"].get<std::string>()) : std::nullopt;
+    Sha256 h;
+    if (prev) h.update(std::string_view(reinterpret_cast<const char*>(prev->data()), prev->size()));
+    h.update(canonical);
+    if (!prev || !doc["hash"].is_string() || doc["hash"].get<std::string>() != to_hex(h.finish()))
+      return Status::Corruption("the event file's hash is not SHA-256 of its prev_hash and the proven event's bytes").tagged("proof.event");
+  }
+  if (doc.contains("payload")) {
+    auto raw = doc["payload"].is_string() ? from_base64(doc["payload"].get<std::string>()) : std::nullopt;
+    if (!raw || Sha256::of(*raw) != proven.payload_hash)
+      return Status::Corruption("the event file's payload is not the one whose SHA-256 the proven event records").tagged("proof.event");
+  }
+  return Status::Ok();
 }
 
 nlohmann::json audit_row_json(const projections::AuditRow& r) {

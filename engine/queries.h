@@ -26,6 +26,11 @@ Result<std::uint64_t> event_sequence(Ledger& ledger, const std::string& event);
 // An event with its whole envelope and its payload as JSON (`ftl log --format jsonl`).
 nlohmann::json event_json(const Event& e);
 
+// Whether an event as `ftl log --format jsonl` prints it is the proven one: every envelope field
+// equal, its hash SHA-256(prev_hash ‖ canonical) when it gives both, and, when it carries its
+// payload ("payload", base64), that payload's SHA-256. Corruption naming the first field that differs.
+Status event_document_matches(const nlohmann::json& doc, const Event& proven, std::string_view canonical);
+
 // A row of the audit trail and of a history, as their documents hold them.
 nlohmann::json audit_row_json(const projections::AuditRow& r);
 nlohmann::json history_row_json(const projections::HistoryRow& r);

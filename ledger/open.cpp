@@ -449,6 +449,7 @@ Result<std::unique_ptr<Ledger>> open_once(const std::string& path, const OpenOpt
   if (!options.read_only) {
     if (auto st = ledger->build_tree(options.upgrade_progress); !st.ok()) return st;
     if (auto st = ledger->start_writing(); !st.ok()) return st;
+    if (auto st = ledger->finish_purges(); !st.ok()) return st;
   }
   return std::unique_ptr<Ledger>(std::move(ledger));
 }

@@ -3,6 +3,12 @@
 // through the group commit, so a reader sees both or neither.
 #include <rocksdb/write_batch.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <fstream>
+
 #include "ledger/cursors.h"
 #include "ledger/rocks_ledger.h"
 #include "ledger/sha256.h"
@@ -114,11 +120,81 @@ Status RocksLedger::check_redacted(const rocksdb::ReadOptions& ro, std::uint64_t
   return Status::Ok();
 }
 
+namespace {
+
+constexpr const char* kPurgeFile = "FTL-PURGE";
+
+std::string purge_path(const std::string& dir) { return dir + "/" + kPurgeFile; }
+
+// The redactions whose old bytes may still be in the files, one sequence a line, synced.
+Status write_purge_file(const std::string& dir, const std::vector<std::uint64_t>& seqs) {
+  std::string text;
+  for (auto s : seqs) text += std::to_string(s) + "\n";
+  const auto file = purge_path(dir);
+  const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return Status::IOError("cannot create " + file + ": " + std::strerror(errno));
+  const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
+  ::close(fd);
+  const int d = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  const bool dir_ok = d >= 0 && ::fsync(d) == 0;
+  if (d >= 0) ::close(d);
+  if (!ok || !dir_ok) return Status::IOError("cannot write " + file + ": " + std::strerror(errno));
+  return Status::Ok();
+}
+
+std::vector<std::uint64_t> read_purge_file(const std::string& dir) {
+  std::vector<std::uint64_t> out;
+  std::ifstream in(purge_path(dir));
+  std::string line;
+  while (std::getline(in, line))
+    if (!line.empty() && line.size() <= 19 && std::all_of(line.begin(), line.end(), [](char c) { return c >= '0' && c <= '9'; }))
+      out.push_back(std::stoull(line));
+  return out;
+}
+
+bool blank(const std::string& s) {
+  return std::all_of(s.begin(), s.end(), [](unsigned char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; });
+}
+
+}  // namespace
+
+// The old record is still in table files (and the WAL) until they are rewritten: flush, then
+// compact the key's range and the snapshots down to the last level, so their bytes leave the
+// files. Readers holding an older RocksDB snapshot keep the old version alive until they finish.
+Status RocksLedger::purge(const std::vector<std::uint64_t>& sequences) {
+  auto s = db_->Flush(rocksdb::FlushOptions(), cfs_);
+  rocksdb::CompactRangeOptions co;
+  co.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+  for (auto seq : sequences) {
+    if (!s.ok()) break;
+    const auto key = format::sequence_key(seq);
+    const rocksdb::Slice k(key);
+    s = db_->CompactRange(co, cf(kEvents), &k, &k);
+  }
+  if (s.ok()) s = db_->CompactRange(co, cf(kSnapshots), nullptr, nullptr);
+  if (!s.ok()) return Status::IOError(s.ToString());
+  if (::unlink(purge_path(path_).c_str()) != 0 && errno != ENOENT)
+    return Status::IOError("cannot remove " + purge_path(path_) + ": " + std::strerror(errno));
+  return Status::Ok();
+}
+
+// A redaction that stopped between its write and its purge (a crash) is purged at the next
+// writing open.
+Status RocksLedger::finish_purges() {
+  auto pending = read_purge_file(path_);
+  if (pending.empty()) {
+    ::unlink(purge_path(path_).c_str());
+    return Status::Ok();
+  }
+  return purge(pending);
+}
+
 Result<RedactResult> RocksLedger::redact(std::uint64_t sequence, const std::string& reason, const std::string& actor,
                                          const std::string& event_id) {
   if (options_.read_only) return Status::Unavailable("the ledger at " + path_ + " is open read-only");
-  if (reason.empty() || reason.size() > format::kMaxReasonBytes || !format::valid_utf8(reason))
-    return Status::InvalidArgument("a redaction's reason must be 1 to " + std::to_string(format::kMaxReasonBytes) + " bytes of text")
+  if (blank(reason) || reason.size() > format::kMaxReasonBytes || !format::valid_utf8(reason))
+    return Status::InvalidArgument("a redaction's reason must be 1 to " + std::to_string(format::kMaxReasonBytes) + " bytes of text, not only spaces",
+                                   "say why, for the auditors who will read it (and name no one)")
         .tagged("field.reason");
   if (sequence == 0 || sequence > head().sequence)
     return Status::NotFound("no event " + std::to_string(sequence), "events run from 1 to " + std::to_string(head().sequence)).tagged("field.event");
@@ -133,25 +209,22 @@ Result<RedactResult> RocksLedger::redact(std::uint64_t sequence, const std::stri
   ne.actor = actor;
   ne.payload = format::redaction_payload({sequence, target->payload_hash, reason});
   req.events.push_back(std::move(ne));
+  // One redaction at a time: each names its purge in FTL-PURGE before its write goes in.
+  std::lock_guard lock(redact_mu_);
+  auto pending = read_purge_file(path_);
+  pending.push_back(sequence);
+  if (auto st = write_purge_file(path_, pending); !st.ok()) return st;
   auto appended = append(std::move(req));
-  if (!appended.ok()) return appended.status();
+  if (!appended.ok()) {
+    pending.pop_back();
+    if (pending.empty()) ::unlink(purge_path(path_).c_str());
+    else write_purge_file(path_, pending).permit_unchecked();
+    return appended.status();
+  }
   RedactResult out;
   out.appended = *appended;
   out.redacted = sequence;
-  if (appended->duplicate) return out;
-  // The old record is still in table files (and the WAL) until they are rewritten: flush, then
-  // compact the key's range down to the last level, so its bytes leave the files. Readers
-  // holding an older RocksDB snapshot keep the old version alive until they finish.
-  rocksdb::FlushOptions fo;
-  auto s = db_->Flush(fo, cfs_);
-  if (s.ok()) {
-    rocksdb::CompactRangeOptions co;
-    co.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
-    const auto key = format::sequence_key(sequence);
-    const rocksdb::Slice k(key);
-    s = db_->CompactRange(co, cf(kEvents), &k, &k);
-  }
-  if (!s.ok()) out.purge_error = s.ToString();
+  if (auto st = purge(pending); !st.ok()) out.purge_error = st.message() + " (the next writing open tries again)";
   return out;
 }
 

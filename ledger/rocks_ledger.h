@@ -103,6 +103,11 @@ class RocksLedger final : public Ledger {
     std::vector<std::string> snapshots;  // keys to drop
   };
   Result<PreparedRedaction> prepare_redaction(std::uint64_t target);
+  Status purge(const std::vector<std::uint64_t>& sequences);
+ public:
+  Status finish_purges();  // a writer's open: what a crash left unpurged
+ private:
+  std::mutex redact_mu_;
   void stage_redaction(rocksdb::WriteBatch& batch, const PreparedRedaction& p, std::uint64_t by);
   // verify: a redacted record's redaction holds (V3), and a redaction's event is redacted by it.
   Status check_redacted(const rocksdb::ReadOptions& ro, std::uint64_t seq, std::string_view type, std::uint64_t redacted_by,

@@ -60,7 +60,9 @@ int http_status(const Status& s) {
 }
 
 json problem(const Status& s, int status) {
-  json p = {{"type", "https://ftl.invalid/problems/" + std::string(code_name(s.code()))},
+  // The kind: the status's code, except for who may call (the code stays what clients map).
+  const std::string kind = status == 401 ? "unauthenticated" : status == 403 ? "permission_denied" : code_name(s.code());
+  json p = {{"type", "https://ftl.invalid/problems/" + kind},
             {"title", title(status)},
             {"status", status},
             {"detail", s.message()},

@@ -89,7 +89,7 @@ TEST_CASE("a redaction removes the payload from reads and files; the chain, the 
     auto l = test::open_ledger(db);
     build(*l);
     root_before = *l->tree_root(kEvents);
-    REQUIRE(l->put_snapshot("engagement/x", "bytes").ok());
+    REQUIRE(l->put_snapshot("engagement/x", secret(99)).ok());
     REQUIRE(any_file_holds(db, secret(5)));
     auto r = l->redact(5, "personal data, request 2026-118", "admin", "redact-5");
     REQUIRE(r.ok());
@@ -139,7 +139,44 @@ TEST_CASE("a redaction removes the payload from reads and files; the chain, the 
   CHECK(report->tree_size == kEvents + 1);
   // The bytes are gone from the table files and the write-ahead log, not only from reads.
   CHECK_FALSE(any_file_holds(db, secret(5)));
+  CHECK_FALSE(any_file_holds(db, secret(99)));  // the snapshot that might have held it, too
   CHECK(any_file_holds(db, secret(6)));
+  CHECK_FALSE(std::filesystem::exists(db + "/FTL-PURGE"));
+}
+
+TEST_CASE("a redaction cut off before its purge (a crash) is purged at the next writing open", "[redact][crash]") {
+  TempDir dir;
+  const auto db = dir.sub("db");
+  {
+    auto l = test::open_ledger(db);
+    build(*l);
+  }
+  {
+    // What redact() does up to its synced write, and no further: FTL-PURGE names the event, then
+    // the redaction goes in; the process dies before the flush and compaction.
+    auto l = test::open_ledger(db);
+    auto target = l->get(5);
+    REQUIRE(target.ok());
+    test::write_file(db + "/FTL-PURGE", "5\n");
+    AppendRequest req{target->stream, ExpectedVersion::Any(), {}, 5};
+    req.events.push_back({"", std::string(kEventRedactedType), 1, "admin", std::nullopt,
+                          format::redaction_payload({5, target->payload_hash, "request 1"})});
+    REQUIRE(l->append(std::move(req)).ok());
+  }
+  REQUIRE(any_file_holds(db, secret(5)));  // the old record is still in a table file
+  {
+    OpenOptions ro;
+    ro.read_only = true;
+    auto r = Ledger::Open(db, ro);  // a reader changes nothing
+    REQUIRE(r.ok());
+  }
+  CHECK(any_file_holds(db, secret(5)));
+  test::open_ledger(db).reset();  // a writer finishes the purge
+  CHECK_FALSE(any_file_holds(db, secret(5)));
+  CHECK_FALSE(std::filesystem::exists(db + "/FTL-PURGE"));
+  auto report = verify(db);
+  REQUIRE(report.ok());
+  CHECK(report->redacted.size() == 1);
 }
 
 TEST_CASE("a redaction is refused for what it cannot redact, and then appends nothing", "[redact]") {
@@ -155,6 +192,7 @@ TEST_CASE("a redaction is refused for what it cannot redact, and then appends no
   CHECK(l->redact(99, "request 4", "admin", "").status().code() == Code::kNotFound);
   CHECK(l->redact(0, "request 4", "admin", "").status().code() == Code::kNotFound);
   CHECK(l->redact(6, "", "admin", "").status().tag() == "field.reason");
+  CHECK(l->redact(6, "  \t ", "admin", "").status().tag() == "field.reason");
   CHECK(l->redact(6, std::string(5000, 'x'), "admin", "").status().tag() == "field.reason");
   CHECK(l->redact(6, "bad \xff utf-8", "admin", "").status().tag() == "field.reason");
   // Nobody appends the ledger's own type except a redaction.
@@ -275,4 +313,9 @@ TEST_CASE("views show a redacted event as [redacted], with the redaction and its
   engine::Call call{*l, "admin", "", {}, {}, "", ""};
   auto refused = engine::run_operation(call, "event.redact", {{"event", std::to_string(grant["sequence"].get<std::uint64_t>())}, {"reason", "x"}});
   CHECK(refused.status().tag() == "redact.access");
+  // Nor is the catalog: it describes a playbook.
+  auto catalog = engine::run_operation(call, "event.redact", {{"event", "5"}, {"reason", "x"}});
+  CHECK(catalog.status().tag() == "redact.catalog");
+  CHECK(red["type"] == "EventRedacted");
+  CHECK(red["redacted_type"] == "NoteAdded");
 }
