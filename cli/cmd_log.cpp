@@ -16,6 +16,7 @@ struct LogOptions {
   std::uint64_t from = 1;
   std::uint64_t limit = 0;
   bool follow = false;
+  bool payload = false;
   double interval = 0.25;
 };
 
@@ -36,6 +37,7 @@ Result<std::uint64_t> print_events(const LogOptions& o, std::uint64_t* next, std
   nlohmann::json args = {{"from", o.stream.empty() ? *next : o.from}};
   if (!o.stream.empty()) args.update({{"stream", o.stream}, {"after_version", *next}});
   if (budget != 0) args["limit"] = budget;
+  if (o.payload) args["payload"] = true;
   std::uint64_t n = 0;
   auto out = invoke("log", args, [&](const nlohmann::json& e) {
     auto row = e;
@@ -83,6 +85,7 @@ void setup_log(CLI::App& app) {
   log->add_option("--stream", o->stream, "Only this stream (e.g. playbook/enable-services)");
   log->add_option("--from", o->from, "Start at this sequence number");
   log->add_option("--limit", o->limit, "Stop after this many events");
+  log->add_flag("--payload", o->payload, "Also each payload's bytes, base64 (json and jsonl): what proof verify --event checks data against");
   log->add_flag("--follow,-f", o->follow, "Keep printing new events as they are appended (until interrupted)");
   log->add_option("--interval", o->interval, "Seconds between looks for new events with --follow (default 0.25)")
       ->check(CLI::Range(0.01, 60.0));

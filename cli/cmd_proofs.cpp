@@ -182,14 +182,17 @@ int run_verify_proof(const std::string& file, const std::string& vkey_text, cons
   return 0;
 }
 
-constexpr std::size_t kMaxBundleFile = std::size_t{1} << 30;
+constexpr std::size_t kMaxBundleFile = std::size_t{256} << 20;
 
 // Writes a file that must not exist yet, synced; a failed write leaves no file behind.
 Status write_new_file(const std::string& file, const std::string& bytes) {
   const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0)
-    return errno == EEXIST ? Status::InvalidArgument("the file " + file + " exists; a bundle is never written over another", "choose another name")
-                           : Status::IOError("cannot create " + file + ": " + std::strerror(errno));
+  if (fd < 0) {
+    if (errno == EEXIST) return Status::InvalidArgument("the file " + file + " exists; a bundle is never written over another", "choose another name");
+    if (errno == ENOENT || errno == ENOTDIR || errno == EACCES || errno == EISDIR || errno == EROFS)
+      return Status::InvalidArgument("cannot create " + file + ": " + std::strerror(errno));
+    return Status::IOError("cannot create " + file + ": " + std::strerror(errno));
+  }
   std::size_t done = 0;
   while (done < bytes.size()) {
     const auto n = ::write(fd, bytes.data() + done, bytes.size() - done);
@@ -264,7 +267,7 @@ int run_bundle_show(const std::string& file, const std::string& view, const std:
   auto doc = engine::bundle_view(*b, view);
   if (!doc.ok()) return fail(doc.status());
   const auto format = globals().format();
-  if (format == Format::kJson || format == Format::kJsonl) {
+  if (view == "state" && (format == Format::kJson || format == Format::kJsonl)) {
     std::cout << json_text(*doc, format == Format::kJson ? 2 : -1) << "\n";
     return 0;
   }
@@ -352,6 +355,11 @@ void setup_proofs(CLI::App& app) {
   bshow->callback([b_file, b_view, b_vkey] { exit_code() = run_bundle_show(*b_file, *b_view, *b_vkey); });
   bun->callback([bun, b_eng, b_to, b_out] {
     if (!bun->get_subcommands().empty()) return;
+    for (const char* opt : {"--to", "--out"})
+      if (bun->count(opt) > 0 && (opt[2] == 't' ? b_to->empty() : b_out->empty())) {
+        exit_code() = fail(Status::Usage(std::string(opt) + " is empty", "leave it out for the head (--to) or standard output (--out)"));
+        return;
+      }
     if (b_eng->empty()) {
       exit_code() = fail(Status::Usage("name the engagement to bundle", "ftl bundle contoso --out contoso.ftlbundle"));
       return;

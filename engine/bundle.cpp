@@ -38,9 +38,12 @@ std::string events_sha256(const std::vector<std::string>& canonicals) {
 }
 
 // The statement the log's key signs: what the bundle holds and what its state is.
-std::string statement_text(const std::string& engagement, std::uint64_t size, const std::string& state, const std::string& events) {
-  return std::string(kBundleFormat) + "\nengagement " + engagement + "\nsize " + std::to_string(size) + "\nstate " + state + "\nevents " +
-         events + "\n";
+// `to`: the moment the state is folded to; `size` and `root`: the tree every event is proved in
+// (larger than `to` only to prove the redactions made since of the events up to `to`).
+std::string statement_text(const std::string& engagement, std::uint64_t to, std::uint64_t size, const Hash& root, const std::string& state,
+                           const std::string& events) {
+  return std::string(kBundleFormat) + "\nengagement " + engagement + "\nto " + std::to_string(to) + "\nsize " + std::to_string(size) +
+         "\nroot " + to_base64(merkle::bytes(root)) + "\nstate " + state + "\nevents " + events + "\n";
 }
 
 // The catalog and the engagement folded from events in sequence order.
@@ -91,6 +94,20 @@ Result<std::string> make_bundle(Ledger& ledger, const std::string& engagement, c
   }
   if (own == 0) return load_engagement(ledger, engagement, size).status();  // names the known ones
   const auto state = state_sha256(engagement_document(fold.engagement, fold.catalog()));
+  // An event redacted after `size`: its redaction comes too, so a verifier knows why its payload is absent.
+  const std::uint64_t to = size;
+  std::vector<Event> later;
+  for (const auto& e : events)
+    if (e.redacted_by > to) {
+      auto r = ledger.get(e.redacted_by);
+      if (!r.ok()) return r.status();
+      size = std::max(size, r->sequence);
+      later.push_back(std::move(*r));
+    }
+  events.insert(events.end(), later.begin(), later.end());
+  std::sort(events.begin(), events.end(), [](const Event& a, const Event& b) { return a.sequence < b.sequence; });
+  auto root = ledger.tree_root(size);
+  if (!root.ok()) return root.status();
 
   auto checkpoint = sign_checkpoint(ledger, key, size);
   if (!checkpoint.ok()) return checkpoint.status();
@@ -107,9 +124,9 @@ Result<std::string> make_bundle(Ledger& ledger, const std::string& engagement, c
                           {"payload", e.redacted_by != 0 ? json(nullptr) : json(to_base64(e.payload))},
                           {"proof", std::move(p)}});
   }
-  auto statement = sign_note(statement_text(engagement, size, state, events_sha256(canonicals)), key);
+  auto statement = sign_note(statement_text(engagement, to, size, *root, state, events_sha256(canonicals)), key);
   if (!statement.ok()) return statement.status();
-  json doc = {{"format", kBundleFormat}, {"engagement", engagement}, {"checkpoint", *checkpoint},
+  json doc = {{"format", kBundleFormat}, {"engagement", engagement}, {"to", to}, {"checkpoint", *checkpoint},
               {"statement", *statement}, {"state_sha256", state},   {"events", std::move(out_events)}};
   return doc.dump(1) + "\n";
 }
@@ -122,6 +139,8 @@ Result<OpenedBundle> verify_bundle(std::string_view text, const VerifierKey* key
     if (!doc.contains(f) || !doc[f].is_string()) return malformed(std::string("its ") + f + " is missing or not text");
   if (!doc.contains("events") || !doc["events"].is_array() || doc["events"].size() > kMaxBundleEvents)
     return malformed("its events are missing or not a list");
+  if (!doc.contains("to") || !doc["to"].is_number_unsigned()) return malformed("its to (the moment of its state) is missing or not a sequence");
+  const std::uint64_t to = doc["to"].get<std::uint64_t>();
   OpenedBundle b;
   b.engagement = doc["engagement"].get<std::string>();
   const auto stream = projections::engagement_stream(b.engagement);
@@ -129,6 +148,8 @@ Result<OpenedBundle> verify_bundle(std::string_view text, const VerifierKey* key
   Result<Checkpoint> cp = Status::Ok();
   if (key != nullptr) {
     cp = open_checkpoint(doc["checkpoint"].get<std::string>(), *key);
+    if (!cp.ok() && cp.status().code() == Code::kCorruption)
+      return Status::Corruption("the bundle's checkpoint: " + cp.status().message()).tagged(cp.status().tag());
   } else {
     auto note = split_note(doc["checkpoint"].get<std::string>());
     cp = note.ok() ? parse_checkpoint_text(note->text) : Result<Checkpoint>(note.status());
@@ -172,8 +193,12 @@ Result<OpenedBundle> verify_bundle(std::string_view text, const VerifierKey* key
     last_sequence = e.sequence;
     if (e.stream != stream && !e.stream.starts_with(projections::kPlaybookStreamPrefix))
       return bad(name + " is on " + e.stream + ", neither the engagement's stream nor the catalog's");
+    if (e.sequence > to && e.type != kEventRedactedType)
+      return bad(name + " comes after the bundle's moment (event " + std::to_string(to) + ") and is no redaction");
     auto& v = versions[e.stream];
-    if (e.stream_version != v + 1) {
+    if (e.sequence > to) {
+      // A later redaction of an event up to `to`: proved, accounted for below, never folded.
+    } else if (e.stream_version != v + 1) {
       // Later in the bundle: the events were reordered; nowhere: one was dropped.
       for (std::size_t k = i + 1; k < doc["events"].size(); ++k) {
         const auto& later = doc["events"][k];
@@ -187,8 +212,10 @@ Result<OpenedBundle> verify_bundle(std::string_view text, const VerifierKey* key
       return bad(e.stream + " version " + std::to_string(v + 1) + " is missing (the next in the bundle is version " +
                  std::to_string(e.stream_version) + ", " + name + "): an event was dropped");
     }
-    v = e.stream_version;
-    if (j.contains("payload") && j["payload"].is_string()) {
+    if (e.sequence <= to) v = e.stream_version;
+    if (!j.contains("payload") || !(j["payload"].is_string() || j["payload"].is_null()))
+      return malformed(where + "'s payload is neither base64 text nor null");
+    if (j["payload"].is_string()) {
       auto payload = from_base64(j["payload"].get<std::string>());
       if (!payload || payload->size() != env->payload_length || Sha256::of(*payload) != e.payload_hash)
         return bad(name + "'s payload does not match the SHA-256 its signed bytes record: the payload was changed");
@@ -206,8 +233,10 @@ Result<OpenedBundle> verify_bundle(std::string_view text, const VerifierKey* key
   for (const auto& e : b.events)
     if (auto r = redaction_of(e)) {
       auto it = by_sequence.find(r->sequence);
-      if (it != by_sequence.end() && it->second->redacted_by == UINT64_MAX && it->second->payload_hash == r->payload_hash)
-        it->second->redacted_by = e.sequence;
+      const bool accounts = it != by_sequence.end() && it->second->redacted_by == UINT64_MAX && it->second->payload_hash == r->payload_hash;
+      if (accounts) it->second->redacted_by = e.sequence;
+      else if (e.sequence > to)
+        return bad("event " + std::to_string(e.sequence) + " comes after the bundle's moment but redacts no event of the bundle that lacks its payload");
     }
   for (const auto& e : b.events) {
     if (e.redacted_by == UINT64_MAX)
@@ -217,19 +246,23 @@ Result<OpenedBundle> verify_bundle(std::string_view text, const VerifierKey* key
   // The statement: this engagement, this tree, these events, this state.
   Fold fold;
   for (const auto& e : b.events) {
+    if (e.sequence > to) continue;
     if (auto st = fold.add(e, stream); !st.ok()) return bad("its events do not fold: " + st.message());
     (e.stream == stream ? b.engagement_events : b.catalog_events) += 1;
   }
   if (b.engagement_events == 0) return bad("it holds no event of " + stream);
+  b.to = to;
   b.state = engagement_document(fold.engagement, fold.catalog());
   b.state_sha256 = state_sha256(b.state);
-  const auto expected = statement_text(b.engagement, b.checkpoint.size, doc["state_sha256"].get<std::string>(), events_sha256(canonicals));
+  if (to == 0 || to > b.checkpoint.size) return bad("its moment, event " + std::to_string(to) + ", lies outside its tree");
+  const auto expected =
+      statement_text(b.engagement, to, b.checkpoint.size, b.checkpoint.root, doc["state_sha256"].get<std::string>(), events_sha256(canonicals));
   if (statement->text.substr(0, statement->text.find("\nstate ")) != expected.substr(0, expected.find("\nstate ")))
-    return bad("its statement, signed by " + signer + ", is of another engagement or tree");
+    return bad("its statement, signed by " + signer + ", is of another engagement, moment or tree (another root)");
   if (statement->text.substr(statement->text.find("\nevents ")) != expected.substr(expected.find("\nevents ")))
     return bad("its events are not the ones " + signer + " signed for it: one was dropped, added or replaced");
   if (doc["state_sha256"].get<std::string>() != b.state_sha256 ||
-      statement->text != statement_text(b.engagement, b.checkpoint.size, b.state_sha256, events_sha256(canonicals)))
+      statement->text != statement_text(b.engagement, to, b.checkpoint.size, b.checkpoint.root, b.state_sha256, events_sha256(canonicals)))
     return bad("the state refolded from its events (SHA-256 " + b.state_sha256 + ") is not the state " + signer + " signed");
   return b;
 }
@@ -241,14 +274,14 @@ Result<json> bundle_view(const OpenedBundle& b, const std::string& view) {
   if (view == "history") {
     projections::EngagementHistory h;
     for (const auto& e : b.events)
-      if (e.stream == stream)
+      if (e.stream == stream && e.sequence <= b.to)
         if (auto st = h.apply(e); !st.ok()) return st;
     for (const auto& r : h.rows()) rows.push_back(history_row_json(r));
     return json{{"rows", std::move(rows)}, {"source", "engagement"}};
   }
   if (view == "audit") {
     for (const auto& e : b.events)
-      if (e.stream == stream)
+      if (e.stream == stream && e.sequence <= b.to)
         for (const auto& r : projections::audit_rows(e)) rows.push_back(audit_row_json(r));
     return json{{"rows", std::move(rows)}};
   }

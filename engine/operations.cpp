@@ -48,6 +48,11 @@ Result<json> redact(Call& call, const json& j) {
     return Status::InvalidArgument("event " + std::to_string(*seq) + " is part of a playbook's catalog; it describes the playbook, not people",
                                    "import a corrected page instead")
         .tagged("redact.catalog");
+  if (target->type == "EngagementOpened")
+    return Status::InvalidArgument("event " + std::to_string(*seq) + " opens engagement " + target->stream.substr(target->stream.find('/') + 1) +
+                                   "; without it the engagement would have no customer, scope or seats",
+                                   "redact the notes or contacts that hold the personal data")
+        .tagged("redact.opening");
   auto r = call.ledger.redact(*seq, reason, call.actor, call.idempotency_key);
   if (!r.ok()) return r.status();
   json doc = {{"redacted", r->redacted},

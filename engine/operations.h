@@ -41,7 +41,7 @@ struct Call {
   std::string signing_key_file;
   // Given (a server that signs on its own): "the" checkpoint is the latest it signed, and
   // proofs are made against it unless the caller names another.
-  const CheckpointKeeper* checkpoints = nullptr;
+  CheckpointKeeper* checkpoints = nullptr;
 };
 
 struct Operation {

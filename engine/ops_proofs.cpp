@@ -104,13 +104,16 @@ Result<json> inclusion_op(Call& call, const json& j) {
   const auto event = a.text("event", true);
   const auto given = a.maybe_text("checkpoint");
   if (auto st = a.done(); !st.ok()) return st;
+  auto seq = event_sequence(call.ledger, event);
+  if (!seq.ok()) return seq.status();
+  // A server's kept checkpoint older than the event: sign a newer one now, for everyone.
+  if (!given && call.checkpoints != nullptr && call.checkpoints->latest().size < *seq)
+    if (auto st = call.checkpoints->refresh(); !st.ok()) return st;
   auto chosen = given_or_signed(call, given);
   if (!chosen.ok()) return chosen.status();
   const std::string& note = *chosen;
   auto c = checkpoint_of_this_ledger(call.ledger, note, "checkpoint");
   if (!c.ok()) return c.status();
-  auto seq = event_sequence(call.ledger, event);
-  if (!seq.ok()) return seq.status();
   if (*seq > c->size)
     return Status::InvalidArgument("event " + std::to_string(*seq) + " came after the checkpoint, which covers events 1 to " +
                                    std::to_string(c->size),

@@ -6,6 +6,7 @@
 #include "engine/operations.h"
 #include "engine/queries.h"
 #include "engine/verify.h"
+#include "ledger/base64.h"
 #include "projections/audit.h"
 #include "projections/history.h"
 
@@ -86,6 +87,7 @@ Result<json> log(Call& call, const json& j) {
   const auto stream = a.text("stream");
   const auto from = a.number("from", UINT64_MAX, false, 1), limit = a.number("limit", UINT64_MAX);
   const auto after_version = a.number("after_version", UINT64_MAX);
+  const bool with_payload = a.flag("payload");
   if (auto st = a.done(); !st.ok()) return st;
   auto cursor = stream.empty() ? call.ledger.scan(std::max<std::uint64_t>(from, 1)) : call.ledger.scan_stream(stream, after_version + 1);
   Rows rows{call};
@@ -95,7 +97,9 @@ Result<json> log(Call& call, const json& j) {
     next_version = e.stream_version;
     next_sequence = e.sequence + 1;
     if (e.sequence < from) continue;
-    if (auto st = rows.add(event_json(e)); !st.ok()) return st;
+    auto row = event_json(e);
+    if (with_payload && e.redacted_by == 0) row["payload"] = to_base64(e.payload);
+    if (auto st = rows.add(std::move(row)); !st.ok()) return st;
     ++n;
   }
   if (!cursor->status().ok()) return cursor->status();

@@ -1,6 +1,7 @@
 #include "engine/queries.h"
 
 #include <algorithm>
+#include <set>
 
 #include "ledger/base64.h"
 #include "ledger/sha256.h"
@@ -98,25 +99,41 @@ Status event_document_matches(const nlohmann::json& doc, const Event& proven, st
                                {"actor", proven.actor},
                                {"payload_sha256", to_hex(proven.payload_hash)},
                                {"payload_size", proven.payload_length}};
+  static const std::set<std::string> kOthers = {"data", "payload", "prev_hash", "hash", "redacted_by"};
+  for (const auto& [k, v] : doc.items())
+    if (!want.contains(k) && kOthers.count(k) == 0)
+      return Status::InvalidArgument("the event file has a field " + k.substr(0, 64) + " that no event has").tagged("event.file");
   for (const auto& [k, v] : want.items()) {
     if (!doc.contains(k)) return Status::InvalidArgument("the event file has no " + k).tagged("event.file");
-    if (doc[k] != v)
+    if (doc[k].type() != v.type() || doc[k] != v)
       return Status::Corruption("the event file's " + k + " is " + doc[k].dump().substr(0, 200) + ", but the proven event's is " + v.dump())
           .tagged("proof.event");
   }
-  if (doc.contains("prev_hash") && doc.contains("hash")) {
-    auto prev = doc["prev_hash"].is_string() ? hash_from_hex(doc["prev_hash"].get<std::string>()) : std::nullopt;
-    Sha256 h;
-    if (prev) h.update(std::string_view(reinterpret_cast<const char*>(prev->data()), prev->size()));
-    h.update(canonical);
-    if (!prev || !doc["hash"].is_string() || doc["hash"].get<std::string>() != to_hex(h.finish()))
-      return Status::Corruption("the event file's hash is not SHA-256 of its prev_hash and the proven event's bytes").tagged("proof.event");
+  if (!doc.contains("prev_hash") || !doc.contains("hash")) return Status::InvalidArgument("the event file has no prev_hash and hash").tagged("event.file");
+  auto prev = doc["prev_hash"].is_string() ? hash_from_hex(doc["prev_hash"].get<std::string>()) : std::nullopt;
+  if (!prev) return Status::InvalidArgument("the event file's prev_hash is not 64 hex digits").tagged("event.file");
+  Sha256 h;
+  h.update(std::string_view(reinterpret_cast<const char*>(prev->data()), prev->size()));
+  h.update(canonical);
+  if (!doc["hash"].is_string() || doc["hash"].get<std::string>() != to_hex(h.finish()))
+    return Status::Corruption("the event file's hash is not SHA-256 of its prev_hash and the proven event's bytes").tagged("proof.event");
+  // What it says the payload was: only with the payload itself, whose SHA-256 the proof covers.
+  const bool has_data = doc.contains("data") && !doc["data"].is_null();
+  if (!doc.contains("payload")) {
+    if (has_data)
+      return Status::InvalidArgument("the event file's data cannot be checked without the payload's bytes",
+                                     "print the event with its payload (ftl log --payload), or drop its data")
+          .tagged("event.file");
+    return Status::Ok();
   }
-  if (doc.contains("payload")) {
-    auto raw = doc["payload"].is_string() ? from_base64(doc["payload"].get<std::string>()) : std::nullopt;
-    if (!raw || Sha256::of(*raw) != proven.payload_hash)
-      return Status::Corruption("the event file's payload is not the one whose SHA-256 the proven event records").tagged("proof.event");
-  }
+  auto raw = doc["payload"].is_string() ? from_base64(doc["payload"].get<std::string>()) : std::nullopt;
+  if (!raw || raw->size() != proven.payload_length || Sha256::of(*raw) != proven.payload_hash)
+    return Status::Corruption("the event file's payload is not the one whose SHA-256 the proven event records").tagged("proof.event");
+  Event with = proven;
+  with.payload = std::move(*raw);
+  with.redacted_by = 0;
+  if (!doc.contains("data") || doc["data"] != event_json(with)["data"])
+    return Status::Corruption("the event file's data is not what its payload holds").tagged("proof.event");
   return Status::Ok();
 }
 

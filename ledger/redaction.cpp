@@ -152,8 +152,20 @@ std::vector<std::uint64_t> read_purge_file(const std::string& dir) {
   return out;
 }
 
+// Whether text holds nothing a reader sees: white space (ASCII and Unicode's, the zero-width
+// ones included) or nothing at all. Valid UTF-8 is checked before.
 bool blank(const std::string& s) {
-  return std::all_of(s.begin(), s.end(), [](unsigned char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; });
+  for (std::size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    const std::size_t n = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+    std::uint32_t cp = n == 1 ? c : c & (0xFF >> (n + 1));
+    for (std::size_t k = 1; k < n && i + k < s.size(); ++k) cp = cp << 6 | (static_cast<unsigned char>(s[i + k]) & 0x3F);
+    i += n;
+    const bool space = cp <= 0x20 || cp == 0x7F || cp == 0x85 || cp == 0xA0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200F) ||
+                       cp == 0x2028 || cp == 0x2029 || cp == 0x202F || cp == 0x205F || cp == 0x2060 || cp == 0x3000 || cp == 0xFEFF;
+    if (!space) return false;
+  }
+  return true;
 }
 
 }  // namespace
@@ -192,7 +204,7 @@ Status RocksLedger::finish_purges() {
 Result<RedactResult> RocksLedger::redact(std::uint64_t sequence, const std::string& reason, const std::string& actor,
                                          const std::string& event_id) {
   if (options_.read_only) return Status::Unavailable("the ledger at " + path_ + " is open read-only");
-  if (blank(reason) || reason.size() > format::kMaxReasonBytes || !format::valid_utf8(reason))
+  if (reason.size() > format::kMaxReasonBytes || !format::valid_utf8(reason) || blank(reason))
     return Status::InvalidArgument("a redaction's reason must be 1 to " + std::to_string(format::kMaxReasonBytes) + " bytes of text, not only spaces",
                                    "say why, for the auditors who will read it (and name no one)")
         .tagged("field.reason");

@@ -145,14 +145,14 @@ Result<std::string> read_file(const std::string& path, std::size_t max_bytes, st
   struct stat st {};
   if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
     ::close(fd);
-    return Status::InvalidArgument(path + " is a directory, not a " + w);
+    return Status::InvalidArgument(path + " is a directory, not " + (std::string_view("aeiou").find(w[0]) != std::string_view::npos ? "an " : "a ") + w);
   }
   const bool pipe = S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode) || S_ISCHR(st.st_mode);
   // A file that says it is too large is refused before a byte of it is read.
   if (S_ISREG(st.st_mode) && static_cast<std::uint64_t>(st.st_size) > max_bytes) {
     ::close(fd);
     return Status::InvalidArgument(path + " holds " + std::to_string(st.st_size) + " bytes, more than the " + std::to_string(max_bytes) +
-                                   " a " + w + " may");
+                                   " " + (std::string_view("aeiou").find(w[0]) != std::string_view::npos ? "an " : "a ") + w + " may hold");
   }
   std::string out;
   if (S_ISREG(st.st_mode)) out.reserve(static_cast<std::size_t>(st.st_size));

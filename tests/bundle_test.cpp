@@ -3,6 +3,8 @@
 // swapped, a payload removed, another key) rejected, naming what failed.
 #include <catch2/catch.hpp>
 
+#include <filesystem>
+
 #include "engine/bundle.h"
 #include "engine/checkpoint.h"
 #include "engine/operations.h"
@@ -180,4 +182,47 @@ TEST_CASE("a bundle carries a redaction: the payload is left out, and the state 
   const auto red = f.ledger->head().sequence;
   CHECK_THAT(fails(with_events(text, [&](json& ev) { ev.erase(index_of(ev, red)); }), f.key.verifier()),
              Catch::Contains("no redaction") || Catch::Contains("dropped"));
+}
+
+TEST_CASE("a bundle as of before a redaction brings the redaction along, and still verifies", "[bundle][redact]") {
+  Fixture f;
+  const auto early = std::to_string(f.mid);
+  f.run("event.redact", {{"event", std::to_string(f.note_seq)}, {"reason", "personal data"}}, "admin");
+  const auto text = f.bundle(early);
+  auto b = verify_bundle(text, &f.vkey);
+  INFO(b.status().message());
+  REQUIRE(b.ok());
+  CHECK(b->to == f.mid);
+  CHECK(b->checkpoint.size == f.ledger->head().sequence);  // a tree that holds the redaction
+  CHECK(b->redacted == 1);
+  CHECK(b->engagement_events == 3);
+  auto live = f.run("engagement.show", {{"engagement", "contoso"}, {"as_of", early}});
+  live.erase("as_of");
+  CHECK(*bundle_view(*b, "state") == live);
+  // Anything else after the bundle's moment is refused.
+  auto doc = json::parse(f.bundle());
+  auto late = json::parse(text);
+  late["events"].push_back(doc["events"].back());
+  CHECK_FALSE(verify_bundle(late.dump(), &f.vkey).ok());
+}
+
+TEST_CASE("a bundle's statement is bound to its tree: one from another ledger under the same key is refused", "[bundle][forgery]") {
+  Fixture f;
+  // A second ledger, equal to the first up to here, then different; the same key signs both.
+  std::filesystem::copy(f.dir.sub("db"), f.dir.sub("copy"), std::filesystem::copy_options::recursive);
+  Fixture* g = &f;
+  auto copy = test::open_ledger(f.dir.sub("copy"));
+  Call c1{*f.ledger, "ryan", "", {}, {}, "", f.key_file};
+  REQUIRE(run_operation(c1, "engagement.open", {{"engagement", "other"}, {"customer", "O"}, {"seats", 5}, {"services", "Teams"}}).ok());
+  Call c2{*copy, "ryan", "", {}, {}, "", f.key_file};
+  REQUIRE(run_operation(c2, "note.add", {{"engagement", "contoso"}, {"kind", "environment"}, {"text", "hidden"}}).ok());
+  auto x = json::parse(g->bundle());
+  auto y = json::parse((*run_operation(c2, "bundle", {{"engagement", "contoso"}, {"to", ""}}))["bundle"].get<std::string>());
+  // y's events without its last (the hidden note), with x's statement and state.
+  y["statement"] = x["statement"];
+  y["state_sha256"] = x["state_sha256"];
+  y["events"].erase(y["events"].size() - 1);
+  auto r = verify_bundle(y.dump(), &f.vkey);
+  REQUIRE_FALSE(r.ok());
+  CHECK_THAT(r.status().message(), Catch::Contains("another root"));
 }

@@ -39,6 +39,12 @@ check "no command is a usage error" 1 "" -- "$FTL"
 check "an unknown option is a usage error" 1 "error:" -- "$FTL" playbook list --bogus
 check "help lists exit codes" 0 "verification failed" -- "$FTL" --help
 check "every level has an example" 0 "Example:" -- "$FTL" playbook tasks --help
+# The log's signing key and a witness's, before any ledger (and so before any server) exists.
+VKEY=$("$FTL" --quiet key generate --origin cli.test --out "$WORK/ledger.key")
+WKEY=$("$FTL" --quiet key generate --cosigner --origin cli.witness/w1 --out "$WORK/w.key")
+check "key generate prints a verifier key NAME+ID+KEY" 0 "" -- bash -c "[[ '$VKEY' =~ ^cli\.test\+[0-9a-f]{8}\+A ]] && [[ '$WKEY' =~ ^cli\.witness/w1\+[0-9a-f]{8}\+B ]]"
+check "a key is never written over another" 2 "exists; a key is never written over another" -- "$FTL" key generate --origin cli.test --out "$WORK/ledger.key"
+export FTL_LEDGER_KEY="$WORK/ledger.key"
 check "import" 0 "imported enable-services.md: added 8 steps and 86 tasks; 14 Refresh Summary rows; 109 events, sequences 1-109" -- "$FTL" playbook import "$PAGE"
 check "re-import says unchanged" 0 "unchanged" -- "$FTL" playbook import "$PAGE"
 digest=$("$FTL" digest)
@@ -272,6 +278,61 @@ mkdir "$WORK/empty"
 check "only an import starts a ledger: other writes say there is none" 5 "no ledger at" -- "$FTL" --db "$WORK/empty" engagement open x --customer X --seats 5 --services Exchange
 check "and leave the directory empty" 0 "" -- bash -c "[[ -z \$(ls -A '$WORK/empty') ]]"
 check "replay refuses a range this ledger does not have" 2 "is not a range of this ledger's sequences" -- "$FTL" replay contoso --from 5 --to 1
+
+# Proofs, a witness, a bundle and a redaction, as an auditor, a witness and an admin use them.
+"$FTL" checkpoint > "$WORK/cp1.txt"
+check "a checkpoint is the log's signed note of its tree" 0 "^— cli\.test " -- cat "$WORK/cp1.txt"
+"$FTL" proof inclusion 110 > "$WORK/e110.proof"
+check "an inclusion proof verifies with the key alone" 0 "^ok: event 110 " -- "$FTL" proof verify "$WORK/e110.proof" --key "$VKEY"
+"$FTL" --format jsonl log --from 110 --limit 1 --payload > "$WORK/e110.json"
+check "so does the event it proves" 0 "^ok: event 110 " -- "$FTL" proof verify "$WORK/e110.proof" --key "$VKEY" --event "$WORK/e110.json"
+sed 's/"actor":"[^"]*"/"actor":"mallory"/' "$WORK/e110.json" > "$WORK/e110-forged.json"
+check "an event file that was changed fails" 4 "event file's actor" -- "$FTL" proof verify "$WORK/e110.proof" --key "$VKEY" --event "$WORK/e110-forged.json"
+python3 -c 'import json,sys; e=json.load(open(sys.argv[1])); e["data"]={"forged": True}; print(json.dumps(e))' "$WORK/e110.json" > "$WORK/e110-data.json"
+check "so does one whose data was changed" 4 "data is not what its payload holds" -- "$FTL" proof verify "$WORK/e110.proof" --key "$VKEY" --event "$WORK/e110-data.json"
+python3 - "$WORK/e110.proof" > "$WORK/e110-forged.proof" <<'PY'
+import sys
+lines = open(sys.argv[1]).read().split("\n")
+i = next(n for n, l in enumerate(lines) if n > 3 and len(l) == 44)  # the first hash of the path
+lines[i] = ("B" if lines[i][0] == "A" else "A") + lines[i][1:]
+print("\n".join(lines), end="")
+PY
+check "a proof with a hash changed fails" 4 "" -- "$FTL" proof verify "$WORK/e110-forged.proof" --key "$VKEY"
+check "--witness needs the witness's cosignature" 4 "not cosigned by the witness cli.witness/w1" -- "$FTL" proof verify "$WORK/e110.proof" --key "$VKEY" --witness "$WKEY"
+check "a witness cosigns the first checkpoint it sees" 0 "first of this log" -- bash -c "'$FTL' witness cosign '$WORK/cp1.txt' --state '$WORK/wstate' --key '$WORK/w.key' --log-key '$VKEY' > '$WORK/cp1w.txt'"
+SEQ=$("$FTL" --format json note add contoso --kind environment --text "Jane Doe, +1 555 0100" | python3 -c 'import json,sys; print(json.load(sys.stdin)["first_sequence"])')
+# A server serves the checkpoint it signed last (at most a tick behind a count of events).
+for _ in $(seq 100); do
+  "$FTL" checkpoint > "$WORK/cp2.txt"
+  (( $(sed -n 2p "$WORK/cp2.txt") >= SEQ )) && break
+  sleep 0.2
+done
+check "a later one needs a consistency proof from the last" 2 "consistency proof from the tree of" -- "$FTL" witness cosign "$WORK/cp2.txt" --state "$WORK/wstate" --key "$WORK/w.key" --log-key "$VKEY"
+"$FTL" proof consistency "$WORK/cp1w.txt" "$WORK/cp2.txt" > "$WORK/step.proof"
+check "with it, the witness cosigns" 0 "extends the tree of" -- bash -c "'$FTL' witness cosign '$WORK/cp2.txt' --proof '$WORK/step.proof' --state '$WORK/wstate' --key '$WORK/w.key' --log-key '$VKEY' > '$WORK/cp2w.txt'"
+check "an older checkpoint is another history: exit 4, nothing cosigned" 4 "another history" -- "$FTL" witness cosign "$WORK/cp1.txt" --state "$WORK/wstate" --key "$WORK/w.key" --log-key "$VKEY"
+"$FTL" proof inclusion "$SEQ" --checkpoint "$WORK/cp2w.txt" > "$WORK/note.proof"
+check "a proof against the cosigned checkpoint passes --witness" 0 "^ok: event $SEQ " -- "$FTL" proof verify "$WORK/note.proof" --key "$VKEY" --witness "$WKEY"
+check "bundle" 0 "" -- "$FTL" bundle contoso --out "$WORK/c.ftlbundle"
+check "a bundle is never written over a file" 2 "exists" -- "$FTL" bundle contoso --out "$WORK/c.ftlbundle"
+check "bundle verify needs no ledger" 0 "^ok: [0-9]+ events of contoso and [0-9]+ catalog events" -- env FTL_DB="$WORK/none" "$FTL" bundle verify "$WORK/c.ftlbundle" --key "$VKEY"
+check "bundle show history is the live history" 0 "" -- bash -c "diff <('$FTL' bundle show '$WORK/c.ftlbundle' history --key '$VKEY') <('$FTL' history contoso)"
+python3 - "$WORK/c.ftlbundle" > "$WORK/c-forged.ftlbundle" <<'PY'
+import base64, json, sys
+b = json.load(open(sys.argv[1]))
+e = b["events"][-1]
+p = bytearray(base64.b64decode(e["payload"])); p[len(p) // 2] ^= 1
+e["payload"] = base64.b64encode(bytes(p)).decode()
+print(json.dumps(b))
+PY
+check "a bundle with a payload byte changed fails, naming the event" 4 "event $SEQ's payload does not match" -- "$FTL" bundle verify "$WORK/c-forged.ftlbundle" --key "$VKEY"
+check "redact needs a reason" 1 "reason" -- "$FTL" --as admin redact "$SEQ"
+check "redact removes the payload and keeps the chain" 0 "^redacted event $SEQ \(NoteAdded on engagement/contoso\)" -- "$FTL" --as admin redact "$SEQ" --reason "personal data, request 2026-118"
+check "verify lists the redaction" 0 "event $SEQ is redacted by event" -- "$FTL" verify
+check "history shows it as [redacted]" 0 "\[redacted\]" -- "$FTL" history contoso
+check "no view shows the text any more" 1 "" -- bash -c "{ '$FTL' --format jsonl log; '$FTL' --format json engagement show contoso; '$FTL' audit --engagement contoso; } | grep -q 'Jane Doe'"
+check "its proof still verifies" 0 "^ok: event $SEQ " -- "$FTL" proof verify "$WORK/note.proof" --key "$VKEY"
+check "a redaction is not redacted again" 2 "redacted already" -- "$FTL" --as admin redact "$SEQ" --reason again
 
 # Any program can recompute the chain from the log alone (ledger/FORMAT.md).
 if command -v python3 >/dev/null; then

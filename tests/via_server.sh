@@ -72,7 +72,7 @@ url=
       if ((ok)); then mv "$STATE/$k.tokens.new" "$STATE/$k.tokens"; else rm -f "$STATE/$k.tokens.new"; fi
     fi
     if [[ -f $STATE/$k.tokens ]]; then
-      FTL_DB="$db" setsid "$REAL" --quiet --wait 0.2 serve --listen 127.0.0.1:0 > "$STATE/$k.out" 2> "$STATE/$k.err" < /dev/null 9>&- &
+      FTL_DB="$db" setsid "$REAL" --quiet --wait 0.2 serve --listen 127.0.0.1:0 --checkpoint-seconds 0.5 > "$STATE/$k.out" 2> "$STATE/$k.err" < /dev/null 9>&- &
       pid=$!
       for _ in $(seq 200); do
         grep -q "^listening on " "$STATE/$k.out" 2>/dev/null && break
