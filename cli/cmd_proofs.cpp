@@ -17,6 +17,7 @@
 #include "cli/safe_output.h"
 #include "engine/bundle.h"
 #include "engine/checkpoint.h"
+#include "engine/digest_proof.h"
 #include "engine/queries.h"
 #include "engine/witness.h"
 #include "schema/parse.h"
@@ -142,7 +143,21 @@ int run_verify_proof(const std::string& file, const std::string& vkey_text, cons
   auto text = read_text(file, "proof file");
   if (!text.ok()) return fail(text.status());
   nlohmann::json doc;
-  if (text->starts_with(engine::kConsistencyHeader)) {
+  if (text->starts_with(engine::kDigestProofHeader)) {
+    auto proven = engine::verify_digest_proof(*text, *key);
+    if (!proven.ok()) return fail(proven.status());
+    if (auto st = check_witnesses({engine::parse_digest_proof(*text)->checkpoint}, witnesses); !st.ok()) return fail(st);
+    doc = {{"ok", true},
+           {"kind", "digest"},
+           {"origin", proven->checkpoint.origin},
+           {"sequence", proven->digest.sequence},
+           {"hash", to_hex(proven->digest.hash)},
+           {"size", proven->checkpoint.size},
+           {"root", to_hex(proven->checkpoint.root)}};
+    if (globals().format() == Format::kTable)
+      std::cout << "ok: the tree of " << proven->checkpoint.size << " events signed by " << one_line(proven->checkpoint.origin) << " holds, as event "
+                << proven->digest.sequence << ", the event the digest pinned (hash " << to_hex(proven->digest.hash) << ")\n";
+  } else if (text->starts_with(engine::kConsistencyHeader)) {
     auto proven = engine::verify_consistency_file(*text, *key);
     if (!proven.ok()) return fail(proven.status());
     if (auto st = check_witnesses({engine::parse_consistency_file(*text)->second}, witnesses); !st.ok()) return fail(st);
@@ -311,8 +326,8 @@ void setup_proofs(CLI::App& app) {
 
   auto first = std::make_shared<std::string>();
   auto second = std::make_shared<std::string>();
-  auto* con = proof->add_subcommand("consistency", "Prove that the ledger at a later checkpoint extends an earlier one");
-  con->add_option("first", *first, "The earlier checkpoint file")->required();
+  auto* con = proof->add_subcommand("consistency", "Prove that the ledger at a later checkpoint extends an earlier one (or a saved digest)");
+  con->add_option("first", *first, "The earlier checkpoint file, or a digest file ftl digest wrote")->required();
   con->add_option("second", *second, "The later checkpoint file (else one signed now)");
   con->add_option("--key", globals().signing_key, "The signing key file (else FTL_LEDGER_KEY)");
   con->callback([first, second] { exit_code() = run_consistency(*first, *second); });

@@ -14,6 +14,7 @@
 #include "engine/bundle.h"
 #include "engine/checkpoint.h"
 #include "engine/checkpoint_keeper.h"
+#include "engine/digest_proof.h"
 #include "engine/operations.h"
 #include "engine/queries.h"
 #include "ledger/merkle.h"
@@ -135,6 +136,27 @@ Result<json> consistency_op(Call& call, const json& j) {
   auto chosen = given_or_signed(call, second);
   if (!chosen.ok()) return chosen.status();
   const std::string& later = *chosen;
+  if (!first.empty() && first.front() == '{') {
+    // From a digest saved before checkpoints: the event it pinned, proved to be in the tree.
+    auto d = parse_digest_json(first, "first");
+    if (!d.ok()) return d.status();
+    auto c2 = checkpoint_of_this_ledger(call.ledger, later, "second");
+    if (!c2.ok()) return c2.status();
+    if (d->sequence > c2->size)
+      return Status::InvalidArgument("the digest is of event " + std::to_string(d->sequence) + ", after the checkpoint's " + std::to_string(c2->size) +
+                                     " events")
+          .tagged("field.first");
+    auto e = call.ledger.get(d->sequence);
+    if (!e.ok()) return e.status();
+    if (e->hash != d->hash)
+      return Status::Corruption("the digest does not hold: event " + std::to_string(d->sequence) + "'s hash is " + to_hex(e->hash) +
+                                ", the digest's " + to_hex(d->hash) + " (the digest is another ledger's, or this history was rewritten)")
+          .tagged("proof.mismatch");
+    auto path = call.ledger.inclusion_proof(d->sequence, c2->size);
+    if (!path.ok()) return path.status();
+    DigestProofFile f{*d, e->prev_hash, canonical_of(*e), merkle::as_bytes(*path), later};
+    return json{{"kind", "digest"}, {"size1", d->sequence}, {"size2", c2->size}, {"proof", digest_proof_text(f)}};
+  }
   auto c1 = checkpoint_of_this_ledger(call.ledger, first, "first");
   if (!c1.ok()) return c1.status();
   auto c2 = checkpoint_of_this_ledger(call.ledger, later, "second");

@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "engine/checkpoint.h"
+#include "engine/digest_proof.h"
 #include "engine/operations.h"
 #include "ledger/base64.h"
 #include "ledger/merkle.h"
@@ -225,4 +226,52 @@ TEST_CASE("a consistency proof shows a later checkpoint extends an earlier one; 
   const auto fork_cp = *sign_checkpoint(*forked, f.key);
   CHECK_FALSE(verify_consistency_file(consistency_file_text({p.hashes, p.first, fork_cp}), vkey).ok());
   CHECK(f.run("proof.consistency", {{"first", fork_cp}}).status().tag() == "proof.mismatch");
+}
+
+TEST_CASE("a digest saved before checkpoints is proved to be the tree's event; every forgery of the proof is rejected", "[proof][digest]") {
+  Fixture f;
+  const auto d = f.ledger->head();
+  append_events(*f.ledger, 40, "later");
+  const nlohmann::json digest = {{"sequence", d.sequence}, {"hash", to_hex(d.hash)}};
+  auto r = f.run("proof.consistency", {{"first", digest.dump()}});
+  INFO(r.status().message());
+  REQUIRE(r.ok());
+  CHECK((*r)["kind"] == "digest");
+  const auto text = (*r)["proof"].get<std::string>();
+  const auto key = f.key.verifier();
+  auto ok = verify_digest_proof(text, key);
+  REQUIRE(ok.ok());
+  CHECK(ok->digest.sequence == d.sequence);
+  CHECK(ok->checkpoint.size == d.sequence + 40);
+  CHECK(ok->envelope.sequence == d.sequence);
+  // Each line changed: the digest's hash, the previous hash, the event's bytes, a path hash.
+  for (std::size_t line : {1, 2, 3, 4, 6}) {
+    INFO("line " << line);
+    std::string forged;
+    if (line == 1) {
+      auto h = d.hash;
+      h[5] ^= 1;
+      forged = with_line(text, 1, "digest " + std::to_string(d.sequence) + " " + to_hex(h));
+    } else if (line == 2) {
+      forged = with_line(text, 2, "prev " + flip_base64(text.substr(text.find("prev ") + 5, 44)));
+    } else if (line == 3) {
+      const auto at = text.find("event ") + 6;
+      forged = with_line(text, 3, "event " + flip_base64(text.substr(at, text.find('\n', at) - at)));
+    } else {
+      const auto lines_start = text.find('\n', text.find("event ")) + 1;
+      std::size_t at = lines_start;
+      for (std::size_t k = 4; k < line; ++k) at = text.find('\n', at) + 1;
+      forged = with_line(text, line, flip_base64(text.substr(at, 44)));
+    }
+    auto bad = verify_digest_proof(forged, key);
+    CHECK_FALSE(bad.ok());
+  }
+  // The digest of another event (its sequence), another key, a digest that does not hold.
+  CHECK_FALSE(verify_digest_proof(with_line(text, 1, "digest " + std::to_string(d.sequence - 1) + " " + to_hex(d.hash)), key).ok());
+  CHECK_FALSE(verify_digest_proof(text, generate_signer("ledger.example")->verifier()).ok());
+  auto other = d.hash;
+  other[0] ^= 0x80;
+  auto refused = f.run("proof.consistency", {{"first", nlohmann::json{{"sequence", d.sequence}, {"hash", to_hex(other)}}.dump()}});
+  CHECK(refused.status().tag() == "proof.mismatch");
+  CHECK(f.run("proof.consistency", {{"first", "{\"sequence\": 0}"}}).status().code() == Code::kInvalidArgument);
 }
