@@ -40,9 +40,10 @@ std::string events_sha256(const std::vector<std::string>& canonicals) {
 // The statement the log's key signs: what the bundle holds and what its state is.
 // `to`: the moment the state is folded to; `size` and `root`: the tree every event is proved in
 // (larger than `to` only to prove the redactions made since of the events up to `to`).
-std::string statement_text(const std::string& engagement, std::uint64_t to, std::uint64_t size, const Hash& root, const std::string& state,
-                           const std::string& events) {
-  return std::string(kBundleFormat) + "\nengagement " + engagement + "\nto " + std::to_string(to) + "\nsize " + std::to_string(size) +
+std::string statement_text(const std::string& engagement, std::uint64_t from, std::uint64_t to, std::uint64_t size, const Hash& root,
+                           const std::string& state, const std::string& events) {
+  return std::string(kBundleFormat) + "\nengagement " + engagement + "\nfrom " + std::to_string(from) + "\nto " + std::to_string(to) +
+         "\nsize " + std::to_string(size) +
          "\nroot " + to_base64(merkle::bytes(root)) + "\nstate " + state + "\nevents " + events + "\n";
 }
 
@@ -65,7 +66,8 @@ struct Fold {
 
 std::string state_sha256(const json& document) { return to_hex(Sha256::of(document.dump())); }
 
-Result<std::string> make_bundle(Ledger& ledger, const std::string& engagement, const SignerKey& key, std::uint64_t size) {
+Result<std::string> make_bundle(Ledger& ledger, const std::string& engagement, const SignerKey& key, std::uint64_t size, std::uint64_t from) {
+  if (from == 0) from = 1;
   if (size == 0) size = ledger.head().sequence;
   if (size > ledger.head().sequence)
     return Status::InvalidArgument("a bundle of " + std::to_string(size) + " events is past the head, " + std::to_string(ledger.head().sequence))
@@ -78,22 +80,32 @@ Result<std::string> make_bundle(Ledger& ledger, const std::string& engagement, c
     return true;
   });
   if (!listed.ok()) return listed;
+  if (from > 1) streams.clear();  // a stretch folds no state, so needs no catalog
   streams.push_back(stream);
   std::vector<Event> events;
   for (const auto& s : streams) {
     auto c = ledger.scan_stream(s);
-    for (; c->valid() && c->event().sequence <= size; c->next()) events.push_back(c->event());
+    for (; c->valid() && c->event().sequence <= size; c->next())
+      if (c->event().sequence >= from) events.push_back(c->event());
     if (!c->status().ok()) return c->status();
   }
   std::sort(events.begin(), events.end(), [](const Event& a, const Event& b) { return a.sequence < b.sequence; });
-  Fold fold;
-  std::size_t own = 0;
-  for (const auto& e : events) {
-    if (auto st = fold.add(e, stream); !st.ok()) return st;
-    own += e.stream == stream;
+  if (events.empty()) {
+    if (auto known = load_engagement(ledger, engagement, size); !known.ok()) return known.status();  // names the known ones
+    return Status::InvalidArgument("engagement " + engagement + " has no event from sequence " + std::to_string(from) + " to " + std::to_string(size))
+        .tagged("field.from");
   }
-  if (own == 0) return load_engagement(ledger, engagement, size).status();  // names the known ones
-  const auto state = state_sha256(engagement_document(fold.engagement, fold.catalog()));
+  std::string state = "-";
+  if (from == 1) {
+    Fold fold;
+    std::size_t own = 0;
+    for (const auto& e : events) {
+      if (auto st = fold.add(e, stream); !st.ok()) return st;
+      own += e.stream == stream;
+    }
+    if (own == 0) return load_engagement(ledger, engagement, size).status();  // names the known ones
+    state = state_sha256(engagement_document(fold.engagement, fold.catalog()));
+  }
   // An event redacted after `size`: its redaction comes too, so a verifier knows why its payload is absent.
   const std::uint64_t to = size;
   std::vector<Event> later;
@@ -124,9 +136,9 @@ Result<std::string> make_bundle(Ledger& ledger, const std::string& engagement, c
                           {"payload", e.redacted_by != 0 ? json(nullptr) : json(to_base64(e.payload))},
                           {"proof", std::move(p)}});
   }
-  auto statement = sign_note(statement_text(engagement, to, size, *root, state, events_sha256(canonicals)), key);
+  auto statement = sign_note(statement_text(engagement, from, to, size, *root, state, events_sha256(canonicals)), key);
   if (!statement.ok()) return statement.status();
-  json doc = {{"format", kBundleFormat}, {"engagement", engagement}, {"to", to}, {"checkpoint", *checkpoint},
+  json doc = {{"format", kBundleFormat}, {"engagement", engagement}, {"from", from}, {"to", to}, {"checkpoint", *checkpoint},
               {"statement", *statement}, {"state_sha256", state},   {"events", std::move(out_events)}};
   return doc.dump(1) + "\n";
 }
@@ -141,6 +153,10 @@ Result<OpenedBundle> verify_bundle(std::string_view text, const VerifierKey* key
     return malformed("its events are missing or not a list");
   if (!doc.contains("to") || !doc["to"].is_number_unsigned()) return malformed("its to (the moment of its state) is missing or not a sequence");
   const std::uint64_t to = doc["to"].get<std::uint64_t>();
+  if (!doc.contains("from") || !doc["from"].is_number_unsigned() || doc["from"].get<std::uint64_t>() == 0)
+    return malformed("its from (where its events begin) is missing or not a sequence");
+  const std::uint64_t from = doc["from"].get<std::uint64_t>();
+  const bool stretch = from > 1;
   OpenedBundle b;
   b.engagement = doc["engagement"].get<std::string>();
   const auto stream = projections::engagement_stream(b.engagement);
@@ -195,7 +211,10 @@ Result<OpenedBundle> verify_bundle(std::string_view text, const VerifierKey* key
       return bad(name + " is on " + e.stream + ", neither the engagement's stream nor the catalog's");
     if (e.sequence > to && e.type != kEventRedactedType)
       return bad(name + " comes after the bundle's moment (event " + std::to_string(to) + ") and is no redaction");
+    if (e.sequence < from) return bad(name + " comes before the bundle's first sequence, " + std::to_string(from));
+    if (stretch && e.stream != stream) return bad(name + " is on " + e.stream + ", but a stretch of an engagement holds only its events");
     auto& v = versions[e.stream];
+    if (stretch && v == 0) v = e.stream_version - 1;  // a stretch begins where it begins; the statement pins it
     if (e.sequence > to) {
       // A later redaction of an event up to `to`: proved, accounted for below, never folded.
     } else if (e.stream_version != v + 1) {
@@ -247,32 +266,50 @@ Result<OpenedBundle> verify_bundle(std::string_view text, const VerifierKey* key
   Fold fold;
   for (const auto& e : b.events) {
     if (e.sequence > to) continue;
-    if (auto st = fold.add(e, stream); !st.ok()) return bad("its events do not fold: " + st.message());
+    if (!stretch)
+      if (auto st = fold.add(e, stream); !st.ok()) return bad("its events do not fold: " + st.message());
     (e.stream == stream ? b.engagement_events : b.catalog_events) += 1;
   }
   if (b.engagement_events == 0) return bad("it holds no event of " + stream);
   b.to = to;
-  b.state = engagement_document(fold.engagement, fold.catalog());
-  b.state_sha256 = state_sha256(b.state);
+  b.from = from;
+  if (!stretch) {
+    b.state = engagement_document(fold.engagement, fold.catalog());
+    b.state_sha256 = state_sha256(b.state);
+  } else {
+    b.state_sha256 = "-";
+  }
   if (to == 0 || to > b.checkpoint.size) return bad("its moment, event " + std::to_string(to) + ", lies outside its tree");
   const auto expected =
-      statement_text(b.engagement, to, b.checkpoint.size, b.checkpoint.root, doc["state_sha256"].get<std::string>(), events_sha256(canonicals));
+      statement_text(b.engagement, from, to, b.checkpoint.size, b.checkpoint.root, doc["state_sha256"].get<std::string>(), events_sha256(canonicals));
   if (statement->text.substr(0, statement->text.find("\nstate ")) != expected.substr(0, expected.find("\nstate ")))
     return bad("its statement, signed by " + signer + ", is of another engagement, moment or tree (another root)");
   if (statement->text.substr(statement->text.find("\nevents ")) != expected.substr(expected.find("\nevents ")))
     return bad("its events are not the ones " + signer + " signed for it: one was dropped, added or replaced");
   if (doc["state_sha256"].get<std::string>() != b.state_sha256 ||
-      statement->text != statement_text(b.engagement, to, b.checkpoint.size, b.checkpoint.root, b.state_sha256, events_sha256(canonicals)))
+      statement->text != statement_text(b.engagement, from, to, b.checkpoint.size, b.checkpoint.root, b.state_sha256, events_sha256(canonicals)))
     return bad("the state refolded from its events (SHA-256 " + b.state_sha256 + ") is not the state " + signer + " signed");
   return b;
 }
 
 Result<json> bundle_view(const OpenedBundle& b, const std::string& view) {
   const auto stream = projections::engagement_stream(b.engagement);
-  if (view == "state") return b.state;
+  if (view == "state") {
+    if (b.from > 1)
+      return Status::InvalidArgument("the bundle holds the events of " + b.engagement + " from sequence " + std::to_string(b.from) +
+                                     " on, and so no state (a state is folded from every event)",
+                                     "make a bundle without a from for the state")
+          .tagged("bundle.stretch");
+    return b.state;
+  }
   json rows = json::array();
   if (view == "history") {
     projections::EngagementHistory h;
+    for (const auto& e : b.events)
+      if (e.stream == stream) {
+        h.start_after(e.stream_version - 1);
+        break;
+      }
     for (const auto& e : b.events)
       if (e.stream == stream && e.sequence <= b.to)
         if (auto st = h.apply(e); !st.ok()) return st;

@@ -21,12 +21,16 @@ inline constexpr std::string_view kBundleFormat = "ftl.dev/bundle@v1";
 
 // The bundle of `engagement` as of `size` events (0: the head), signed with `key`. An event in
 // it redacted later brings its redaction along, and the checkpoint is then of a tree that holds it.
-Result<std::string> make_bundle(Ledger& ledger, const std::string& engagement, const SignerKey& key, std::uint64_t size = 0);
+// With `from` > 1, a stretch: only the engagement's events from that sequence on, with no state
+// (a state is refolded from every event, and the catalog's).
+Result<std::string> make_bundle(Ledger& ledger, const std::string& engagement, const SignerKey& key, std::uint64_t size = 0,
+                                std::uint64_t from = 1);
 
 struct OpenedBundle {
   std::string engagement;
   Checkpoint checkpoint;
   std::uint64_t to = 0;           // the moment its state is of (the checkpoint may be later: see make_bundle)
+  std::uint64_t from = 1;         // > 1: a stretch of the engagement's events, with no state
   std::vector<Event> events;      // every event, checked, in sequence order (a redacted one: no payload)
   std::size_t engagement_events = 0, catalog_events = 0, redacted = 0;
   std::string state_sha256;       // hex, as refolded and as signed

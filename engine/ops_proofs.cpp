@@ -176,10 +176,19 @@ Result<json> consistency_op(Call& call, const json& j) {
 Result<json> bundle_op(Call& call, const json& j) {
   Args a(j, "bundle");
   const auto engagement = a.text("engagement", true);
-  const auto to = a.text("to");
+  const auto to = a.text("to"), from_text = a.text("from");
   if (auto st = a.done(); !st.ok()) return st;
   auto size = as_of_sequence(call.ledger, to, "to");
   if (!size.ok()) return size.status();
+  // From a sequence, or from the first event recorded at or after a time.
+  std::uint64_t from = 1;
+  if (!from_text.empty()) {
+    auto before = as_of_sequence(call.ledger, from_text, "from");
+    const bool digits = std::all_of(from_text.begin(), from_text.end(), [](char c) { return c >= '0' && c <= '9'; });
+    if (before.ok()) from = digits ? *before : *before + 1;
+    else if (before.status().tag() != "as_of.before_first") return before.status();
+    if (from == 0) from = 1;
+  }
   SignerKey key;
   if (call.checkpoints != nullptr) {
     key = call.checkpoints->key();
@@ -188,7 +197,7 @@ Result<json> bundle_op(Call& call, const json& j) {
     if (!k.ok()) return k.status();
     key = std::move(*k);
   }
-  auto text = make_bundle(call.ledger, engagement, key, *size);
+  auto text = make_bundle(call.ledger, engagement, key, *size, from);
   if (!text.ok()) return text.status();
   return json{{"engagement", engagement}, {"size", *size != 0 ? *size : call.ledger.head().sequence}, {"bundle", *text}};
 }

@@ -18,6 +18,8 @@ class EngagementHistory {
  public:
   Status apply(const Event& event);
   std::vector<HistoryRow> rows() const;
+  // A history of a stretch of the stream: its first event will be version `version` + 1.
+  void start_after(std::uint64_t version) { version_ = version; }
 
  private:
   struct Group {

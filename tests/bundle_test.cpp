@@ -226,3 +226,32 @@ TEST_CASE("a bundle's statement is bound to its tree: one from another ledger un
   REQUIRE_FALSE(r.ok());
   CHECK_THAT(r.status().message(), Catch::Contains("another root"));
 }
+
+TEST_CASE("a stretch of an engagement's events (--from) verifies with no state; its ends are pinned", "[bundle][from]") {
+  Fixture f;
+  const auto from = f.mid;  // fabrikam's opening: contoso's next events are after it
+  auto doc = json::parse(f.run("bundle", {{"engagement", "contoso"}, {"from", std::to_string(from)}, {"to", ""}})["bundle"].get<std::string>());
+  auto b = verify_bundle(doc.dump(), &f.vkey);
+  INFO(b.status().message());
+  REQUIRE(b.ok());
+  CHECK(b->from == from);
+  CHECK(b->catalog_events == 0);
+  CHECK(b->engagement_events == 2);
+  CHECK(bundle_view(*b, "state").status().tag() == "bundle.stretch");
+  auto rows = (*bundle_view(*b, "history"))["rows"];
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0]["what"].get<std::string>().find("Blocked") != std::string::npos);
+  // Its first event dropped (no version gap inside a stretch: the statement catches it).
+  auto first = doc;
+  first["events"].erase(0);
+  CHECK_THAT(fails(first.dump(), f.vkey), Catch::Contains("dropped, added or replaced"));
+  // An event from before the stretch put in front of it.
+  auto whole = json::parse(f.bundle());
+  auto earlier = doc;
+  earlier["events"].insert(earlier["events"].begin(), whole["events"][index_of(whole["events"], f.note_seq)]);
+  CHECK_THAT(fails(earlier.dump(), f.vkey), Catch::Contains("before the bundle's first sequence"));
+  // The from changed in the file: the statement no longer matches.
+  auto moved = doc;
+  moved["from"] = from - 1;
+  CHECK_FALSE(verify_bundle(moved.dump(), &f.vkey).ok());
+}
