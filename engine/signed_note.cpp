@@ -71,7 +71,7 @@ struct TypedKey {
 Result<TypedKey> key_from_base64(std::string_view b64, const std::string& what) {
   auto raw = from_base64(b64);
   if (!raw) return bad_key(what, "its last part is not base64");
-  const auto type = raw->empty() ? 0 : static_cast<std::uint8_t>((*raw)[0]);
+  const std::uint8_t type = raw->empty() ? 0 : static_cast<std::uint8_t>((*raw)[0]);
   if (raw->size() != 33 || (type != kNoteKey && type != kCosignerKey))
     return bad_key(what, "its last part is not an Ed25519 key (type 0x01, or 0x04 for a cosigner, and 32 bytes)");
   TypedKey k{type, {}};
