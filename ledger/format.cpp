@@ -150,7 +150,14 @@ Hash chain_hash(const Hash& prev, std::string_view canonical) {
 
 std::string encode_record(const Event& e, std::string_view canonical) {
   std::string out;
-  encode_record(e, canonical, e.payload, out);
+  if (e.redacted_by == 0) {
+    encode_record(e, canonical, e.payload, out);
+    return out;
+  }
+  // A redacted record: its mark where the payload was (FORMAT.md "Redaction").
+  std::string mark(kRedactedMark);
+  put_u64(mark, e.redacted_by);
+  encode_record(e, canonical, mark, out);
   return out;
 }
 

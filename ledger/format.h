@@ -88,7 +88,7 @@ std::string canonical_bytes(const Event& e);
 std::string canonical_bytes(const Event& e, std::size_t payload_size);
 // SHA-256(prev_hash || canonical bytes).
 Hash chain_hash(const Hash& prev, std::string_view canonical);
-// The full record stored under the event's sequence key.
+// The full record stored under the event's sequence key (a redacted event's: with its mark).
 std::string encode_record(const Event& e, std::string_view canonical);
 // The same, appending to `out`, with the payload passed separately.
 void encode_record(const Event& e, std::string_view canonical, std::string_view payload, std::string& out);
