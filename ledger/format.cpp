@@ -119,7 +119,10 @@ bool redacted_tail(std::string_view tail, std::size_t payload_length, const char
   if (tail.size() != kRedactedTailBytes || !tail.starts_with(kRedactedMark)) return false;
   // A payload that happens to be these very bytes is a payload, not a mark.
   if (payload_length == kRedactedTailBytes && std::memcmp(Sha256::of(tail).data(), payload_hash, 32) == 0) return false;
-  *by = get_u64(tail.data() + kRedactedMark.size());
+  // Sequence 0 names no event: such bytes are no mark (and fail as a payload).
+  const auto seq = get_u64(tail.data() + kRedactedMark.size());
+  if (seq == 0) return false;
+  *by = seq;
   return true;
 }
 
