@@ -129,7 +129,7 @@ Status check_witnesses(const std::vector<std::string>& notes, const std::vector<
 }
 
 int run_verify_proof(const std::string& file, const std::string& vkey_text, const std::vector<std::string>& witness_texts,
-                     const std::string& event_file) {
+                     const std::string& event_file, const std::string& digest_file) {
   auto key = engine::parse_verifier(vkey_text);
   if (!key.ok()) return fail(key.status());
   std::vector<engine::VerifierKey> witnesses;
@@ -143,7 +143,19 @@ int run_verify_proof(const std::string& file, const std::string& vkey_text, cons
   auto text = read_text(file, "proof file");
   if (!text.ok()) return fail(text.status());
   nlohmann::json doc;
-  if (text->starts_with(engine::kDigestProofHeader)) {
+  const bool digest_kind = text->starts_with(engine::kDigestProofHeader), consistency_kind = text->starts_with(engine::kConsistencyHeader);
+  if (!digest_kind && !consistency_kind && !text->starts_with(std::string(engine::kProofHeader) + "\n")) {
+    const auto first = text->substr(0, std::min(text->find('\n'), std::size_t{80}));
+    return fail(Status::InvalidArgument("the first line of " + file + " ('" + one_line(first) + "') names no proof ftl reads",
+                                        "ftl reads " + std::string(engine::kProofHeader) + ", " + std::string(engine::kConsistencyHeader) + " and " +
+                                            std::string(engine::kDigestProofHeader) + " files")
+                    .tagged("proof.malformed"));
+  }
+  if (!digest_file.empty() && !digest_kind)
+    return fail(Status::Usage("--digest checks a digest proof, and " + file + " is another kind of proof"));
+  if (!event_file.empty() && (digest_kind || consistency_kind))
+    return fail(Status::Usage("--event checks the event of an inclusion proof, and " + file + " is another kind of proof"));
+  if (digest_kind) {
     auto proven = engine::verify_digest_proof(*text, *key);
     if (!proven.ok()) return fail(proven.status());
     if (auto st = check_witnesses({engine::parse_digest_proof(*text)->checkpoint}, witnesses); !st.ok()) return fail(st);
@@ -154,10 +166,28 @@ int run_verify_proof(const std::string& file, const std::string& vkey_text, cons
            {"hash", to_hex(proven->digest.hash)},
            {"size", proven->checkpoint.size},
            {"root", to_hex(proven->checkpoint.root)}};
-    if (globals().format() == Format::kTable)
+    if (!digest_file.empty()) {
+      auto saved = schema::read_file(digest_file, 64 << 10, "digest file");
+      if (!saved.ok()) return fail(saved.status());
+      auto d = engine::parse_digest_json(*saved, "digest file " + digest_file);
+      if (!d.ok()) return fail(d.status());
+      if (d->sequence != proven->digest.sequence || d->hash != proven->digest.hash)
+        return fail(Status::Corruption("the proof is of the digest at sequence " + std::to_string(proven->digest.sequence) + " (hash " +
+                                       to_hex(proven->digest.hash) + "), not of the one in " + digest_file + " (sequence " +
+                                       std::to_string(d->sequence) + ", hash " + to_hex(d->hash) + ")")
+                        .tagged("proof.rejected"));
+    }
+    doc["digest_checked"] = !digest_file.empty();
+    if (globals().format() == Format::kTable) {
       std::cout << "ok: the tree of " << proven->checkpoint.size << " events signed by " << one_line(proven->checkpoint.origin) << " holds, as event "
-                << proven->digest.sequence << ", the event the digest pinned (hash " << to_hex(proven->digest.hash) << ")\n";
-  } else if (text->starts_with(engine::kConsistencyHeader)) {
+                << proven->digest.sequence << ", the event whose chain hash is " << to_hex(proven->digest.hash)
+                << (digest_file.empty() ? " (the proof's digest: compare it with the one you saved, or give it with --digest)"
+                                        : " (the digest in " + digest_file + ")")
+                << "\n";
+      std::cout << "note: this shows nothing of the tree's events before " << proven->digest.sequence
+                << "; `ftl verify --digest` on a copy of the ledger shows that they are the chain's\n";
+    }
+  } else if (consistency_kind) {
     auto proven = engine::verify_consistency_file(*text, *key);
     if (!proven.ok()) return fail(proven.status());
     if (auto st = check_witnesses({engine::parse_consistency_file(*text)->second}, witnesses); !st.ok()) return fail(st);
@@ -175,6 +205,7 @@ int run_verify_proof(const std::string& file, const std::string& vkey_text, cons
     auto proven = engine::verify_inclusion_file(*text, *key);
     if (!proven.ok()) return fail(proven.status());
     if (auto st = check_witnesses({engine::parse_inclusion_file(*text)->checkpoint}, witnesses); !st.ok()) return fail(st);
+    std::uint64_t said_redacted_by = 0;
     if (!event_file.empty()) {
       auto ev = read_text(event_file, "event file");
       if (!ev.ok()) return fail(ev.status());
@@ -182,6 +213,7 @@ int run_verify_proof(const std::string& file, const std::string& vkey_text, cons
       if (doc.is_array() && doc.size() == 1) doc = doc[0];
       if (doc.is_object() && doc.contains("rows") && doc["rows"].is_array() && doc["rows"].size() == 1) doc = doc["rows"][0];
       if (auto st = engine::event_document_matches(doc, *proven->envelope, proven->canonical); !st.ok()) return fail(st);
+      if (doc.contains("redacted_by")) said_redacted_by = doc["redacted_by"].get<std::uint64_t>();
     }
     const auto& e = *proven->envelope;
     doc = {{"ok", true},         {"kind", "inclusion"},  {"origin", proven->checkpoint.origin}, {"size", proven->checkpoint.size},
@@ -192,37 +224,15 @@ int run_verify_proof(const std::string& file, const std::string& vkey_text, cons
       std::cout << "ok: event " << e.sequence << " (" << one_line(e.type) << " on " << one_line(e.stream) << " by " << one_line(e.actor)
                 << ", id " << one_line(e.event_id) << ", payload SHA-256 " << to_hex(e.payload_hash) << ") is in the tree of "
                 << proven->checkpoint.size << " events signed by " << one_line(proven->checkpoint.origin) << "\n";
+    if (said_redacted_by != 0 && globals().format() == Format::kTable)
+      std::cout << "note: the event file says event " << said_redacted_by << " redacted its payload; this proof does not show that (a proof of event "
+                << said_redacted_by << " does)\n";
   }
   if (globals().format() != Format::kTable) std::cout << json_text(doc) << "\n";
   return 0;
 }
 
 constexpr std::size_t kMaxBundleFile = std::size_t{256} << 20;
-
-// Writes a file that must not exist yet, synced; a failed write leaves no file behind.
-Status write_new_file(const std::string& file, const std::string& bytes) {
-  const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0) {
-    if (errno == EEXIST) return Status::InvalidArgument("the file " + file + " exists; a bundle is never written over another", "choose another name");
-    if (errno == ENOENT || errno == ENOTDIR || errno == EACCES || errno == EISDIR || errno == EROFS)
-      return Status::InvalidArgument("cannot create " + file + ": " + std::strerror(errno));
-    return Status::IOError("cannot create " + file + ": " + std::strerror(errno));
-  }
-  std::size_t done = 0;
-  while (done < bytes.size()) {
-    const auto n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n <= 0) break;
-    done += static_cast<std::size_t>(n);
-  }
-  const bool ok = done == bytes.size() && ::fsync(fd) == 0;
-  const int saved = errno;
-  ::close(fd);
-  if (!ok) {
-    ::unlink(file.c_str());
-    return Status::IOError("cannot write " + file + ": " + std::strerror(saved));
-  }
-  return Status::Ok();
-}
 
 int run_bundle(const std::string& engagement, const std::string& from, const std::string& to, const std::string& out_file) {
   auto out = invoke("bundle", {{"engagement", engagement}, {"from", from}, {"to", to}});
@@ -231,7 +241,8 @@ int run_bundle(const std::string& engagement, const std::string& from, const std
   if (out_file.empty() || out_file == "-") {
     std::cout << text;
   } else {
-    if (auto st = write_new_file(out_file, text); !st.ok()) return fail(st);
+    if (auto st = engine::check_outside_ledgers(out_file, globals().db, "bundle file"); !st.ok()) return fail(st);
+    if (auto st = schema::write_new_file(out_file, text, 0600, "bundle file"); !st.ok()) return fail(st);
     if (!globals().quiet)
       std::cerr << "wrote the bundle of " << one_line(engagement) << " at " << (*out)["size"] << " events to " << out_file << "\n";
   }
@@ -343,7 +354,11 @@ void setup_proofs(CLI::App& app) {
   ver->add_option("--witness", *witnesses, "Also require a cosignature by this witness's key (repeat for more)");
   auto event_file = std::make_shared<std::string>();
   ver->add_option("--event", *event_file, "An inclusion proof: also check this event (as ftl log --format jsonl prints it) is the proven one");
-  ver->callback([file, vkey, witnesses, event_file] { exit_code() = run_verify_proof(*file, *vkey, *witnesses, *event_file); });
+  auto digest_file = std::make_shared<std::string>();
+  ver->add_option("--digest", *digest_file, "A digest proof: also check it is of this digest (the file ftl digest printed, kept since)");
+  ver->callback([file, vkey, witnesses, event_file, digest_file] {
+    exit_code() = run_verify_proof(*file, *vkey, *witnesses, *event_file, *digest_file);
+  });
   proof->footer(
       "Example:\n  ftl checkpoint --key ~/.ftl/ledger.key > cp.txt\n  ftl proof inclusion 1042 --checkpoint cp.txt > e1042.tlog-proof\n"
       "  ftl proof verify e1042.tlog-proof --key \"$VKEY\"");

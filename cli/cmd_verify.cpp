@@ -3,8 +3,10 @@
 
 #include <fstream>
 #include <iostream>
+#include <set>
 
 #include "cli/commands.h"
+#include "engine/digest_proof.h"
 #include "cli/context.h"
 #include "cli/invoke.h"
 #include "engine/recovery.h"
@@ -23,17 +25,7 @@ struct VerifyCliOptions {
 Result<Digest> read_digest(const std::string& file) {
   auto bytes = schema::read_file(file, 64 << 10, "digest file");
   if (!bytes.ok()) return bytes.status();
-  auto j = nlohmann::json::parse(*bytes, nullptr, false);
-  auto bad = [&] {
-    return Status::InvalidArgument("digest file " + file + " is not a digest",
-                                   "it should hold {\"sequence\":N,\"hash\":\"<64 hex digits>\"} as `ftl digest` prints");
-  };
-  if (j.is_discarded() || !j.is_object() || !j.contains("sequence") || !j.contains("hash") ||
-      !j["sequence"].is_number_unsigned() || !j["hash"].is_string())
-    return bad();
-  auto h = hash_from_hex(j["hash"].get<std::string>());
-  if (!h) return bad();
-  return Digest{j["sequence"].get<std::uint64_t>(), *h};
+  return engine::parse_digest_json(*bytes, "digest file " + file);
 }
 
 int run_verify(const VerifyCliOptions& o) {
@@ -70,8 +62,15 @@ int run_verify(const VerifyCliOptions& o) {
     else
       std::cout << "note: the Merkle tree covers " << t["size"] << " of " << j["sequence"]
                 << " events; the next writing command completes it\n";
-    for (const auto& r : j["redacted"])
-      std::cout << "ok: event " << r["sequence"] << " is redacted by event " << r["by"] << ": its payload is gone, its SHA-256 still chained\n";
+    std::set<std::uint64_t> pending;
+    for (const auto& p : j["purge_pending"]) pending.insert(p.get<std::uint64_t>());
+    for (const auto& r : j["redacted"]) {
+      if (pending.count(r["sequence"].get<std::uint64_t>()) != 0)
+        std::cout << "warning: event " << r["sequence"] << " is redacted by event " << r["by"]
+                  << ", but its old payload may still be in the ledger's files: the purge a crash cut off is finished by the next writing command\n";
+      else
+        std::cout << "ok: event " << r["sequence"] << " is redacted by event " << r["by"] << ": its payload is gone, its SHA-256 still chained\n";
+    }
     if (j.contains("digest_sequence")) std::cout << "ok: the digest at sequence " << j["digest_sequence"] << " is part of this chain\n";
   }
   return 0;

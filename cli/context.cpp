@@ -87,6 +87,12 @@ std::string cli_hint(const Status& s) {
   if (t == "ledger.disk_full") return "free space on that disk: nothing was written, and the ledger works again once there is room";
   if (t == "ledger.not_a_ledger") return s.hint() + ", or name another with --db PATH";
   if (t == "key.missing") return "name the signing key file with --key FILE or FTL_LEDGER_KEY (make one with `ftl key generate`)";
+  if (t == "proof.mismatch") return "`ftl verify` tells whether this ledger's events or its stored tree changed";
+  if (t == "tree.damaged") return "`ftl verify` names the first stored node that differs from what the events hash to";
+  if (t == "checkpoint.fork")
+    return "`ftl verify` says what changed; if the ledger lost events (`ftl recover`), signing its new history is a fork that witnesses "
+           "will see: remove the key's .checkpoint file only to do that knowingly";
+  if (t == "checkpoint.state") return "restore that file from a copy, or remove it only if you know what this key signed last";
   if (t == "tree.incomplete") return "run any writing command on that machine (or `ftl serve`): its open builds the tree";
   if (t == "import.strict") return "drop --strict to import the page with its repairs";
   if (t == "import.removals") return "check that the page is whole; if the removals are meant, import it again with --accept-removals";

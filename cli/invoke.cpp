@@ -84,7 +84,9 @@ Result<json> invoke(const std::string& op, const json& args, const RowSink& sink
     if (!progress || unit != what) {
       if (progress) progress->finish();
       unit = what;
-      progress = std::make_unique<Progress>(op == "verify" ? "verifying" : op == "rebuild" ? "rebuilding" : "importing", total, what);
+      const bool signs = op == "checkpoint" || op == "bundle" || op.starts_with("proof.");
+      progress = std::make_unique<Progress>(op == "verify" ? "verifying" : op == "rebuild" ? "rebuilding" : signs ? "checking the tree" : "importing",
+                                            total, what);
     }
     progress->update(done);
   };

@@ -66,7 +66,8 @@ struct Fold {
 
 std::string state_sha256(const json& document) { return to_hex(Sha256::of(document.dump())); }
 
-Result<std::string> make_bundle(Ledger& ledger, const std::string& engagement, const SignerKey& key, std::uint64_t size, std::uint64_t from) {
+Result<std::string> make_bundle(Ledger& ledger, const std::string& engagement, const SignerKey& key, std::uint64_t size, std::uint64_t from,
+                                const std::function<void(std::uint64_t, std::uint64_t)>& progress) {
   if (from == 0) from = 1;
   if (size == 0) size = ledger.head().sequence;
   if (size > ledger.head().sequence)
@@ -121,7 +122,7 @@ Result<std::string> make_bundle(Ledger& ledger, const std::string& engagement, c
   auto root = ledger.tree_root(size);
   if (!root.ok()) return root.status();
 
-  auto checkpoint = sign_checkpoint(ledger, key, size);
+  auto checkpoint = sign_checkpoint(ledger, key, size, progress);
   if (!checkpoint.ok()) return checkpoint.status();
   json out_events = json::array();
   std::vector<std::string> canonicals;
@@ -130,6 +131,7 @@ Result<std::string> make_bundle(Ledger& ledger, const std::string& engagement, c
     auto proof = ledger.inclusion_proof(e.sequence, size);
     if (!proof.ok()) return proof.status();
     canonicals.push_back(canonical_of(e));
+    if (auto st = check_own_inclusion(e.sequence, size, canonicals.back(), *proof, *root); !st.ok()) return st;
     json p = json::array();
     for (const auto& h : *proof) p.push_back(to_base64(merkle::bytes(h)));
     out_events.push_back({{"canonical", to_base64(canonicals.back())},

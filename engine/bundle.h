@@ -6,6 +6,8 @@
 // compares it (proof of derived state); the views are then built from the bundle alone.
 #pragma once
 
+#include <functional>
+
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -23,8 +25,9 @@ inline constexpr std::string_view kBundleFormat = "ftl.dev/bundle@v1";
 // it redacted later brings its redaction along, and the checkpoint is then of a tree that holds it.
 // With `from` > 1, a stretch: only the engagement's events from that sequence on, with no state
 // (a state is refolded from every event, and the catalog's).
+// `progress` sees the check of the tree before its checkpoint is signed (sign_checkpoint).
 Result<std::string> make_bundle(Ledger& ledger, const std::string& engagement, const SignerKey& key, std::uint64_t size = 0,
-                                std::uint64_t from = 1);
+                                std::uint64_t from = 1, const std::function<void(std::uint64_t, std::uint64_t)>& progress = {});
 
 struct OpenedBundle {
   std::string engagement;

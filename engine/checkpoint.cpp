@@ -7,11 +7,7 @@ namespace ftl::engine {
 
 namespace {
 
-constexpr std::string_view kProofHeader = "c2sp.org/tlog-proof@v1";
 
-Status malformed(const std::string& what, const std::string& why) {
-  return Status::InvalidArgument(what + " is malformed: " + why).tagged("proof.malformed");
-}
 
 // Lines of a text that ends with a newline (the empty line after the last newline dropped).
 std::vector<std::string_view> lines_of(std::string_view text) {
@@ -25,26 +21,6 @@ std::vector<std::string_view> lines_of(std::string_view text) {
     }
     out.push_back(text.substr(start, nl - start));
     start = nl + 1;
-  }
-  return out;
-}
-
-std::optional<std::uint64_t> decimal(std::string_view s) {
-  if (s.empty() || s.size() > 19 || (s.size() > 1 && s[0] == '0')) return std::nullopt;
-  std::uint64_t v = 0;
-  for (char c : s) {
-    if (c < '0' || c > '9') return std::nullopt;
-    v = v * 10 + static_cast<std::uint64_t>(c - '0');
-  }
-  return v;
-}
-
-Result<std::vector<std::string>> decode_hashes(const std::vector<std::string>& lines, const std::string& what) {
-  std::vector<std::string> out;
-  for (std::size_t i = 0; i < lines.size(); ++i) {
-    auto h = from_base64(lines[i]);
-    if (!h || h->size() != 32) return malformed(what, "proof line " + std::to_string(i + 1) + " is not base64 of a 32-byte hash");
-    out.push_back(std::move(*h));
   }
   return out;
 }
@@ -64,6 +40,41 @@ std::size_t note_end(std::string_view text) {
 
 }  // namespace
 
+Status malformed_proof(const std::string& what, const std::string& why) {
+  return Status::InvalidArgument(what + " is malformed: " + why).tagged("proof.malformed");
+}
+
+std::optional<std::uint64_t> parse_decimal(std::string_view s) {
+  if (s.empty() || s.size() > 19 || (s.size() > 1 && s[0] == '0')) return std::nullopt;
+  std::uint64_t v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return std::nullopt;
+    v = v * 10 + static_cast<std::uint64_t>(c - '0');
+  }
+  return v;
+}
+
+bool ProofLines::next(std::string_view* line) {
+  const auto nl = text_.find('\n', pos_);
+  if (nl == std::string_view::npos) return false;
+  *line = text_.substr(pos_, nl - pos_);
+  pos_ = nl + 1;
+  return true;
+}
+
+Result<std::vector<std::string>> ProofLines::hashes_to_blank(const std::string& what) {
+  std::vector<std::string> out;
+  std::string_view line;
+  for (;;) {
+    if (!next(&line)) return malformed_proof(what, "it has no empty line after its hashes");
+    if (line.empty()) return out;
+    auto h = from_base64(line);
+    if (!h || h->size() != 32)
+      return malformed_proof(what, "proof line " + std::to_string(out.size() + 1) + " is not base64 of a 32-byte hash");
+    out.push_back(std::move(*h));
+  }
+}
+
 std::string checkpoint_text(const Checkpoint& c) {
   std::string out = c.origin + "\n" + std::to_string(c.size) + "\n" + to_base64(merkle::bytes(c.root)) + "\n";
   for (const auto& e : c.extensions) out += e + "\n";
@@ -72,18 +83,18 @@ std::string checkpoint_text(const Checkpoint& c) {
 
 Result<Checkpoint> parse_checkpoint_text(std::string_view text) {
   const auto lines = lines_of(text);
-  if (text.empty() || text.back() != '\n' || lines.size() < 3) return malformed("the checkpoint", "it needs an origin, a size and a root, a line each");
+  if (text.empty() || text.back() != '\n' || lines.size() < 3) return malformed_proof("the checkpoint", "it needs an origin, a size and a root, a line each");
   Checkpoint c;
   c.origin = std::string(lines[0]);
-  if (c.origin.empty()) return malformed("the checkpoint", "its origin line is empty");
-  auto size = decimal(lines[1]);
-  if (!size) return malformed("the checkpoint", "its size '" + std::string(lines[1].substr(0, 40)) + "' is not a decimal number without leading zeros");
+  if (c.origin.empty()) return malformed_proof("the checkpoint", "its origin line is empty");
+  auto size = parse_decimal(lines[1]);
+  if (!size) return malformed_proof("the checkpoint", "its size '" + std::string(lines[1].substr(0, 40)) + "' is not a decimal number without leading zeros");
   c.size = *size;
   auto root = from_base64(lines[2]);
-  if (!root || root->size() != 32) return malformed("the checkpoint", "its root is not base64 of 32 bytes");
+  if (!root || root->size() != 32) return malformed_proof("the checkpoint", "its root is not base64 of 32 bytes");
   std::copy(root->begin(), root->end(), reinterpret_cast<char*>(c.root.data()));
   for (std::size_t i = 3; i < lines.size(); ++i) {
-    if (lines[i].empty()) return malformed("the checkpoint", "an extension line is empty");
+    if (lines[i].empty()) return malformed_proof("the checkpoint", "an extension line is empty");
     c.extensions.emplace_back(lines[i]);
   }
   return c;
@@ -110,38 +121,25 @@ std::string inclusion_file_text(const InclusionProofFile& p) {
 Result<InclusionProofFile> parse_inclusion_file(std::string_view text) {
   const std::string what = "the inclusion proof";
   InclusionProofFile p;
-  std::size_t pos = 0;
-  auto next_line = [&](std::string_view* line) {
-    const auto nl = text.find('\n', pos);
-    if (nl == std::string_view::npos) return false;
-    *line = text.substr(pos, nl - pos);
-    pos = nl + 1;
-    return true;
-  };
+  ProofLines in(text);
   std::string_view line;
-  if (!next_line(&line) || line != kProofHeader) return malformed(what, "its first line is not " + std::string(kProofHeader));
-  if (!next_line(&line)) return malformed(what, "it ends after its first line");
+  if (!in.next(&line) || line != kProofHeader) return malformed_proof(what, "its first line is not " + std::string(kProofHeader));
+  if (!in.next(&line)) return malformed_proof(what, "it ends after its first line");
   if (line.starts_with("extra ")) {
     auto extra = from_base64(line.substr(6));
-    if (!extra) return malformed(what, "its extra data is not base64");
+    if (!extra) return malformed_proof(what, "its extra data is not base64");
     p.extra = std::move(*extra);
-    if (!next_line(&line)) return malformed(what, "it ends after its extra data");
+    if (!in.next(&line)) return malformed_proof(what, "it ends after its extra data");
   }
-  if (!line.starts_with("index ")) return malformed(what, "it has no index line");
-  auto index = decimal(line.substr(6));
-  if (!index) return malformed(what, "its index is not a decimal number without leading zeros");
+  if (!line.starts_with("index ")) return malformed_proof(what, "it has no index line");
+  auto index = parse_decimal(line.substr(6));
+  if (!index) return malformed_proof(what, "its index is not a decimal number without leading zeros");
   p.index = *index;
-  std::vector<std::string> hashes;
-  for (;;) {
-    if (!next_line(&line)) return malformed(what, "it has no empty line before its checkpoint");
-    if (line.empty()) break;
-    hashes.emplace_back(line);
-  }
-  auto decoded = decode_hashes(hashes, what);
-  if (!decoded.ok()) return decoded.status();
-  p.hashes = std::move(*decoded);
-  p.checkpoint = std::string(text.substr(pos));
-  if (p.checkpoint.empty()) return malformed(what, "it holds no checkpoint");
+  auto hashes = in.hashes_to_blank(what);
+  if (!hashes.ok()) return hashes.status();
+  p.hashes = std::move(*hashes);
+  p.checkpoint = std::string(in.rest());
+  if (p.checkpoint.empty()) return malformed_proof(what, "it holds no checkpoint");
   return p;
 }
 
@@ -153,30 +151,29 @@ std::string consistency_file_text(const ConsistencyProofFile& p) {
 
 Result<ConsistencyProofFile> parse_consistency_file(std::string_view text) {
   const std::string what = "the consistency proof";
-  const auto first_nl = text.find('\n');
-  if (first_nl == std::string_view::npos || text.substr(0, first_nl) != kConsistencyHeader)
-    return malformed(what, "its first line is not " + std::string(kConsistencyHeader));
-  std::size_t pos = first_nl + 1;
-  std::vector<std::string> hashes;
-  for (;;) {
-    const auto nl = text.find('\n', pos);
-    if (nl == std::string_view::npos) return malformed(what, "it has no empty line before its checkpoints");
-    const auto line = text.substr(pos, nl - pos);
-    pos = nl + 1;
-    if (line.empty()) break;
-    hashes.emplace_back(line);
-  }
+  ProofLines in(text);
+  std::string_view line;
+  if (!in.next(&line) || line != kConsistencyHeader) return malformed_proof(what, "its first line is not " + std::string(kConsistencyHeader));
   ConsistencyProofFile p;
-  auto decoded = decode_hashes(hashes, what);
-  if (!decoded.ok()) return decoded.status();
-  p.hashes = std::move(*decoded);
-  const auto rest = text.substr(pos);
+  auto hashes = in.hashes_to_blank(what);
+  if (!hashes.ok()) return hashes.status();
+  p.hashes = std::move(*hashes);
+  const auto rest = in.rest();
   const auto end = note_end(rest);
   if (end == std::string_view::npos || end >= rest.size() || rest[end] != '\n')
-    return malformed(what, "its two checkpoints are not two signed notes, one empty line apart");
+    return malformed_proof(what, "its two checkpoints are not two signed notes, one empty line apart");
   p.first = std::string(rest.substr(0, end));
   p.second = std::string(rest.substr(end + 1));
   return p;
+}
+
+Status check_own_inclusion(std::uint64_t sequence, std::uint64_t size, std::string_view canonical, const std::vector<Hash>& proof,
+                           const Hash& root) {
+  const auto leaf = merkle::leaf_hash(canonical);
+  if (merkle::verify_inclusion(sequence - 1, size, merkle::bytes(leaf), merkle::as_bytes(proof), merkle::bytes(root)).ok()) return Status::Ok();
+  return Status::Corruption("the tree's stored nodes give event " + std::to_string(sequence) + " a path that does not lead to the root of " +
+                            std::to_string(size) + " events: they were altered (T1), so no proof was made")
+      .tagged("tree.damaged");
 }
 
 Result<ProvenInclusion> verify_inclusion_file(std::string_view text, const VerifierKey& key) {
@@ -184,7 +181,7 @@ Result<ProvenInclusion> verify_inclusion_file(std::string_view text, const Verif
   if (!p.ok()) return p.status();
   auto cp = open_checkpoint(p->checkpoint, key);
   if (!cp.ok()) return cp.status();
-  if (!p->extra) return malformed("the inclusion proof", "it has no extra line: an ftl proof carries the event's canonical bytes there");
+  if (!p->extra) return malformed_proof("the inclusion proof", "it has no extra line: an ftl proof carries the event's canonical bytes there");
   auto env = envelope_of(*p->extra);
   if (!env.ok()) return env.status();
   if (env->event.sequence != p->index + 1)

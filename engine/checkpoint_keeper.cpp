@@ -58,7 +58,10 @@ Status CheckpointKeeper::refresh() {
   auto note = sign_checkpoint(ledger_, key_, size);
   std::lock_guard lock(mu_);
   if (!note.ok()) {
+    const bool news = last_error_ != note.status().message();
     last_error_ = note.status().message();
+    failed_at_ = std::chrono::steady_clock::now();
+    if (news && policy_.on_error) policy_.on_error(last_error_);
     return note.status();
   }
   if (size > latest_.size) latest_ = {*note, size, now_us()};
@@ -79,6 +82,9 @@ void CheckpointKeeper::run() {
     const bool by_time = size != latest_.size &&
                          std::chrono::steady_clock::now() - signed_at_ >= std::chrono::duration<double>(policy_.every_seconds);
     if (!by_count && !by_time) continue;
+    // After a failure (a damaged tree or a fork: each try reads events), wait an interval.
+    const auto pause = std::chrono::duration<double>(std::max(policy_.every_seconds, 1.0));
+    if (!last_error_.empty() && std::chrono::steady_clock::now() - failed_at_ < pause) continue;
     lock.unlock();
     (void)refresh();  // an error is kept for latest() callers to see; the thread tries again
     lock.lock();

@@ -8,6 +8,7 @@
 #include <condition_variable>
 #include <memory>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -20,6 +21,8 @@ namespace ftl::engine {
 struct CheckpointPolicy {
   double every_seconds = 10;
   std::uint64_t every_events = 1000;
+  // Told when signing starts failing, or fails for another reason than the last time.
+  std::function<void(const std::string&)> on_error;
 };
 
 struct KeptCheckpoint {
@@ -53,7 +56,7 @@ class CheckpointKeeper {
   mutable std::mutex mu_;
   KeptCheckpoint latest_;
   std::string last_error_;
-  std::chrono::steady_clock::time_point signed_at_;
+  std::chrono::steady_clock::time_point signed_at_, failed_at_;
   std::condition_variable wake_;
   bool stop_ = false;
   std::thread thread_;

@@ -10,7 +10,7 @@ namespace ftl::engine {
 
 namespace {
 
-Status malformed(const std::string& why) { return Status::InvalidArgument("the digest proof is malformed: " + why).tagged("proof.malformed"); }
+Status malformed(const std::string& why) { return malformed_proof("the digest proof", why); }
 Status rejected(const std::string& why) { return Status::Corruption("the digest proof fails: " + why).tagged("proof.rejected"); }
 
 }  // namespace
@@ -26,42 +26,31 @@ std::string digest_proof_text(const DigestProofFile& p) {
 
 Result<DigestProofFile> parse_digest_proof(std::string_view text) {
   DigestProofFile p;
-  std::size_t pos = 0;
-  auto next = [&](std::string_view* line) {
-    const auto nl = text.find('\n', pos);
-    if (nl == std::string_view::npos) return false;
-    *line = text.substr(pos, nl - pos);
-    pos = nl + 1;
-    return true;
-  };
+  ProofLines in(text);
   std::string_view line;
-  if (!next(&line) || line != kDigestProofHeader) return malformed("its first line is not " + std::string(kDigestProofHeader));
-  if (!next(&line) || !line.starts_with("digest ")) return malformed("it has no digest line");
+  if (!in.next(&line) || line != kDigestProofHeader) return malformed("its first line is not " + std::string(kDigestProofHeader));
+  if (!in.next(&line) || !line.starts_with("digest ")) return malformed("it has no digest line");
   const auto parts = line.substr(7);
   const auto sp = parts.find(' ');
-  if (sp == std::string_view::npos || sp == 0 || sp > 19) return malformed("its digest line is not 'digest SEQUENCE HASH'");
-  for (char c : parts.substr(0, sp))
-    if (c < '0' || c > '9') return malformed("its digest's sequence is not a number");
-  p.digest.sequence = std::stoull(std::string(parts.substr(0, sp)));
+  if (sp == std::string_view::npos) return malformed("its digest line is not 'digest SEQUENCE HASH'");
+  const auto sequence = parse_decimal(parts.substr(0, sp));
+  if (!sequence) return malformed("its digest's sequence is not a decimal number without leading zeros");
+  p.digest.sequence = *sequence;
   auto h = hash_from_hex(parts.substr(sp + 1));
   if (!h || p.digest.sequence == 0 || parts.substr(sp + 1) != to_hex(*h)) return malformed("its digest line is not 'digest SEQUENCE HASH' (64 lowercase hex)");
   p.digest.hash = *h;
-  if (!next(&line) || !line.starts_with("prev ")) return malformed("it has no prev line");
+  if (!in.next(&line) || !line.starts_with("prev ")) return malformed("it has no prev line");
   auto prev = from_base64(line.substr(5));
   if (!prev || prev->size() != 32) return malformed("its prev hash is not base64 of 32 bytes");
   std::copy(prev->begin(), prev->end(), reinterpret_cast<char*>(p.prev_hash.data()));
-  if (!next(&line) || !line.starts_with("event ")) return malformed("it has no event line");
+  if (!in.next(&line) || !line.starts_with("event ")) return malformed("it has no event line");
   auto canonical = from_base64(line.substr(6));
   if (!canonical) return malformed("its event's bytes are not base64");
   p.canonical = std::move(*canonical);
-  for (;;) {
-    if (!next(&line)) return malformed("it has no empty line before its checkpoint");
-    if (line.empty()) break;
-    auto raw = from_base64(line);
-    if (!raw || raw->size() != 32) return malformed("a hash of its inclusion path is not base64 of 32 bytes");
-    p.hashes.push_back(std::move(*raw));
-  }
-  p.checkpoint = std::string(text.substr(pos));
+  auto hashes = in.hashes_to_blank("the digest proof");
+  if (!hashes.ok()) return hashes.status();
+  p.hashes = std::move(*hashes);
+  p.checkpoint = std::string(in.rest());
   if (p.checkpoint.empty()) return malformed("it holds no checkpoint");
   return p;
 }
@@ -94,12 +83,18 @@ Result<ProvenDigest> verify_digest_proof(std::string_view text, const VerifierKe
 
 Result<Digest> parse_digest_json(std::string_view text, const std::string& field) {
   auto j = nlohmann::json::parse(text, nullptr, false);
-  std::optional<Hash> h;
-  if (j.is_object() && j.contains("sequence") && j["sequence"].is_number_unsigned() && j.contains("hash") && j["hash"].is_string())
-    h = hash_from_hex(j["hash"].get<std::string>());
-  if (!h || j["sequence"].get<std::uint64_t>() == 0)
-    return Status::InvalidArgument(field + " is not a digest", "it should be {\"sequence\":N,\"hash\":\"<64 hex digits>\"} as ftl digest prints it")
+  const auto bad = [&](const std::string& why) {
+    return Status::InvalidArgument(field + " is not a digest: " + why,
+                                   "it should be {\"sequence\":N,\"hash\":\"<64 lowercase hex digits>\"} as ftl digest prints it")
         .tagged("field." + field);
+  };
+  if (j.is_discarded()) return bad("it is not JSON");
+  if (!j.is_object() || !j.contains("sequence") || !j.contains("hash")) return bad("it has no sequence and hash");
+  if (!j["sequence"].is_number_unsigned() || j["sequence"].get<std::uint64_t>() == 0)
+    return bad("its sequence is not an event's (1 or more)");
+  const auto hex = j["hash"].is_string() ? j["hash"].get<std::string>() : std::string();
+  auto h = hash_from_hex(hex);
+  if (!h || to_hex(*h) != hex) return bad("its hash is not 64 lowercase hex digits");
   return Digest{j["sequence"].get<std::uint64_t>(), *h};
 }
 

@@ -131,6 +131,10 @@ Result<Outcome> execute(Ledger& ledger, const std::string& engagement_id, const 
 // `as_of_sequence`; otherwise it folds from the stream's first event.
 Result<projections::EngagementState> load_engagement(Ledger& ledger, const std::string& engagement_id,
                                                      std::uint64_t as_of_sequence = 0);
+// The same, shared: at the head, the state this process keeps (nothing is copied when no event
+// came after it). It never changes; the next change makes a new one.
+Result<std::shared_ptr<const projections::EngagementState>> load_engagement_shared(Ledger& ledger, const std::string& engagement_id,
+                                                                                   std::uint64_t as_of_sequence = 0);
 // The engagement folded from its first event: no snapshot, no state kept from before (rebuild).
 Result<projections::EngagementState> fold_engagement(Ledger& ledger, const std::string& engagement_id);
 // The snapshot of an engagement if it is valid for this ledger and build (and, given

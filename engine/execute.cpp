@@ -48,58 +48,82 @@ Status write_snapshot(Ledger& ledger, const EngagementState& state) {
 
 namespace {
 
-// The newest state of recently used engagements of each open ledger, each with the version and hash
-// of the last event folded into it. A load at the head checks that event is still there with
-// that hash and folds only what came after it, so a server folds each event about once.
+// The newest state of recently used engagements of each open ledger. Within one open ledger
+// events are only ever added, so a kept state at version v is the stream's first v events
+// folded: a load at the head folds only what came after it (a server folds each event about
+// once), and shares the kept state, copying nothing, when nothing did.
 struct CachedState {
-  std::uint64_t version = 0;
-  Hash last_hash{};
   std::shared_ptr<const EngagementState> state;
   std::uint64_t used = 0;
+  std::optional<std::uint64_t> snapshot_version;  // the stream version its stored snapshot covers, once read
 };
 constexpr std::size_t kCachedStates = 1024;
 std::mutex cache_mu;
 std::map<std::string, CachedState> state_cache;  // by ledger instance and stream
 std::uint64_t cache_clock = 0;
 
-void remember(const std::string& key, const EngagementState& state, const Hash& last) {
-  auto shared = std::make_shared<const EngagementState>(state);
+std::string cache_key(Ledger& ledger, const std::string& stream) { return std::to_string(ledger.instance()) + "\n" + stream; }
+
+void remember(const std::string& key, std::shared_ptr<const EngagementState> state) {
   std::lock_guard lock(cache_mu);
-  if (state_cache.size() >= kCachedStates && state_cache.count(key) == 0) {
-    auto oldest = std::min_element(state_cache.begin(), state_cache.end(),
-                                   [](const auto& a, const auto& b) { return a.second.used < b.second.used; });
-    state_cache.erase(oldest);
+  auto it = state_cache.find(key);
+  if (it == state_cache.end()) {
+    if (state_cache.size() >= kCachedStates) {
+      auto oldest = std::min_element(state_cache.begin(), state_cache.end(),
+                                     [](const auto& a, const auto& b) { return a.second.used < b.second.used; });
+      state_cache.erase(oldest);
+    }
+    it = state_cache.emplace(key, CachedState{}).first;
+  } else if (it->second.state->version > state->version) {
+    return;  // a newer state got there first
   }
-  state_cache[key] = {state.version, last, std::move(shared), ++cache_clock};
+  it->second.state = std::move(state);
+  it->second.used = ++cache_clock;
 }
 
-// The cached state brought up to the head, or nullopt (no entry, or its last event is not what
-// it was: fold afresh).
-Result<std::optional<EngagementState>> cached_at_head(Ledger& ledger, const std::string& stream, const std::string& key) {
-  CachedState hit;
+// The cached state brought up to the head, or nullptr (no entry, or a redaction since: fold afresh).
+Result<std::shared_ptr<const EngagementState>> cached_at_head(Ledger& ledger, const std::string& stream, const std::string& key) {
+  std::shared_ptr<const EngagementState> hit;
   {
     std::lock_guard lock(cache_mu);
     auto it = state_cache.find(key);
-    if (it == state_cache.end()) return std::optional<EngagementState>{};
+    if (it == state_cache.end()) return hit;
     it->second.used = ++cache_clock;
-    hit = it->second;
+    hit = it->second.state;
   }
-  auto cur = ledger.scan_stream(stream, hit.version);
-  if (!cur->valid() || cur->event().stream_version != hit.version || cur->event().hash != hit.last_hash) {
-    if (!cur->status().ok()) return cur->status();
-    return std::optional<EngagementState>{};
-  }
-  EngagementState state = *hit.state;
-  Hash last = hit.last_hash;
-  for (cur->next(); cur->valid(); cur->next()) {
+  auto head = ledger.stream_version(stream);
+  if (!head.ok()) return head.status();
+  if (*head == hit->version) return hit;  // nothing new: shared as it is
+  if (*head < hit->version) return std::shared_ptr<const EngagementState>{};
+  auto state = std::make_shared<EngagementState>(*hit);
+  auto cur = ledger.scan_stream(stream, hit->version + 1);
+  for (; cur->valid(); cur->next()) {
     // A redaction removed something the kept state may hold: fold afresh, without it.
-    if (cur->event().type == kEventRedactedType) return std::optional<EngagementState>{};
-    if (auto st = projections::apply(state, cur->event()); !st.ok()) return st;
-    last = cur->event().hash;
+    if (cur->event().type == kEventRedactedType) return std::shared_ptr<const EngagementState>{};
+    if (auto st = projections::apply(*state, cur->event()); !st.ok()) return st;
   }
   if (!cur->status().ok()) return cur->status();
-  if (state.version != hit.version) remember(key, state, last);
-  return std::optional<EngagementState>{std::move(state)};
+  remember(key, state);
+  return std::shared_ptr<const EngagementState>(std::move(state));
+}
+
+// What the stored snapshot of `stream` covers (0: none that counts), read once per kept state.
+std::uint64_t snapshot_covers(Ledger& ledger, const std::string& stream, const std::string& key) {
+  {
+    std::lock_guard lock(cache_mu);
+    auto it = state_cache.find(key);
+    if (it != state_cache.end() && it->second.snapshot_version) return *it->second.snapshot_version;
+  }
+  auto stored = ledger.get_snapshot(stream);
+  const std::uint64_t covered = stored.ok() && stored->authentic ? projections::snapshot_stream_version(stored->bytes) : 0;
+  std::lock_guard lock(cache_mu);
+  if (auto it = state_cache.find(key); it != state_cache.end()) it->second.snapshot_version = covered;
+  return covered;
+}
+
+void snapshot_written(const std::string& key, std::uint64_t version) {
+  std::lock_guard lock(cache_mu);
+  if (auto it = state_cache.find(key); it != state_cache.end()) it->second.snapshot_version = version;
 }
 
 }  // namespace
@@ -110,20 +134,18 @@ Result<EngagementState> fold_engagement(Ledger& ledger, const std::string& engag
   auto cur = ledger.scan_stream(stream);
   if (auto st = projections::fold_stream(*cur, 0, state); !st.ok()) return st;
   if (state.version == 0) return Status::NotFound("no engagement " + engagement_id);
-  auto last = ledger.scan_stream(stream, state.version);
-  if (last->valid() && last->event().stream_version == state.version)
-    remember(std::to_string(ledger.instance()) + "\n" + stream, state, last->event().hash);
-  else if (!last->status().ok()) return last->status();
+  remember(cache_key(ledger, stream), std::make_shared<const EngagementState>(state));
   return state;
 }
 
-Result<EngagementState> load_engagement(Ledger& ledger, const std::string& engagement_id, std::uint64_t as_of_sequence) {
+Result<std::shared_ptr<const EngagementState>> load_engagement_shared(Ledger& ledger, const std::string& engagement_id,
+                                                                      std::uint64_t as_of_sequence) {
   const auto stream = projections::engagement_stream(engagement_id);
-  const auto key = std::to_string(ledger.instance()) + "\n" + stream;
+  const auto key = cache_key(ledger, stream);
   if (as_of_sequence == 0) {
     auto cached = cached_at_head(ledger, stream, key);
     if (!cached.ok()) return cached.status();
-    if (*cached) return std::move(**cached);
+    if (*cached) return std::move(*cached);
   }
   EngagementState state;
   std::uint64_t from_version = 1;
@@ -132,7 +154,7 @@ Result<EngagementState> load_engagement(Ledger& ledger, const std::string& engag
     state = std::move(*snap);
     from_version = state.version + 1;
   }
-  auto cur = ledger.scan_stream(projections::engagement_stream(engagement_id), from_version);
+  auto cur = ledger.scan_stream(stream, from_version);
   for (; cur->valid(); cur->next()) {
     const auto& e = cur->event();
     if (as_of_sequence != 0 && e.sequence > as_of_sequence) break;
@@ -141,7 +163,7 @@ Result<EngagementState> load_engagement(Ledger& ledger, const std::string& engag
       // the whole stream instead.
       state = EngagementState{};
       from_version = 1;
-      cur = ledger.scan_stream(projections::engagement_stream(engagement_id), 1);
+      cur = ledger.scan_stream(stream, 1);
       if (!cur->valid()) break;
     }
     if (auto st = projections::apply(state, cur->event()); !st.ok()) return st;
@@ -149,7 +171,7 @@ Result<EngagementState> load_engagement(Ledger& ledger, const std::string& engag
   if (!cur->status().ok()) return cur->status();
   if (state.version == 0) {
     if (as_of_sequence != 0) {
-      auto first = ledger.scan_stream(projections::engagement_stream(engagement_id));
+      auto first = ledger.scan_stream(stream);
       if (first->valid())
         return Status::NotFound("engagement " + engagement_id + " was not yet open at sequence " + std::to_string(as_of_sequence),
                                 "it was opened at sequence " + std::to_string(first->event().sequence) + ", recorded " +
@@ -161,12 +183,15 @@ Result<EngagementState> load_engagement(Ledger& ledger, const std::string& engag
                             ids->empty() ? "no engagement is open yet" : "engagements: " + projections::join_list(*ids, ", "))
         .tagged(ids->empty() ? "engagement.none" : "engagement.unknown");
   }
-  if (as_of_sequence == 0) {
-    auto last = ledger.scan_stream(stream, state.version);
-    if (last->valid() && last->event().stream_version == state.version) remember(key, state, last->event().hash);
-    else if (!last->status().ok()) return last->status();
-  }
-  return state;
+  auto shared = std::make_shared<const EngagementState>(std::move(state));
+  if (as_of_sequence == 0) remember(key, shared);
+  return shared;
+}
+
+Result<EngagementState> load_engagement(Ledger& ledger, const std::string& engagement_id, std::uint64_t as_of_sequence) {
+  auto shared = load_engagement_shared(ledger, engagement_id, as_of_sequence);
+  if (!shared.ok()) return shared.status();
+  return EngagementState(**shared);
 }
 
 Result<std::vector<std::string>> engagement_ids(Ledger& ledger) {
@@ -246,10 +271,10 @@ Result<Outcome> execute(Ledger& ledger, const std::string& engagement_id, const 
       if (!before.ok()) return before.status();
       if (*before) return std::move(**before);
     }
-    EngagementState state;
-    auto loaded = load_engagement(ledger, engagement_id);
-    if (loaded.ok()) state = std::move(*loaded);
-    else if (!(create && loaded.status().code() == Code::kNotFound)) return loaded.status();
+    static const EngagementState kNone;
+    auto loaded = load_engagement_shared(ledger, engagement_id);
+    if (!loaded.ok() && !(create && loaded.status().code() == Code::kNotFound)) return loaded.status();
+    const EngagementState& state = loaded.ok() ? **loaded : kNone;
     auto catalog = shared_catalog(ledger);
     if (!catalog.ok()) return catalog.status();
     auto decision = decide(state, **catalog);
@@ -295,9 +320,9 @@ Result<Outcome> execute(Ledger& ledger, const std::string& engagement_id, const 
     // Keep a snapshot near the head: the state folded before this append is exact up to its
     // last sequence. A failure costs only speed, so it is not the command's failure.
     if (state.version >= kSnapshotEvery && ledger.has_snapshot_key()) {
-      auto stored = ledger.get_snapshot(stream);
-      const std::uint64_t covered = stored.ok() && stored->authentic ? projections::snapshot_stream_version(stored->bytes) : 0;
-      if (state.version >= covered + kSnapshotEvery) write_snapshot(ledger, state).permit_unchecked();
+      const auto key = cache_key(ledger, stream);
+      if (state.version >= snapshot_covers(ledger, stream, key) + kSnapshotEvery && write_snapshot(ledger, state).ok())
+        snapshot_written(key, state.version);
     }
     return out;
   }

@@ -185,13 +185,13 @@ Result<EngagementState> state_at(Ledger& ledger, const std::string& id, const st
 
 // An engagement and the catalog as of a moment (empty: the head).
 struct Loaded {
-  EngagementState state;
+  std::shared_ptr<const EngagementState> state;
   std::shared_ptr<const CatalogView> catalog;
 };
 Result<Loaded> load_as_of(Ledger& ledger, const std::string& id, const std::string& as_of) {
   auto seq = as_of_sequence(ledger, as_of);
   if (!seq.ok()) return seq.status();
-  auto s = load_engagement(ledger, id, *seq);
+  auto s = load_engagement_shared(ledger, id, *seq);
   if (!s.ok()) return s.status();
   auto catalog = shared_catalog(ledger, *seq);
   if (!catalog.ok()) return catalog.status();
@@ -211,9 +211,10 @@ void add_views(std::vector<Operation>& ops) {
                    if (!ids.ok()) return ids.status();
                    Rows rows{call};
                    for (const auto& id : *ids) {
-                     auto s = load_engagement(call.ledger, id, *seq);
-                     if (*seq != 0 && s.status().code() == Code::kNotFound) continue;  // opened later
-                     if (!s.ok()) return s.status();
+                     auto loaded = load_engagement_shared(call.ledger, id, *seq);
+                     if (*seq != 0 && loaded.status().code() == Code::kNotFound) continue;  // opened later
+                     if (!loaded.ok()) return loaded.status();
+                     const auto& s = *loaded;
                      std::size_t mandatory = 0, done = 0;
                      for (const auto& [t, pb] : applicable_tasks(**catalog, *s)) {
                        if (!t->mandatory) continue;
@@ -234,7 +235,7 @@ void add_views(std::vector<Operation>& ops) {
                    if (auto st = a.done(); !st.ok()) return st;
                    auto loaded = load_as_of(call.ledger, id, as_of);
                    if (!loaded.ok()) return loaded.status();
-                   auto doc = engagement_document(loaded->state, *loaded->catalog);
+                   auto doc = engagement_document(*loaded->state, *loaded->catalog);
                    if (!as_of.empty()) doc["as_of"] = as_of;
                    return doc;
                  }});
@@ -261,7 +262,7 @@ void add_views(std::vector<Operation>& ops) {
                    if (!loaded.ok()) return loaded.status();
                    const auto& catalog = loaded->catalog;
                    Rows rows{call};
-                   for (auto& row : task_rows(loaded->state, *catalog)) {
+                   for (auto& row : task_rows(*loaded->state, *catalog)) {
                      const auto status = row["status"].get<std::string>();
                      if ((open || done || na) && !((open && status == "open") || (done && status == "done") ||
                                                    (na && status == "not applicable")))

@@ -156,6 +156,7 @@ Result<json> verify(Call& call, const json& j) {
   json redacted = json::array();
   for (const auto& x : r.redacted) redacted.push_back({{"sequence", x.sequence}, {"by", x.by}});
   doc["redacted"] = std::move(redacted);
+  doc["purge_pending"] = r.purge_pending;
   return doc;
 }
 

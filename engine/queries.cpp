@@ -18,37 +18,72 @@ std::string lower(std::string s) {
   return s;
 }
 
-Result<std::uint64_t> as_of_sequence(Ledger& ledger, const std::string& text, const std::string& field) {
-  if (text.empty()) return std::uint64_t{0};
-  const auto head = ledger.head().sequence;
-  const auto shown = text.size() > 24 ? text.substr(0, 24) + "..." : text;
-  if (std::all_of(text.begin(), text.end(), [](unsigned char ch) { return std::isdigit(ch) != 0; })) {
-    auto seq = schema::parse_uint(text, field, 1, head);
-    if (!seq.ok())
-      return Status::InvalidArgument(field + " " + shown + " is not a sequence number of this ledger",
-                                     "its events are 1 to " + std::to_string(head));
-    return *seq;
-  }
-  auto t = schema::parse_time(text);
-  if (!t)
-    return Status::InvalidArgument(field + " '" + text.substr(0, 64) + "' is neither a sequence number nor a time",
-                                   "write 1042, 2026-11-10 or 2026-11-10T12:00:00Z");
-  // Recorded time never runs backwards along the sequence (ledger/FORMAT.md), so the last event
-  // recorded by *t is found by binary search: O(log n) reads, not a scan of the log.
-  std::uint64_t lo = 1, hi = head, last = 0;
+namespace {
+
+// The last event recorded at or before `t_us` (0: none). Recorded time never runs backwards
+// along the sequence (ledger/FORMAT.md), so it is found by binary search: O(log n) reads.
+Result<std::uint64_t> last_recorded_by(Ledger& ledger, std::int64_t t_us) {
+  std::uint64_t lo = 1, hi = ledger.head().sequence, last = 0;
   while (lo <= hi) {
     const auto mid = lo + (hi - lo) / 2;
     auto e = ledger.get(mid);
     if (!e.ok()) return e.status();
-    if (e->recorded_us <= *t) {
+    if (e->recorded_us <= t_us) {
       last = mid;
       lo = mid + 1;
     } else {
       hi = mid - 1;
     }
   }
-  if (last == 0) return Status::NotFound("nothing was recorded by " + text).tagged("as_of.before_first");
   return last;
+}
+
+// A time given as a view's bound: read by schema::parse_time, or the reason it is none.
+Result<std::int64_t> bound_time(const std::string& text, const std::string& field) {
+  if (auto t = schema::parse_time(text)) return *t;
+  const bool dated = text.size() >= 10 && std::isdigit(static_cast<unsigned char>(text[0])) != 0 && text[4] == '-' && text[7] == '-';
+  if (dated)
+    return Status::InvalidArgument(field + " '" + text.substr(0, 64) + "' is not a time ftl reads: a date from 1970 to 3000, to the microsecond at most",
+                                   "write 2026-11-10 or 2026-11-10T12:00:00Z");
+  return Status::InvalidArgument(field + " '" + text.substr(0, 64) + "' is neither a sequence number nor a time",
+                                 "write 1042, 2026-11-10 or 2026-11-10T12:00:00Z");
+}
+
+bool all_digits(const std::string& text) {
+  return std::all_of(text.begin(), text.end(), [](unsigned char ch) { return std::isdigit(ch) != 0; });
+}
+
+}  // namespace
+
+Result<std::uint64_t> as_of_sequence(Ledger& ledger, const std::string& text, const std::string& field) {
+  if (text.empty()) return std::uint64_t{0};
+  const auto head = ledger.head().sequence;
+  const auto shown = text.size() > 24 ? text.substr(0, 24) + "..." : text;
+  if (all_digits(text)) {
+    auto seq = schema::parse_uint(text, field, 1, head);
+    if (!seq.ok())
+      return Status::InvalidArgument(field + " " + shown + " is not a sequence number of this ledger",
+                                     "its events are 1 to " + std::to_string(head));
+    return *seq;
+  }
+  auto t = bound_time(text, field);
+  if (!t.ok()) return t.status();
+  auto last = last_recorded_by(ledger, *t);
+  if (!last.ok()) return last.status();
+  if (*last == 0) return Status::NotFound("nothing was recorded by " + text).tagged("as_of.before_first");
+  return *last;
+}
+
+Result<std::uint64_t> from_sequence(Ledger& ledger, const std::string& text, const std::string& field) {
+  if (text.empty()) return std::uint64_t{1};
+  if (all_digits(text)) return as_of_sequence(ledger, text, field);
+  auto t = bound_time(text, field);
+  if (!t.ok()) return t.status();
+  auto before = last_recorded_by(ledger, *t - 1);
+  if (!before.ok()) return before.status();
+  if (*before == ledger.head().sequence)
+    return Status::NotFound("nothing was recorded at or after " + text).tagged("from.after_last");
+  return *before + 1;
 }
 
 Result<std::uint64_t> event_sequence(Ledger& ledger, const std::string& event) {
@@ -117,6 +152,16 @@ Status event_document_matches(const nlohmann::json& doc, const Event& proven, st
   h.update(canonical);
   if (!doc["hash"].is_string() || doc["hash"].get<std::string>() != to_hex(h.finish()))
     return Status::Corruption("the event file's hash is not SHA-256 of its prev_hash and the proven event's bytes").tagged("proof.event");
+  // A redaction is a later event (whose own proof shows it); here only its form is checked.
+  if (doc.contains("redacted_by")) {
+    const auto& by = doc["redacted_by"];
+    if (!by.is_number_unsigned() || by.get<std::uint64_t>() <= proven.sequence)
+      return Status::InvalidArgument("the event file's redacted_by is " + by.dump().substr(0, 64) + ", not the sequence of an event after " +
+                                     std::to_string(proven.sequence))
+          .tagged("event.file");
+    if (doc.contains("payload") || (doc.contains("data") && !doc["data"].is_null()))
+      return Status::InvalidArgument("the event file says the event was redacted, yet holds its payload or data").tagged("event.file");
+  }
   // What it says the payload was: only with the payload itself, whose SHA-256 the proof covers.
   const bool has_data = doc.contains("data") && !doc["data"].is_null();
   if (!doc.contains("payload")) {

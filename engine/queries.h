@@ -18,6 +18,10 @@ namespace ftl::engine {
 // recorded by then, found by binary search (recorded time never runs backwards). Empty: 0, the
 // head. NotFound if nothing was recorded by then. `field` names the value in errors.
 Result<std::uint64_t> as_of_sequence(Ledger& ledger, const std::string& text, const std::string& field = "as_of");
+// The first sequence a stretch from `text` holds: "1042" is that sequence, a time the first
+// event recorded at or after it (empty: 1). NotFound (tagged from.after_last) if nothing was
+// recorded at or after that time.
+Result<std::uint64_t> from_sequence(Ledger& ledger, const std::string& text, const std::string& field = "from");
 
 // The sequence of the event named by `event`: its sequence (decimal) or its event id.
 // NotFound (tagged field.event) if there is none.

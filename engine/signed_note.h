@@ -35,6 +35,9 @@ struct SignerKey {
   KeyBytes seed{};
   KeyBytes public_key{};
   std::uint8_t type = kNoteKey;
+  // The file it was read from (empty: made in memory). Beside it, FILE.checkpoint keeps the
+  // largest checkpoint the key signed (engine/checkpoint.h, sign_checkpoint).
+  std::string file;
   VerifierKey verifier() const { return {name, id, public_key, type}; }
 };
 

@@ -32,27 +32,6 @@ Status io(const std::string& what, const std::string& file) {
   return Status::IOError("cannot " + what + " " + file + ": " + std::strerror(errno));
 }
 
-// Replaces `file` with `bytes`: written beside it, synced, renamed over it, the directory synced.
-Status replace_file(const std::string& dir, const std::string& file, const std::string& bytes) {
-  const auto tmp = file + ".tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return io("create", tmp);
-  const bool ok = ::write(fd, bytes.data(), bytes.size()) == static_cast<ssize_t>(bytes.size()) && ::fsync(fd) == 0;
-  const int saved = errno;
-  ::close(fd);
-  if (!ok) {
-    ::unlink(tmp.c_str());
-    errno = saved;
-    return io("write", tmp);
-  }
-  if (::rename(tmp.c_str(), file.c_str()) != 0) return io("rename over", file);
-  const int d = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (d < 0) return io("open", dir);
-  const bool synced = ::fsync(d) == 0;
-  ::close(d);
-  return synced ? Status::Ok() : io("sync", dir);
-}
-
 // Reads a state file: NotFound only when it does not exist.
 Result<std::optional<std::string>> read_state(const std::string& file) {
   struct stat st {};
@@ -72,7 +51,10 @@ class DirLock {
     fs::create_directories(dir, ec);
     if (ec) return Status::IOError("cannot make the witness state directory " + dir + ": " + ec.message());
     const auto file = dir + "/.lock";
-    const int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    // O_NOFOLLOW: a link planted in the state directory does not make the witness create files elsewhere.
+    const int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0644);
+    if (fd < 0 && errno == ELOOP)
+      return Status::IOError("the witness lock " + file + " is a symbolic link; it must be a plain file in the state directory").tagged("witness.state");
     if (fd < 0) return io("open", file);
     if (::flock(fd, LOCK_EX) != 0) {
       ::close(fd);
@@ -111,11 +93,15 @@ Result<Cosigned> cosign(const CosignRequest& r) {
   auto known_key = read_state(base + ".log-key");
   if (!known_key.ok()) return known_key.status();
   const auto key_text = verifier_text(r.log_key);
-  if (*known_key && **known_key != key_text + "\n")
-    return Status::InvalidArgument("the log " + c.origin + " was witnessed with another key (" + (*known_key)->substr(0, (*known_key)->find('\n')) +
-                                   "), not " + key_text,
+  if (*known_key && **known_key != key_text + "\n") {
+    const auto kept = (*known_key)->substr(0, (*known_key)->find('\n'));
+    if (!parse_verifier(kept).ok())
+      return Status::Corruption("the witness state file " + base + ".log-key holds no verifier key; the state directory was damaged")
+          .tagged("witness.state");
+    return Status::InvalidArgument("the log " + c.origin + " was witnessed with another key (" + kept + "), not " + key_text,
                                    "a log that changes its key must say so out of band; this witness does not follow it")
         .tagged("witness.key");
+  }
   auto last_note = read_state(base + ".checkpoint");
   if (!last_note.ok()) return last_note.status();
 
@@ -150,8 +136,9 @@ Result<Cosigned> cosign(const CosignRequest& r) {
                                        " events, not from the tree of " + std::to_string(last->size) + " events this witness cosigned last")
             .tagged("witness.proof");
       if (proven->second.size != c.size || proven->second.root != c.root)
-        return Status::InvalidArgument("the consistency proof ends at a tree of " + std::to_string(proven->second.size) +
-                                       " events, not at the checkpoint given (" + std::to_string(c.size) + " events)")
+        return Status::InvalidArgument("the consistency proof ends at a tree of " + std::to_string(proven->second.size) + " events with root " +
+                                       to_hex(proven->second.root).substr(0, 16) + "..., not at the checkpoint given (" + std::to_string(c.size) +
+                                       " events, root " + to_hex(c.root).substr(0, 16) + "...)")
             .tagged("witness.proof");
     }
   }
@@ -170,8 +157,8 @@ Result<Cosigned> cosign(const CosignRequest& r) {
   note += *line + "\n";
   out.note = std::move(note);
   if (!*known_key)
-    if (auto st = replace_file(r.state_dir, base + ".log-key", key_text + "\n"); !st.ok()) return st;
-  if (auto st = replace_file(r.state_dir, base + ".checkpoint", out.note); !st.ok()) return st;
+    if (auto st = schema::replace_file(base + ".log-key", key_text + "\n", "witness state file"); !st.ok()) return st;
+  if (auto st = schema::replace_file(base + ".checkpoint", out.note, "witness state file"); !st.ok()) return st;
   return out;
 }
 

@@ -31,6 +31,12 @@ std::string sequence_key(std::uint64_t seq) {
   put_u64(k, seq);
   return k;
 }
+std::string purge_key(std::uint64_t sequence) {
+  std::string k(kMetaPurgePrefix);
+  put_u64(k, sequence);
+  return k;
+}
+
 std::string tree_key(unsigned level, std::uint64_t index) {
   std::string k(1, static_cast<char>(level));
   put_u64(k, index);

@@ -23,6 +23,9 @@ inline constexpr std::string_view kMetaHeadKey = "head";
 inline constexpr std::string_view kMetaStreamsKey = "streams";
 inline constexpr std::string_view kMetaHeadFileKey = "head_file";  // the ledger keeps FTL-HEAD
 inline constexpr std::string_view kMetaTreeKey = "tree";  // u64: the events the tree's nodes cover
+// "purge/" + u64: a redacted event whose old payload may still be in the files (FORMAT.md "Redaction").
+inline constexpr std::string_view kMetaPurgePrefix = "purge/";
+std::string purge_key(std::uint64_t sequence);
 inline constexpr std::string_view kFormatName = "ftl-ledger/1";
 
 // The tree keeps the hash of every complete subtree whose level (log2 of its leaves) is a

@@ -298,8 +298,11 @@ std::vector<Result<AppendResult>> RocksLedger::commit_group(const std::vector<Wr
       // After the sync: whatever of it reaches the disk names events that are durable.
       if (head_file_) head_file_->write(new_head).permit_unchecked();
       // The appender is the only writer, so what it wrote is the stream's head.
-      if (heads_.size() + g.versions.size() > kMaxCachedHeads) heads_.clear();
-      for (const auto& [stream, version] : g.versions) heads_[stream] = version;
+      {
+        std::lock_guard heads_lock(heads_mu_);
+        if (heads_.size() + g.versions.size() > kMaxCachedHeads) heads_.clear();
+        for (const auto& [stream, version] : g.versions) heads_[stream] = version;
+      }
       syncs_.fetch_add(1, std::memory_order_relaxed);
       std::lock_guard lk(head_mu_);
       head_ = new_head;

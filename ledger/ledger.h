@@ -195,6 +195,9 @@ struct VerifyReport {
     std::uint64_t sequence = 0, by = 0;  // event `sequence`'s payload was removed by event `by`
   };
   std::vector<Redacted> redacted;  // in sequence order
+  // Redacted events whose old payload may still be in the files: a crash came between the
+  // redaction and its purge, which the next writing open finishes.
+  std::vector<std::uint64_t> purge_pending;
 };
 
 // A stored snapshot and whether this ledger's snapshot key vouches for it.
@@ -287,6 +290,15 @@ class Ledger {
   // from 0 (the empty tree) to the head's sequence; a larger one is InvalidArgument. A ledger
   // whose tree a writer has not yet built is Unavailable (tagged "tree.incomplete").
   virtual Result<Hash> tree_root(std::uint64_t size) = 0;
+  // The root of the tree of `size` leaves, checked before anyone signs it, given the tree of
+  // `known_size` leaves had `known_root` (a checkpoint signed earlier; 0: nothing is known). The
+  // stored nodes up to known_size must lead to known_root, and those after it must be what the
+  // events known_size+1..size hash to (each read again from its record): so a node altered in
+  // the files is never signed. Corruption tagged "tree.fork" if the known tree is not this
+  // ledger's (its events or nodes changed since, or it lost events), "tree.damaged" if the
+  // nodes after it are not its events'. `progress` is called now and then with (done, total).
+  virtual Result<Hash> checked_tree_root(std::uint64_t size, std::uint64_t known_size, const Hash& known_root,
+                                         const std::function<void(std::uint64_t, std::uint64_t)>& progress = {}) = 0;
   // RFC 9162 2.1.3.1: the audit path of event `sequence` in the tree of `size` leaves.
   virtual Result<std::vector<Hash>> inclusion_proof(std::uint64_t sequence, std::uint64_t size) = 0;
   // RFC 9162 2.1.4.1: that the tree of size2 extends the tree of size1 (1 <= size1 <= size2).

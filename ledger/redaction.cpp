@@ -3,11 +3,8 @@
 // through the group commit, so a reader sees both or neither.
 #include <rocksdb/write_batch.h>
 
-#include <fcntl.h>
-#include <unistd.h>
 
 #include <cerrno>
-#include <fstream>
 
 #include "ledger/cursors.h"
 #include "ledger/rocks_ledger.h"
@@ -95,6 +92,8 @@ void RocksLedger::stage_redaction(rocksdb::WriteBatch& batch, const PreparedReda
   format::put_u64(record, by);
   batch.Put(cf(kEvents), p.key, record).PermitUncheckedError();
   for (const auto& k : p.snapshots) batch.Delete(cf(kSnapshots), k).PermitUncheckedError();
+  // In the same batch: whoever opens the ledger next to write finishes a purge a crash cut off.
+  batch.Put(cf(kMeta), format::purge_key(format::get_u64(p.key.data())), "").PermitUncheckedError();
 }
 
 Status RocksLedger::check_redacted(const rocksdb::ReadOptions& ro, std::uint64_t seq, std::string_view type, std::uint64_t redacted_by,
@@ -122,36 +121,6 @@ Status RocksLedger::check_redacted(const rocksdb::ReadOptions& ro, std::uint64_t
 
 namespace {
 
-constexpr const char* kPurgeFile = "FTL-PURGE";
-
-std::string purge_path(const std::string& dir) { return dir + "/" + kPurgeFile; }
-
-// The redactions whose old bytes may still be in the files, one sequence a line, synced.
-Status write_purge_file(const std::string& dir, const std::vector<std::uint64_t>& seqs) {
-  std::string text;
-  for (auto s : seqs) text += std::to_string(s) + "\n";
-  const auto file = purge_path(dir);
-  const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return Status::IOError("cannot create " + file + ": " + std::strerror(errno));
-  const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
-  ::close(fd);
-  const int d = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  const bool dir_ok = d >= 0 && ::fsync(d) == 0;
-  if (d >= 0) ::close(d);
-  if (!ok || !dir_ok) return Status::IOError("cannot write " + file + ": " + std::strerror(errno));
-  return Status::Ok();
-}
-
-std::vector<std::uint64_t> read_purge_file(const std::string& dir) {
-  std::vector<std::uint64_t> out;
-  std::ifstream in(purge_path(dir));
-  std::string line;
-  while (std::getline(in, line))
-    if (!line.empty() && line.size() <= 19 && std::all_of(line.begin(), line.end(), [](char c) { return c >= '0' && c <= '9'; }))
-      out.push_back(std::stoull(line));
-  return out;
-}
-
 // Whether text holds nothing a reader sees: white space (ASCII and Unicode's, the zero-width
 // ones included) or nothing at all. Valid UTF-8 is checked before.
 bool blank(const std::string& s) {
@@ -170,10 +139,22 @@ bool blank(const std::string& s) {
 
 }  // namespace
 
+Result<std::vector<std::uint64_t>> RocksLedger::pending_purges(const rocksdb::ReadOptions& ro) {
+  std::vector<std::uint64_t> out;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(kMeta)));
+  const rocksdb::Slice prefix(format::kMetaPurgePrefix.data(), format::kMetaPurgePrefix.size());
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next())
+    if (it->key().size() == prefix.size() + 8) out.push_back(format::get_u64(it->key().data() + prefix.size()));
+  if (!it->status().ok()) return Status::IOError("cannot read the ledger's pending purges: " + it->status().ToString());
+  return out;
+}
+
 // The old record is still in table files (and the WAL) until they are rewritten: flush, then
 // compact the key's range and the snapshots down to the last level, so their bytes leave the
-// files. Readers holding an older RocksDB snapshot keep the old version alive until they finish.
+// files; then the purges are marked done. Readers holding an older RocksDB snapshot keep the
+// old version alive until they finish.
 Status RocksLedger::purge(const std::vector<std::uint64_t>& sequences) {
+  if (sequences.empty()) return Status::Ok();
   auto s = db_->Flush(rocksdb::FlushOptions(), cfs_);
   rocksdb::CompactRangeOptions co;
   co.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
@@ -185,27 +166,40 @@ Status RocksLedger::purge(const std::vector<std::uint64_t>& sequences) {
   }
   if (s.ok()) s = db_->CompactRange(co, cf(kSnapshots), nullptr, nullptr);
   if (!s.ok()) return Status::IOError(s.ToString());
-  if (::unlink(purge_path(path_).c_str()) != 0 && errno != ENOENT)
-    return Status::IOError("cannot remove " + purge_path(path_) + ": " + std::strerror(errno));
+  rocksdb::WriteBatch done;
+  for (auto seq : sequences) done.Delete(cf(kMeta), format::purge_key(seq)).PermitUncheckedError();
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  s = db_->Write(wo, &done);
+  if (!s.ok()) return Status::IOError("the payloads were purged, but marking it failed: " + s.ToString());
   return Status::Ok();
 }
 
 // A redaction that stopped between its write and its purge (a crash) is purged at the next
 // writing open.
 Status RocksLedger::finish_purges() {
-  auto pending = read_purge_file(path_);
-  if (pending.empty()) {
-    ::unlink(purge_path(path_).c_str());
-    return Status::Ok();
+  auto pending = pending_purges({});
+  if (!pending.ok()) return pending.status();
+  // Only for redacted events: a key that names another (forged) is left for verify to name.
+  std::vector<std::uint64_t> redacted;
+  for (auto seq : *pending) {
+    std::string bytes;
+    auto s = db_->Get({}, cf(kEvents), format::sequence_key(seq), &bytes);
+    if (!s.ok() && !s.IsNotFound()) return Status::IOError("cannot read event " + std::to_string(seq) + " to finish its purge: " + s.ToString());
+    format::RecordView v;
+    std::string why;
+    if (s.ok() && format::parse_record(bytes, &v, &why) && v.redacted_by != 0) redacted.push_back(seq);
   }
-  return purge(pending);
+  return purge(redacted);
 }
 
 Result<RedactResult> RocksLedger::redact(std::uint64_t sequence, const std::string& reason, const std::string& actor,
                                          const std::string& event_id) {
   if (options_.read_only) return Status::Unavailable("the ledger at " + path_ + " is open read-only");
-  if (reason.size() > format::kMaxReasonBytes || !format::valid_utf8(reason) || blank(reason))
-    return Status::InvalidArgument("a redaction's reason must be 1 to " + std::to_string(format::kMaxReasonBytes) + " bytes of text, not only spaces",
+  const bool one_line = reason.find_first_of("\n\r") == std::string::npos;
+  if (reason.size() > format::kMaxReasonBytes || !format::valid_utf8(reason) || blank(reason) || !one_line)
+    return Status::InvalidArgument("a redaction's reason must be one line of 1 to " + std::to_string(format::kMaxReasonBytes) +
+                                       " bytes of text, not only spaces",
                                    "say why, for the auditors who will read it (and name no one)")
         .tagged("field.reason");
   if (sequence == 0 || sequence > head().sequence)
@@ -221,22 +215,15 @@ Result<RedactResult> RocksLedger::redact(std::uint64_t sequence, const std::stri
   ne.actor = actor;
   ne.payload = format::redaction_payload({sequence, target->payload_hash, reason});
   req.events.push_back(std::move(ne));
-  // One redaction at a time: each names its purge in FTL-PURGE before its write goes in.
+  // One redaction at a time; its purge (and any a crash left) follows its write.
   std::lock_guard lock(redact_mu_);
-  auto pending = read_purge_file(path_);
-  pending.push_back(sequence);
-  if (auto st = write_purge_file(path_, pending); !st.ok()) return st;
   auto appended = append(std::move(req));
-  if (!appended.ok()) {
-    pending.pop_back();
-    if (pending.empty()) ::unlink(purge_path(path_).c_str());
-    else write_purge_file(path_, pending).permit_unchecked();
-    return appended.status();
-  }
+  if (!appended.ok()) return appended.status();
   RedactResult out;
   out.appended = *appended;
   out.redacted = sequence;
-  if (auto st = purge(pending); !st.ok()) out.purge_error = st.message() + " (the next writing open tries again)";
+  const Status purged = finish_purges();
+  if (!purged.ok()) out.purge_error = purged.message() + " (the next writing open tries again)";
   return out;
 }
 

@@ -186,6 +186,10 @@ Result<Event> RocksLedger::get_by_id(const std::string& event_id) {
 
 // A stream's head is its last entry in the stream index.
 Result<std::uint64_t> RocksLedger::stream_version(const std::string& stream) {
+  if (!options_.read_only) {
+    std::lock_guard lock(heads_mu_);
+    if (auto it = heads_.find(stream); it != heads_.end()) return it->second;
+  }
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, cf(kByStream)));
   it->SeekForPrev(format::stream_key(stream, ~std::uint64_t{0}));
   if (!it->Valid()) {

@@ -70,6 +70,8 @@ class RocksLedger final : public Ledger {
   }
   const RecoveryReport& recovery() const override { return recovery_; }
   Result<Hash> tree_root(std::uint64_t size) override;
+  Result<Hash> checked_tree_root(std::uint64_t size, std::uint64_t known_size, const Hash& known_root,
+                                 const std::function<void(std::uint64_t, std::uint64_t)>& progress) override;
   Result<std::vector<Hash>> inclusion_proof(std::uint64_t sequence, std::uint64_t size) override;
   Result<std::vector<Hash>> consistency_proof(std::uint64_t size1, std::uint64_t size2) override;
   // A writer's open (ledger/tree.cpp): the tree's right edge at the head, read from its stored
@@ -105,7 +107,9 @@ class RocksLedger final : public Ledger {
   Result<PreparedRedaction> prepare_redaction(std::uint64_t target);
   Status purge(const std::vector<std::uint64_t>& sequences);
  public:
-  Status finish_purges();  // a writer's open: what a crash left unpurged
+  Status finish_purges();
+  // Redacted events whose old payload may still be in the files (their purge has not finished).
+  Result<std::vector<std::uint64_t>> pending_purges(const rocksdb::ReadOptions& ro);  // a writer's open: what a crash left unpurged
  private:
   std::mutex redact_mu_;
   void stage_redaction(rocksdb::WriteBatch& batch, const PreparedRedaction& p, std::uint64_t by);
@@ -129,6 +133,7 @@ class RocksLedger final : public Ledger {
   Result<VerifyReport> verify_whole(const VerifyOptions& options, const rocksdb::ReadOptions& ro, const Digest& meta_head);
   Result<VerifyReport> verify_by_lookup(const VerifyOptions& options, const rocksdb::ReadOptions& ro, const Digest& meta_head);
   Status verify_meta(const rocksdb::ReadOptions& ro, std::uint64_t streams, std::uint64_t events);
+  Status check_purge_entry(const rocksdb::ReadOptions& ro, std::string_view key, std::string_view value, std::uint64_t events);
   Status check_digests(const rocksdb::ReadOptions& ro, std::uint64_t last, const std::optional<Digest>& digest);
   Status name_index_mismatch(const rocksdb::ReadOptions& ro, std::uint64_t up_to, bool extras);
   // The tree's part of verify (ledger/verify_tree.cpp): the stored nodes as they are, and, when
@@ -157,9 +162,11 @@ class RocksLedger final : public Ledger {
   // again). Written by the appender only; read under queue_mu_.
   std::optional<Status> poisoned_;
   // Stream heads the appender wrote (it is the only writer, so they are exact); a miss reads
-  // the stream index. Cleared when it grows past kMaxCachedHeads.
+  // the stream index. Cleared when it grows past kMaxCachedHeads. The appender changes it under
+  // heads_mu_ and reads it without; stream_version() reads it under heads_mu_.
   static constexpr std::size_t kMaxCachedHeads = 100000;
   std::unordered_map<std::string, std::uint64_t> heads_;
+  std::mutex heads_mu_;
 
   // The committed head; written only by the appender thread, read under head_mu_.
   std::mutex head_mu_;

@@ -128,6 +128,54 @@ Result<Hash> RocksLedger::tree_root(std::uint64_t size) {
   return merkle::range_hash(tree_source(), 0, size);
 }
 
+Result<Hash> RocksLedger::checked_tree_root(std::uint64_t size, std::uint64_t known_size, const Hash& known_root,
+                                            const std::function<void(std::uint64_t, std::uint64_t)>& progress) {
+  if (auto st = check_tree_size(size, "tree size"); !st.ok()) return st;
+  const auto fork = [&] {
+    return Status::Corruption("the tree of " + std::to_string(known_size) + " events signed before (root " + to_hex(known_root).substr(0, 16) +
+                              "...) is not this ledger's: its events or its tree's nodes changed since, or it lost events")
+        .tagged("tree.fork");
+  };
+  if (known_size > head().sequence) return fork();
+  auto stored = tree_root(size);
+  if (!stored.ok()) return stored;
+  const auto source = tree_source();
+  if (known_size > 0 && size <= known_size) {
+    // The signed tree vouches for the stored one of this size through a consistency proof
+    // made of stored nodes: a proof that verifies against the signed root is made of the real ones.
+    if (size == known_size) {
+      if (*stored != known_root) return fork();
+      return stored;
+    }
+    if (size == 0) return stored;  // the empty tree: nothing to check
+    auto proof = merkle::consistency_proof(source, size, known_size);
+    if (!proof.ok()) return proof.status();
+    if (!merkle::verify_consistency(size, known_size, merkle::as_bytes(*proof), merkle::bytes(*stored), merkle::bytes(known_root)).ok())
+      return fork();
+    return stored;
+  }
+  merkle::Frontier edge;
+  if (known_size > 0) {
+    auto f = merkle::frontier_of(source, known_size);
+    if (!f.ok()) return f.status();
+    if (f->root() != known_root) return fork();
+    edge = std::move(*f);
+  }
+  auto cur = scan(known_size + 1);
+  for (; cur->valid() && cur->event().sequence <= size; cur->next()) {
+    edge.push(merkle::leaf_hash(format::canonical_bytes(cur->event())));
+    if (progress && (edge.size() & 0xffff) == 0) progress(edge.size() - known_size, size - known_size);
+  }
+  if (!cur->status().ok()) return cur->status();
+  if (edge.size() != size) return format::broken(edge.size() + 1, "V1", "it is missing, but the tree holds it");
+  if (progress) progress(size - known_size, size - known_size);
+  if (edge.root() != *stored)
+    return Status::Corruption("the tree's stored nodes for events " + std::to_string(known_size + 1) + " to " + std::to_string(size) +
+                              " are not what those events hash to: they were altered (T1), so nothing was signed")
+        .tagged("tree.damaged");
+  return stored;
+}
+
 Result<std::vector<Hash>> RocksLedger::inclusion_proof(std::uint64_t sequence, std::uint64_t size) {
   if (auto st = check_tree_size(size, "tree size"); !st.ok()) return st;
   if (sequence == 0 || sequence > size)

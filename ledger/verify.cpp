@@ -351,6 +351,9 @@ Result<VerifyReport> RocksLedger::verify_whole(const VerifyOptions& options, con
   report.tree_size = tree_size;
   report.tree_nodes_checked = has_tree ? tree_nodes : 0;
   for (const auto& c : chunks) report.redacted.insert(report.redacted.end(), c.redacted.begin(), c.redacted.end());
+  auto pending = pending_purges(ro);
+  if (!pending.ok()) return pending.status();
+  report.purge_pending = std::move(*pending);
   return report;
 }
 
@@ -370,7 +373,9 @@ Status RocksLedger::check_digests(const rocksdb::ReadOptions& ro, std::uint64_t 
   for (const auto& [d, whose] : {Check{head_file, "the one the ledger acknowledged (FTL-HEAD)"}, Check{digest, "the digest's"}}) {
     if (!d) continue;
     if (d->sequence > last || d->sequence == 0)
-      return format::broken(d->sequence, "V10", "the digest names it, but the log holds events 1 to " + seq_text(last) + ": events were dropped");
+      return format::broken(d->sequence, "V10", std::string(std::string_view(whose).starts_with("the digest") ? "the digest names it" : "the ledger acknowledged it (FTL-HEAD)") +
+                                                    ", but the log holds events 1 to " + seq_text(last) +
+                                                    ": events were dropped from its end, or the digest is another ledger's");
     auto e = read_event(ro, d->sequence);
     if (!e.ok()) return e.status();
     if (e->hash != d->hash)
@@ -380,8 +385,26 @@ Status RocksLedger::check_digests(const rocksdb::ReadOptions& ro, std::uint64_t 
   return Status::Ok();
 }
 
-// V11, V12: the default column family holds the format marker, the head and the stream count,
-// and nothing else; the stream count is the number of streams in the stream index.
+// V11: a pending purge names, with an empty value, a redacted event.
+Status RocksLedger::check_purge_entry(const rocksdb::ReadOptions& ro, std::string_view key, std::string_view value, std::uint64_t events) {
+  const auto bad = [&](const std::string& why) {
+    return Status::Corruption("the pending purge " + rocksdb::Slice(key).ToString(true) + " in the ledger's metadata breaks V11: " + why);
+  };
+  if (key.size() != format::kMetaPurgePrefix.size() + 8 || !value.empty()) return bad("it is not a sequence with an empty value");
+  const auto seq = format::get_u64(key.data() + format::kMetaPurgePrefix.size());
+  if (seq == 0 || seq > events) return bad("it names event " + seq_text(seq) + ", which the log does not hold");
+  std::string bytes;
+  auto s = db_->Get(ro, cf(kEvents), format::sequence_key(seq), &bytes);
+  if (!s.ok()) return s.IsNotFound() ? bad("it names event " + seq_text(seq) + ", which is missing") : Status::IOError(s.ToString());
+  format::RecordView v;
+  std::string why;
+  if (!format::parse_record(bytes, &v, &why) || v.redacted_by == 0) return bad("it names event " + seq_text(seq) + ", which is not redacted");
+  return Status::Ok();
+}
+
+// V11, V12: the default column family holds the format marker, the head, the stream count, the
+// tree's size and pending purges, and nothing else; the stream count is the number of streams
+// in the stream index.
 Status RocksLedger::verify_meta(const rocksdb::ReadOptions& ro, std::uint64_t streams, std::uint64_t events) {
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(kMeta)));
   bool has_streams = false, has_head = false;
@@ -390,6 +413,10 @@ Status RocksLedger::verify_meta(const rocksdb::ReadOptions& ro, std::uint64_t st
     if (k == format::kMetaFormatKey || k == format::kMetaHeadFileKey || k == format::kMetaTreeKey) continue;  // tree: T3
     if (k == format::kMetaHeadKey) {
       has_head = true;
+      continue;
+    }
+    if (k.starts_with(format::kMetaPurgePrefix)) {
+      if (auto st = check_purge_entry(ro, it->key().ToStringView(), it->value().ToStringView(), events); !st.ok()) return st;
       continue;
     }
     if (k == format::kMetaStreamsKey) {
@@ -524,6 +551,9 @@ Result<VerifyReport> RocksLedger::verify_by_lookup(const VerifyOptions& options,
   if (auto st = check_digests(ro, last, options.digest); !st.ok()) return st;
   if (options.progress) options.progress(last, meta_head.sequence);
   report.head = {last, prev};
+  auto pending = pending_purges(ro);
+  if (!pending.ok()) return pending.status();
+  report.purge_pending = std::move(*pending);
   return report;
 }
 

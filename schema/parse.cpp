@@ -137,6 +137,83 @@ std::optional<std::int64_t> parse_time(std::string_view input) {
   return static_cast<std::int64_t>(timegm(&tm)) * 1000000 + static_cast<std::int64_t>(std::llround(sec * 1e6));
 }
 
+namespace {
+bool write_all(int fd, std::string_view bytes) {
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    const auto n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    done += static_cast<std::size_t>(n);
+  }
+  return true;
+}
+}  // namespace
+
+Status write_new_file(const std::string& path, std::string_view bytes, unsigned mode, std::string_view what) {
+  const std::string w(what);
+  auto slash = path.rfind('/');
+  const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+  struct stat existing {};
+  if (::lstat(path.c_str(), &existing) == 0)  // a link, even one that leads nowhere, is there too
+    return Status::InvalidArgument("the " + w + " " + path + " exists; it is never written over", "choose another name").tagged("file.exists");
+  // An unnamed file in the directory (O_TMPFILE), so a process killed while writing leaves
+  // nothing behind; where the file system has none, a named one beside it.
+  std::string tmp;
+  int fd = ::open(dir.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, static_cast<mode_t>(mode));
+  if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
+    tmp = path + ".tmp-XXXXXX";
+    fd = ::mkstemp(tmp.data());
+  }
+  if (fd < 0) {
+    const int err = errno;
+    const auto why = "cannot create " + w + " " + path + ": " + std::strerror(err);
+    if (err == ENOENT || err == ENOTDIR || err == EACCES || err == EROFS || err == EISDIR) return Status::InvalidArgument(why);
+    return Status::IOError(why);
+  }
+  bool ok = write_all(fd, bytes) && ::fchmod(fd, static_cast<mode_t>(mode)) == 0 && ::fsync(fd) == 0;
+  int err = errno;
+  const std::string from = tmp.empty() ? "/proc/self/fd/" + std::to_string(fd) : tmp;
+  if (ok && ::linkat(AT_FDCWD, from.c_str(), AT_FDCWD, path.c_str(), tmp.empty() ? AT_SYMLINK_FOLLOW : 0) != 0) {
+    err = errno;
+    ::close(fd);
+    if (!tmp.empty()) ::unlink(tmp.c_str());
+    if (err == EEXIST)
+      return Status::InvalidArgument("the " + w + " " + path + " exists; it is never written over", "choose another name").tagged("file.exists");
+    return Status::IOError("cannot create " + w + " " + path + ": " + std::strerror(err));
+  }
+  ::close(fd);
+  if (!tmp.empty()) ::unlink(tmp.c_str());
+  if (!ok) return Status::IOError("cannot write " + w + " " + path + ": " + std::strerror(err));
+  if (const int d = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); d >= 0) {
+    ::fsync(d);
+    ::close(d);
+  }
+  return Status::Ok();
+}
+
+Status replace_file(const std::string& path, std::string_view bytes, std::string_view what) {
+  const std::string w(what);
+  auto slash = path.rfind('/');
+  const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+  std::string tmp = path + ".tmp-XXXXXX";
+  const int fd = ::mkstemp(tmp.data());
+  if (fd < 0) return Status::IOError("cannot create " + w + " " + path + ": " + std::strerror(errno));
+  const bool ok = write_all(fd, bytes) && ::fchmod(fd, 0644) == 0 && ::fsync(fd) == 0;
+  const int err = errno;
+  ::close(fd);
+  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
+    const int why = ok ? errno : err;
+    ::unlink(tmp.c_str());
+    return Status::IOError("cannot write " + w + " " + path + ": " + std::strerror(why));
+  }
+  const int d = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  const bool synced = d >= 0 && ::fsync(d) == 0;
+  if (d >= 0) ::close(d);
+  if (!synced) return Status::IOError("cannot sync the directory of " + w + " " + path + ": " + std::strerror(errno));
+  return Status::Ok();
+}
+
 Result<std::string> read_file(const std::string& path, std::size_t max_bytes, std::string_view what, int idle_ms) {
   const std::string w(what);
   // O_NONBLOCK: a FIFO nobody writes to does not hold the open (nor, below, the read).
@@ -174,11 +251,13 @@ Result<std::string> read_file(const std::string& path, std::size_t max_bytes, st
     }
     if (n == 0) {
       if (pipe && out.empty() && S_ISFIFO(st.st_mode)) {
-        // No writer has opened the FIFO yet (or it is gone): give one time to come.
+        // No writer has opened the FIFO yet (or it is gone): give one a moment to come (a
+        // shell's <(...) opens it at once).
+        const int wait_ms = std::min(idle_ms, 5000);
         pollfd p{fd, POLLIN, 0};
-        if (::poll(&p, 1, idle_ms) > 0 && (p.revents & POLLIN) != 0) continue;
+        if (::poll(&p, 1, wait_ms) > 0 && (p.revents & POLLIN) != 0) continue;
         ::close(fd);
-        return Status::InvalidArgument("nothing came from " + path + " for " + std::to_string(idle_ms / 1000) + " seconds, so no " + w + " was read");
+        return Status::InvalidArgument("no program wrote to " + path + " within " + std::to_string(wait_ms / 1000) + " seconds, so no " + w + " was read");
       }
       break;
     }

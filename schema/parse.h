@@ -33,6 +33,17 @@ std::optional<std::int64_t> parse_time(std::string_view text);
 // for a writer to come), so a pipe nobody writes to does not hold the command.
 Result<std::string> read_file(const std::string& path, std::size_t max_bytes, std::string_view what, int idle_ms = 30000);
 
+// Writes a file that must not exist yet, with `mode`: written beside it, synced, then linked
+// into place (never over a file that exists, even one made meanwhile) and the directory synced;
+// a failed or interrupted write leaves no file of that name. `what` names it in errors ("key
+// file"); InvalidArgument tagged "file.exists" if it exists.
+Status write_new_file(const std::string& path, std::string_view bytes, unsigned mode, std::string_view what);
+
+// Replaces (or creates) a file with `bytes`, mode 0644: written beside it under a name of its
+// own, synced, renamed over it and the directory synced, so a reader sees the old bytes or the
+// new, never a part. IOError names `what` and the system's reason.
+Status replace_file(const std::string& path, std::string_view bytes, std::string_view what);
+
 // Text as users give it (a note, a name, a reason): valid UTF-8 with no control character but
 // tab and newline. InvalidArgument names the field and the offset of the first bad byte.
 Status check_text(std::string_view text, std::string_view field);

@@ -110,7 +110,14 @@ Response handle(Shared& shared, const Admitted& a, const http::request<http::str
   const bool ka = req.keep_alive();
   const std::string target(req.target());
   if (a.op == nullptr) {
-    if (target == "/v1/health") return json_response(200, {{"ok", true}, {"sequence", shared.ledger.head().sequence}}, v, ka);
+    if (target == "/v1/health") {
+      json health = {{"ok", true}, {"sequence", shared.ledger.head().sequence}};
+      if (shared.checkpoints) {
+        const auto kept = shared.checkpoints->latest();
+        health["checkpoint"] = {{"size", kept.size}, {"error", shared.checkpoints->last_error()}};
+      }
+      return json_response(200, health, v, ka);
+    }
     return json_response(200, openapi_document(), v, ka);
   }
   json args = a.matched.args;
@@ -328,7 +335,11 @@ Status serve(Ledger& ledger, const std::string& db_path, const ServeOptions& opt
     // A key that cannot be read stops the start: a server that was meant to sign must not serve unsigned.
     auto key = engine::read_signer_file(options.signing_key_file, db_path);
     if (!key.ok()) return key.status();
-    auto keeper = engine::CheckpointKeeper::Start(ledger, std::move(*key), {options.checkpoint_seconds, options.checkpoint_events});
+    auto keeper = engine::CheckpointKeeper::Start(ledger, std::move(*key), {options.checkpoint_seconds, options.checkpoint_events,
+                                                                           [](const std::string& why) {
+                                                                             std::cerr << "ftl serve: no new checkpoint is signed: " << why
+                                                                                       << " (the last one signed is still served)\n";
+                                                                           }});
     if (!keeper.ok()) return keeper.status();
     shared.checkpoints = std::move(*keeper);
   }

@@ -8,6 +8,8 @@
 #include "engine/bundle.h"
 #include "engine/checkpoint.h"
 #include "engine/operations.h"
+#include "engine/queries.h"
+#include "projections/history.h"
 #include "ledger/base64.h"
 #include "testutil.h"
 
@@ -214,9 +216,14 @@ TEST_CASE("a bundle's statement is bound to its tree: one from another ledger un
   auto copy = test::open_ledger(f.dir.sub("copy"));
   Call c1{*f.ledger, "ryan", "", {}, {}, "", f.key_file};
   REQUIRE(run_operation(c1, "engagement.open", {{"engagement", "other"}, {"customer", "O"}, {"seats", 5}, {"services", "Teams"}}).ok());
-  Call c2{*copy, "ryan", "", {}, {}, "", f.key_file};
-  REQUIRE(run_operation(c2, "note.add", {{"engagement", "contoso"}, {"kind", "environment"}, {"text", "hidden"}}).ok());
+  Call same_key{*copy, "ryan", "", {}, {}, "", f.key_file};
+  REQUIRE(run_operation(same_key, "note.add", {{"engagement", "contoso"}, {"kind", "environment"}, {"text", "hidden"}}).ok());
   auto x = json::parse(g->bundle());
+  // The key's own record of what it signed refuses the second history...
+  CHECK(run_operation(same_key, "bundle", {{"engagement", "contoso"}, {"to", ""}}).status().tag() == "checkpoint.fork");
+  // ...so the forger signs with a copy of the key that has none, and the verifier must catch it.
+  REQUIRE(write_signer_file(f.dir.sub("copied.key"), f.key, "").ok());
+  Call c2{*copy, "ryan", "", {}, {}, "", f.dir.sub("copied.key")};
   auto y = json::parse((*run_operation(c2, "bundle", {{"engagement", "contoso"}, {"to", ""}}))["bundle"].get<std::string>());
   // y's events without its last (the hidden note), with x's statement and state.
   y["statement"] = x["statement"];
@@ -254,4 +261,31 @@ TEST_CASE("a stretch of an engagement's events (--from) verifies with no state; 
   auto moved = doc;
   moved["from"] = from - 1;
   CHECK_FALSE(verify_bundle(moved.dump(), &f.vkey).ok());
+}
+
+TEST_CASE("a stretch from a time starts at the first event recorded at or after it, that event included", "[bundle][from]") {
+  Fixture f;
+  const auto at = f.ledger->get(f.mid + 1);  // contoso's first event after fabrikam's opening
+  REQUIRE(at.ok());
+  const auto when = projections::iso_time(at->recorded_us);
+  auto first = from_sequence(*f.ledger, when);
+  REQUIRE(first.ok());
+  CHECK(*first <= f.mid + 1);
+  CHECK(f.ledger->get(*first)->recorded_us == at->recorded_us);
+  if (*first > 1) CHECK(f.ledger->get(*first - 1)->recorded_us < at->recorded_us);
+  auto doc = f.run("bundle", {{"engagement", "contoso"}, {"from", when}, {"to", ""}});
+  auto b = verify_bundle(doc["bundle"].get<std::string>(), &f.vkey);
+  REQUIRE(b.ok());
+  CHECK(b->from == *first);
+  // From and to the same moment: the events recorded then.
+  auto same = f.run("bundle", {{"engagement", "contoso"}, {"from", when}, {"to", when}});
+  CHECK(verify_bundle(same["bundle"].get<std::string>(), &f.vkey).ok());
+  // After the last event: nothing to bundle, said so.
+  auto later = from_sequence(*f.ledger, "2999-01-01");
+  REQUIRE_FALSE(later.ok());
+  CHECK(later.status().tag() == "from.after_last");
+  // A date outside what ftl reads is named as such.
+  auto far = from_sequence(*f.ledger, "9999-12-31");
+  REQUIRE_FALSE(far.ok());
+  CHECK_THAT(far.status().message(), Catch::Contains("is not a time ftl reads: a date from 1970 to 3000"));
 }

@@ -290,6 +290,8 @@ sed 's/"actor":"[^"]*"/"actor":"mallory"/' "$WORK/e110.json" > "$WORK/e110-forge
 check "an event file that was changed fails" 4 "event file's actor" -- "$FTL" proof verify "$WORK/e110.proof" --key "$VKEY" --event "$WORK/e110-forged.json"
 python3 -c 'import json,sys; e=json.load(open(sys.argv[1])); e["data"]={"forged": True}; print(json.dumps(e))' "$WORK/e110.json" > "$WORK/e110-data.json"
 check "so does one whose data was changed" 4 "data is not what its payload holds" -- "$FTL" proof verify "$WORK/e110.proof" --key "$VKEY" --event "$WORK/e110-data.json"
+python3 -c 'import json,sys; e=json.load(open(sys.argv[1])); e.pop("payload"); e["data"]=None; e["redacted_by"]="garbage"; print(json.dumps(e))' "$WORK/e110.json" > "$WORK/e110-redby.json"
+check "an event file's redacted_by must name a later event" 2 "redacted_by is \"garbage\", not the sequence of an event after 110" -- "$FTL" proof verify "$WORK/e110.proof" --key "$VKEY" --event "$WORK/e110-redby.json"
 python3 - "$WORK/e110.proof" > "$WORK/e110-forged.proof" <<'PY'
 import sys
 lines = open(sys.argv[1]).read().split("\n")
@@ -311,10 +313,17 @@ check "a later one needs a consistency proof from the last" 2 "consistency proof
 "$FTL" proof consistency "$WORK/cp1w.txt" "$WORK/cp2.txt" > "$WORK/step.proof"
 check "with it, the witness cosigns" 0 "extends the tree of" -- bash -c "'$FTL' witness cosign '$WORK/cp2.txt' --proof '$WORK/step.proof' --state '$WORK/wstate' --key '$WORK/w.key' --log-key '$VKEY' > '$WORK/cp2w.txt'"
 check "an older checkpoint is another history: exit 4, nothing cosigned" 4 "another history" -- "$FTL" witness cosign "$WORK/cp1.txt" --state "$WORK/wstate" --key "$WORK/w.key" --log-key "$VKEY"
+"$FTL" proof consistency "$WORK/digest.json" "$WORK/cp2.txt" > "$WORK/digest.proof"
+check "a digest saved before checkpoints is carried into the signed tree" 0 "the event whose chain hash is" -- "$FTL" proof verify "$WORK/digest.proof" --key "$VKEY" --digest "$WORK/digest.json"
+check "against another digest it fails" 4 "not of the one in" -- "$FTL" proof verify "$WORK/digest.proof" --key "$VKEY" --digest "$WORK/other-digest.json"
+check "--digest is for a digest proof only" 1 "another kind of proof" -- "$FTL" proof verify "$WORK/step.proof" --key "$VKEY" --digest "$WORK/digest.json"
 "$FTL" proof inclusion "$SEQ" --checkpoint "$WORK/cp2w.txt" > "$WORK/note.proof"
 check "a proof against the cosigned checkpoint passes --witness" 0 "^ok: event $SEQ " -- "$FTL" proof verify "$WORK/note.proof" --key "$VKEY" --witness "$WKEY"
 check "bundle" 0 "" -- "$FTL" bundle contoso --out "$WORK/c.ftlbundle"
 check "a bundle is never written over a file" 2 "exists" -- "$FTL" bundle contoso --out "$WORK/c.ftlbundle"
+check "a bundle holds payloads, so only its owner may read it" 0 "^600$" -- stat -c %a "$WORK/c.ftlbundle"
+check "a bundle is never written inside the ledger" 2 "would be inside the ledger directory" -- "$FTL" bundle contoso --out "$FTL_DB/c.ftlbundle"
+check "nor is a key, whichever ledger --db names" 2 "is inside a ledger's directory" -- "$FTL" --db "$WORK/elsewhere" key generate --origin x.test --out "$FTL_DB/x.key"
 check "bundle verify needs no ledger" 0 "^ok: [0-9]+ events of contoso and [0-9]+ catalog events" -- env FTL_DB="$WORK/none" "$FTL" bundle verify "$WORK/c.ftlbundle" --key "$VKEY"
 check "bundle show history is the live history" 0 "" -- bash -c "diff <('$FTL' bundle show '$WORK/c.ftlbundle' history --key '$VKEY') <('$FTL' history contoso)"
 python3 - "$WORK/c.ftlbundle" > "$WORK/c-forged.ftlbundle" <<'PY'

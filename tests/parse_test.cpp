@@ -95,7 +95,7 @@ TEST_CASE("read_file reads a FIFO as its writer sends, and never waits for ever 
   REQUIRE(mkfifo(fifo.c_str(), 0600) == 0);
   auto r = read_file(fifo, 1 << 20, "playbook file", 300);  // nobody writes
   REQUIRE_FALSE(r.ok());
-  CHECK_THAT(r.status().message(), Catch::StartsWith("nothing came from " + fifo));
+  CHECK_THAT(r.status().message(), Catch::StartsWith("no program wrote to " + fifo));
   std::thread writer([&] {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     std::ofstream(fifo) << "# A page\n";

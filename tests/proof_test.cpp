@@ -24,12 +24,6 @@ const std::string kSpecNote =
     "This is an example message.\n\n\xE2\x80\x94 example.com/foo "
     "Uw2QOkn8srV1yJGh2VYRlL1Tnagv1YEq6TfXppzi2ONncAlTgK7Ztg1ERYNZXsYjOBH3mFXmRKuwHjG1Yu72IneyaQM=\n";
 
-void append_events(Ledger& l, int n, const std::string& prefix) {
-  for (int i = 0; i < n; ++i)
-    REQUIRE(l.append({"test/" + std::to_string(i % 3), ExpectedVersion::Any(),
-                      {{prefix + std::to_string(i), "TestEvent", 1, "tester", std::nullopt, "payload " + std::to_string(i)}}})
-                .ok());
-}
 
 struct Fixture {
   TempDir dir;
@@ -39,7 +33,7 @@ struct Fixture {
   Fixture() {
     REQUIRE(write_signer_file(key_file, key, db).ok());
     ledger = test::open_ledger(db);
-    append_events(*ledger, 300, "e");
+    test::append_events(*ledger, 300, "e");
   }
   Result<nlohmann::json> run(const std::string& op, const nlohmann::json& args) {
     Call call{*ledger, "tester", "", {}, {}, "", key_file};
@@ -190,7 +184,7 @@ TEST_CASE("an inclusion proof verifies with the verifier key alone; every forger
   // A true proof under a key with another name is refused for its origin.
   CHECK_FALSE(verify_inclusion_file(proof, generate_signer("other.example")->verifier()).ok());
   // Not yet in the checkpoint: events after it cannot be proved against it.
-  append_events(*f.ledger, 1, "late");
+  test::append_events(*f.ledger, 1, "late");
   CHECK(f.run("proof.inclusion", {{"event", "301"}, {"checkpoint", (*cp)["checkpoint"]}}).status().tag() == "field.event");
   CHECK(f.run("proof.inclusion", {{"event", "0"}}).status().code() == Code::kNotFound);
   CHECK(f.run("proof.inclusion", {{"event", "no-such-id"}}).status().code() == Code::kNotFound);
@@ -200,7 +194,7 @@ TEST_CASE("a consistency proof shows a later checkpoint extends an earlier one; 
   Fixture f;
   const auto vkey = f.key.verifier();
   const std::string monday = (*f.run("checkpoint", nlohmann::json::object()))["checkpoint"];
-  append_events(*f.ledger, 77, "later");
+  test::append_events(*f.ledger, 77, "later");
   auto made = f.run("proof.consistency", {{"first", monday}});
   REQUIRE(made.ok());
   const std::string proof = (*made)["proof"];
@@ -222,7 +216,7 @@ TEST_CASE("a consistency proof shows a later checkpoint extends an earlier one; 
   // not extend Monday's, and this ledger refuses to prove from a checkpoint it never had.
   TempDir other;
   auto forked = test::open_ledger(other.sub("db"));
-  append_events(*forked, 377, "fork");
+  test::append_events(*forked, 377, "fork");
   const auto fork_cp = *sign_checkpoint(*forked, f.key);
   CHECK_FALSE(verify_consistency_file(consistency_file_text({p.hashes, p.first, fork_cp}), vkey).ok());
   CHECK(f.run("proof.consistency", {{"first", fork_cp}}).status().tag() == "proof.mismatch");
@@ -231,7 +225,7 @@ TEST_CASE("a consistency proof shows a later checkpoint extends an earlier one; 
 TEST_CASE("a digest saved before checkpoints is proved to be the tree's event; every forgery of the proof is rejected", "[proof][digest]") {
   Fixture f;
   const auto d = f.ledger->head();
-  append_events(*f.ledger, 40, "later");
+  test::append_events(*f.ledger, 40, "later");
   const nlohmann::json digest = {{"sequence", d.sequence}, {"hash", to_hex(d.hash)}};
   auto r = f.run("proof.consistency", {{"first", digest.dump()}});
   INFO(r.status().message());

@@ -141,7 +141,7 @@ TEST_CASE("a redaction removes the payload from reads and files; the chain, the 
   CHECK_FALSE(any_file_holds(db, secret(5)));
   CHECK_FALSE(any_file_holds(db, secret(99)));  // the snapshot that might have held it, too
   CHECK(any_file_holds(db, secret(6)));
-  CHECK_FALSE(std::filesystem::exists(db + "/FTL-PURGE"));
+  CHECK(report->purge_pending.empty());
 }
 
 TEST_CASE("a redaction cut off before its purge (a crash) is purged at the next writing open", "[redact][crash]") {
@@ -152,12 +152,11 @@ TEST_CASE("a redaction cut off before its purge (a crash) is purged at the next 
     build(*l);
   }
   {
-    // What redact() does up to its synced write, and no further: FTL-PURGE names the event, then
-    // the redaction goes in; the process dies before the flush and compaction.
+    // What redact() does up to its synced write, and no further: the redaction goes in (naming
+    // its purge in the same batch); the process dies before the flush and compaction.
     auto l = test::open_ledger(db);
     auto target = l->get(5);
     REQUIRE(target.ok());
-    test::write_file(db + "/FTL-PURGE", "5\n");
     AppendRequest req{target->stream, ExpectedVersion::Any(), {}, 5};
     req.events.push_back({"", std::string(kEventRedactedType), 1, "admin", std::nullopt,
                           format::redaction_payload({5, target->payload_hash, "request 1"})});
@@ -167,16 +166,41 @@ TEST_CASE("a redaction cut off before its purge (a crash) is purged at the next 
   {
     OpenOptions ro;
     ro.read_only = true;
-    auto r = Ledger::Open(db, ro);  // a reader changes nothing
+    auto r = Ledger::Open(db, ro);  // a reader changes nothing, and verify says what is pending
     REQUIRE(r.ok());
+    auto pending = (*r)->verify({});
+    REQUIRE(pending.ok());
+    CHECK(pending->purge_pending == std::vector<std::uint64_t>{5});
   }
   CHECK(any_file_holds(db, secret(5)));
+  std::filesystem::remove(db + "/FTL-PURGE");  // nothing outside the database is needed for it
   test::open_ledger(db).reset();  // a writer finishes the purge
   CHECK_FALSE(any_file_holds(db, secret(5)));
-  CHECK_FALSE(std::filesystem::exists(db + "/FTL-PURGE"));
   auto report = verify(db);
   REQUIRE(report.ok());
   CHECK(report->redacted.size() == 1);
+  CHECK(report->purge_pending.empty());
+  // A pending purge that names an event no redaction removed is no rule's: V11.
+  {
+    test::RawLedger raw(db);
+    REQUIRE(raw.db->Put({}, raw.cf[test::RawLedger::kDefault], format::purge_key(6), "").ok());
+  }
+  auto forged = verify(db);
+  REQUIRE_FALSE(forged.ok());
+  CHECK_THAT(forged.status().message(), Catch::Contains("V11") && Catch::Contains("event 6, which is not redacted"));
+  test::open_ledger(db).reset();  // a writer's open leaves it, for verify to keep naming
+  forged = verify(db);
+  REQUIRE_FALSE(forged.ok());
+  CHECK_THAT(forged.status().message(), Catch::Contains("event 6, which is not redacted"));
+  {
+    test::RawLedger raw(db);
+    REQUIRE(raw.db->Put({}, raw.cf[test::RawLedger::kDefault], format::purge_key(6), "").ok());
+    REQUIRE(raw.db->Delete({}, raw.cf[test::RawLedger::kDefault], format::purge_key(6)).ok());
+    REQUIRE(raw.db->Put({}, raw.cf[test::RawLedger::kDefault], format::purge_key(5), "x").ok());
+  }
+  forged = verify(db);
+  REQUIRE_FALSE(forged.ok());
+  CHECK_THAT(forged.status().message(), Catch::Contains("V11") && Catch::Contains("not a sequence with an empty value"));
 }
 
 TEST_CASE("a redaction is refused for what it cannot redact, and then appends nothing", "[redact]") {
@@ -195,6 +219,7 @@ TEST_CASE("a redaction is refused for what it cannot redact, and then appends no
   CHECK(l->redact(6, "  \t ", "admin", "").status().tag() == "field.reason");
   CHECK(l->redact(6, std::string(5000, 'x'), "admin", "").status().tag() == "field.reason");
   CHECK(l->redact(6, "bad \xff utf-8", "admin", "").status().tag() == "field.reason");
+  CHECK(l->redact(6, "line one\nline two", "admin", "").status().tag() == "field.reason");  // one row of a history table
   // Nobody appends the ledger's own type except a redaction.
   NewEvent fake;
   fake.type = std::string(kEventRedactedType);

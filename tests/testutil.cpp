@@ -59,6 +59,13 @@ void import_example(Ledger& ledger) {
   REQUIRE(engine::import_playbook(ledger, *plan, "admin", {}).ok());
 }
 
+void append_events(Ledger& l, int n, const std::string& prefix) {
+  for (int i = 0; i < n; ++i)
+    REQUIRE(l.append({"test/" + std::to_string(i % 3), ExpectedVersion::Any(),
+                      {{prefix + std::to_string(i), "TestEvent", 1, "tester", std::nullopt, prefix + " payload " + std::to_string(i)}}})
+                .ok());
+}
+
 RawLedger::RawLedger(const std::string& path) {
   std::vector<rocksdb::ColumnFamilyDescriptor> d;
   for (const char* n : {"default", format::kEventsCf, format::kByStreamCf, format::kByActorCf, format::kByEventIdCf,

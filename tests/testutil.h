@@ -36,6 +36,9 @@ std::string example_playbook();                      // examples/playbooks/enabl
 // Opens a ledger, with its snapshot key in `path`.snapshot-key unless the options name one;
 // throws if it does not open.
 std::unique_ptr<Ledger> open_ledger(const std::string& path, OpenOptions options = {});
+// Appends n events, one a request, over streams test/0..test/2, with ids and payloads made of
+// `prefix` and their number (REQUIREs success).
+void append_events(Ledger& ledger, int n, const std::string& prefix);
 // Imports examples/playbooks/enable-services.md as "admin" (REQUIREs success).
 void import_example(Ledger& ledger);
 

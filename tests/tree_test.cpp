@@ -161,7 +161,7 @@ TEST_CASE("a ledger made before the tree gains it at its first writing open, wit
     format::put_u64(size, 65536);
     REQUIRE(raw.db->Put({}, raw.cf[RawLedger::kDefault], std::string(format::kMetaTreeKey), size).ok());
     for (unsigned level = 4; level <= 16; level += 4)
-      for (std::uint64_t i = 65536 >> level; i <= 70300 >> level; ++i)
+      for (std::uint64_t i = 65536u >> level; i <= (70300u >> level); ++i)
         REQUIRE(raw.db->Delete({}, raw.cf[RawLedger::kTree], format::tree_key(level, i)).ok());
   }
   CHECK(verify_of(db).ok());  // what it covers is whole

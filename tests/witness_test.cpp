@@ -21,12 +21,6 @@ using test::TempDir;
 
 namespace {
 
-void append_events(Ledger& l, int n, const std::string& prefix) {
-  for (int i = 0; i < n; ++i)
-    REQUIRE(l.append({"test/" + std::to_string(i % 3), ExpectedVersion::Any(),
-                      {{prefix + std::to_string(i), "TestEvent", 1, "tester", std::nullopt, prefix + " payload " + std::to_string(i)}}})
-                .ok());
-}
 
 // A log (a ledger and its key) and a witness (its key and state directory).
 struct Fixture {
@@ -38,7 +32,7 @@ struct Fixture {
   Fixture() {
     REQUIRE(write_signer_file(log_key_file, log_key, "").ok());
     ledger = test::open_ledger(dir.sub("db"));
-    append_events(*ledger, 40, "a");
+    test::append_events(*ledger, 40, "a");
   }
   std::string checkpoint(Ledger& l) { return *sign_checkpoint(l, log_key); }
   std::string consistency(Ledger& l, const std::string& first, const std::string& second) {
@@ -124,7 +118,7 @@ TEST_CASE("a witness cosigns a checkpoint that extends the last, with its consis
   Fixture f;
   const auto cp1 = f.checkpoint(*f.ledger);
   REQUIRE(f.cosign(cp1).ok());
-  append_events(*f.ledger, 25, "b");
+  test::append_events(*f.ledger, 25, "b");
   const auto cp2 = f.checkpoint(*f.ledger);
   const auto kept = witnessed(f.state, "ledger.example");
   REQUIRE(kept.ok());
@@ -152,7 +146,7 @@ TEST_CASE("a witness cosigns a checkpoint that extends the last, with its consis
     CHECK(f.cosign(cp1).status().tag() == "witness.inconsistent");
   }
   SECTION("a proof from another checkpoint, or to another, is refused") {
-    append_events(*f.ledger, 5, "c");
+    test::append_events(*f.ledger, 5, "c");
     const auto cp3 = f.checkpoint(*f.ledger);
     CHECK(f.cosign(cp3, proof).status().tag() == "witness.proof");  // ends at cp2, not cp3
     const auto from_cp2 = f.consistency(*f.ledger, cp2, cp3);
@@ -174,7 +168,7 @@ TEST_CASE("a log that shows two histories is caught, whichever way it shows them
   Fixture f;
   // A second ledger under the same key and origin, equal for 40 events' worth of size but not of content.
   auto other = test::open_ledger(f.dir.sub("other"));
-  append_events(*other, 40, "z");
+  test::append_events(*other, 40, "z");
   const auto mine = f.checkpoint(*f.ledger);
   const auto theirs = f.checkpoint(*other);
   REQUIRE(f.cosign(mine).ok());
@@ -185,7 +179,7 @@ TEST_CASE("a log that shows two histories is caught, whichever way it shows them
     CHECK(r.status().tag() == "witness.inconsistent");
   }
   SECTION("a larger tree of the other history, with a proof from its own past") {
-    append_events(*other, 10, "y");
+    test::append_events(*other, 10, "y");
     const auto later = f.checkpoint(*other);
     const auto proof = f.consistency(*other, theirs, later);
     auto r = f.cosign(later, proof);
@@ -193,7 +187,7 @@ TEST_CASE("a log that shows two histories is caught, whichever way it shows them
   }
   SECTION("a smaller tree") {
     auto small = test::open_ledger(f.dir.sub("small"));
-    append_events(*small, 10, "a");
+    test::append_events(*small, 10, "a");
     CHECK(f.cosign(f.checkpoint(*small)).status().tag() == "witness.inconsistent");
   }
   CHECK(f.state_bytes() == before);
@@ -211,16 +205,47 @@ TEST_CASE("a witness refuses a checkpoint not signed by the log's key, and a log
   CHECK(r.status().tag() == "witness.key");
   auto note_key = engine::cosign({cp, std::nullopt, f.log_key.verifier(), f.log_key, f.state, 1});
   CHECK(note_key.status().tag() == "key.type");
+  // A state file that holds no key is damage, said so (its bytes are not echoed).
+  for (const auto& entry : std::filesystem::directory_iterator(f.state))
+    if (entry.path().string().ends_with(".log-key")) test::write_file(entry.path().string(), "\x01\x02garbage\n");
+  auto damaged = f.cosign(cp);
+  CHECK(damaged.status().tag() == "witness.state");
+  CHECK(damaged.status().message().find("garbage") == std::string::npos);
+}
+
+TEST_CASE("a server's keeper that cannot sign keeps its last checkpoint and says why", "[witness][keeper]") {
+  Fixture f;
+  TempDir keys;
+  REQUIRE(write_signer_file(keys.sub("log.key"), f.log_key, "").ok());
+  const auto key = *read_signer_file(keys.sub("log.key"), "");
+  std::vector<std::string> told;
+  auto keeper = CheckpointKeeper::Start(*f.ledger, key, {60, 1000000, [&](const std::string& why) { told.push_back(why); }});
+  REQUIRE(keeper.ok());
+  auto& k = **keeper;
+  REQUIRE(k.latest().size == 40);
+  // The key's record says it signed a longer history of this log: this one is a fork.
+  TempDir other;
+  auto longer = test::open_ledger(other.sub("db"));
+  test::append_events(*longer, 60, "x");
+  test::write_file(key.file + ".checkpoint", *sign_checkpoint(*longer, f.log_key));
+  test::append_events(*f.ledger, 5, "y");
+  auto st = k.refresh();
+  CHECK(st.tag() == "checkpoint.fork");
+  CHECK(k.last_error().find("a tree of 60 events") != std::string::npos);
+  CHECK(k.latest().size == 40);  // what it signed stays served
+  CHECK(k.refresh().tag() == "checkpoint.fork");
+  CHECK(told.size() == 1);  // told once, not at every try
+  CHECK(open_checkpoint(k.latest().note, f.log_key.verifier()).ok());
 }
 
 TEST_CASE("a server's checkpoints follow the head: by count of events, and by time", "[witness][keeper]") {
   Fixture f;
-  auto keeper = CheckpointKeeper::Start(*f.ledger, f.log_key, {0.2, 10});
+  auto keeper = CheckpointKeeper::Start(*f.ledger, f.log_key, {0.2, 10, {}});
   REQUIRE(keeper.ok());
   auto& k = **keeper;
   CHECK(k.latest().size == 40);
   CHECK(open_checkpoint(k.latest().note, f.log_key.verifier()).ok());
-  append_events(*f.ledger, 3, "t");  // fewer than 10: due by time (0.2 s)
+  test::append_events(*f.ledger, 3, "t");  // fewer than 10: due by time (0.2 s)
   for (int i = 0; i < 200 && k.latest().size != 43; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   CHECK(k.latest().size == 43);
   // A proof made through an operation is against the kept checkpoint.
@@ -234,5 +259,5 @@ TEST_CASE("a server's checkpoints follow the head: by count of events, and by ti
   REQUIRE(inc.ok());
   CHECK((*inc)["size"] == 43);
   CHECK(verify_inclusion_file((*inc)["proof"].get<std::string>(), f.log_key.verifier()).ok());
-  CHECK(CheckpointKeeper::Start(*f.ledger, f.log_key, {0, 10}).status().tag() == "checkpoint.policy");
+  CHECK(CheckpointKeeper::Start(*f.ledger, f.log_key, {0, 10, {}}).status().tag() == "checkpoint.policy");
 }
