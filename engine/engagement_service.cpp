@@ -6,6 +6,7 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <tuple>
 #include <thread>
 
 #include "ledger/sha256.h"
@@ -135,20 +136,65 @@ std::optional<std::string> CatalogView::service(const std::string& name) const {
   return std::nullopt;
 }
 
+namespace {
+// What the catalog was made of at the last look, per open ledger: how many streams the ledger
+// held (a new playbook is a new stream), and each playbook stream's version and last hash.
+// Within one open ledger an event, once written, keeps its hash, so a stream whose version is
+// unchanged needs no read: the fingerprint costs a few in-memory lookups.
+struct CatalogParts {
+  std::uint64_t streams = 0;
+  std::vector<std::tuple<std::string, std::uint64_t, std::string>> parts;  // stream, version, last hash (hex)
+};
+std::mutex parts_mu;
+std::map<std::uint64_t, CatalogParts> known_parts;  // by ledger instance
+
+Result<std::string> last_hash(Ledger& ledger, const std::string& stream, std::uint64_t version) {
+  auto last = ledger.scan_stream(stream, version);
+  if (!last->valid()) return last->status().ok() ? Status::Corruption("stream " + stream + " has no event " + std::to_string(version)) : last->status();
+  return to_hex(last->event().hash);
+}
+}  // namespace
+
 Result<std::string> catalog_fingerprint(Ledger& ledger) {
-  // What the catalog is made of: each playbook stream, its version and its last event's hash.
-  std::string fingerprint = ledger.path();
-  std::vector<std::pair<std::string, std::uint64_t>> streams;
-  auto listed = ledger.list_streams(projections::kPlaybookStreamPrefix, [&](const std::string& name, std::uint64_t version) {
-    streams.emplace_back(name, version);
-    return true;
-  });
-  if (!listed.ok()) return listed;
-  for (const auto& [name, version] : streams) {
-    auto last = ledger.scan_stream(name, version);
-    if (!last->valid()) return last->status().ok() ? Status::Corruption("stream " + name + " has no event " + std::to_string(version)) : last->status();
-    fingerprint += "\n" + name + " " + std::to_string(version) + " " + to_hex(last->event().hash);
+  const std::uint64_t streams = ledger.stream_count();
+  CatalogParts known;
+  bool listed = false;
+  {
+    std::lock_guard lock(parts_mu);
+    if (auto it = known_parts.find(ledger.instance()); it != known_parts.end() && it->second.streams == streams) {
+      known = it->second;
+      listed = true;
+    }
   }
+  if (listed) {
+    for (auto& [name, version, hash] : known.parts) {
+      auto now = ledger.stream_version(name);
+      if (!now.ok()) return now.status();
+      if (*now == version) continue;
+      auto h = last_hash(ledger, name, *now);
+      if (!h.ok()) return h.status();
+      version = *now;
+      hash = std::move(*h);
+    }
+  } else {
+    known.streams = streams;
+    std::vector<std::pair<std::string, std::uint64_t>> found;
+    auto st = ledger.list_streams(projections::kPlaybookStreamPrefix, [&](const std::string& name, std::uint64_t version) {
+      found.emplace_back(name, version);
+      return true;
+    });
+    if (!st.ok()) return st;
+    for (auto& [name, version] : found) {
+      auto h = last_hash(ledger, name, version);
+      if (!h.ok()) return h.status();
+      known.parts.emplace_back(name, version, std::move(*h));
+    }
+  }
+  std::string fingerprint = ledger.path();
+  for (const auto& [name, version, hash] : known.parts) fingerprint += "\n" + name + " " + std::to_string(version) + " " + hash;
+  std::lock_guard lock(parts_mu);
+  if (known_parts.size() > 64) known_parts.clear();  // ledgers opened and closed: a long-lived process keeps a few
+  known_parts[ledger.instance()] = std::move(known);
   return fingerprint;
 }
 

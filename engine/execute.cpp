@@ -51,9 +51,11 @@ namespace {
 // The newest state of recently used engagements of each open ledger. Within one open ledger
 // events are only ever added, so a kept state at version v is the stream's first v events
 // folded: a load at the head folds only what came after it (a server folds each event about
-// once), and shares the kept state, copying nothing, when nothing did.
+// once), and shares the kept state, copying nothing, when nothing did. A kept state that no
+// caller holds any more is brought forward where it is, not copied: an engagement's state
+// grows with its notes and history, and a copy per command would cost as much as the command.
 struct CachedState {
-  std::shared_ptr<const EngagementState> state;
+  std::shared_ptr<EngagementState> state;  // handed out as const; changed only while the cache alone holds it
   std::uint64_t used = 0;
   std::optional<std::uint64_t> snapshot_version;  // the stream version its stored snapshot covers, once read
 };
@@ -64,7 +66,7 @@ std::uint64_t cache_clock = 0;
 
 std::string cache_key(Ledger& ledger, const std::string& stream) { return std::to_string(ledger.instance()) + "\n" + stream; }
 
-void remember(const std::string& key, std::shared_ptr<const EngagementState> state) {
+void remember(const std::string& key, std::shared_ptr<EngagementState> state) {
   std::lock_guard lock(cache_mu);
   auto it = state_cache.find(key);
   if (it == state_cache.end()) {
@@ -83,26 +85,43 @@ void remember(const std::string& key, std::shared_ptr<const EngagementState> sta
 
 // The cached state brought up to the head, or nullptr (no entry, or a redaction since: fold afresh).
 Result<std::shared_ptr<const EngagementState>> cached_at_head(Ledger& ledger, const std::string& stream, const std::string& key) {
-  std::shared_ptr<const EngagementState> hit;
+  std::shared_ptr<EngagementState> hit;
   {
     std::lock_guard lock(cache_mu);
     auto it = state_cache.find(key);
-    if (it == state_cache.end()) return hit;
+    if (it == state_cache.end()) return std::shared_ptr<const EngagementState>{};
     it->second.used = ++cache_clock;
     hit = it->second.state;
   }
   auto head = ledger.stream_version(stream);
   if (!head.ok()) return head.status();
-  if (*head == hit->version) return hit;  // nothing new: shared as it is
+  if (*head == hit->version) return std::shared_ptr<const EngagementState>(std::move(hit));  // nothing new: shared as it is
   if (*head < hit->version) return std::shared_ptr<const EngagementState>{};
-  auto state = std::make_shared<EngagementState>(*hit);
+  std::vector<Event> later;
   auto cur = ledger.scan_stream(stream, hit->version + 1);
   for (; cur->valid(); cur->next()) {
     // A redaction removed something the kept state may hold: fold afresh, without it.
     if (cur->event().type == kEventRedactedType) return std::shared_ptr<const EngagementState>{};
-    if (auto st = projections::apply(*state, cur->event()); !st.ok()) return st;
+    later.push_back(cur->event());
   }
   if (!cur->status().ok()) return cur->status();
+  {
+    // Held by the cache and by `hit` alone, none can take another reference while the lock is
+    // held: bring it forward in place, under the lock, so no reader sees it half way.
+    std::lock_guard lock(cache_mu);
+    auto it = state_cache.find(key);
+    if (!later.empty() && it != state_cache.end() && it->second.state == hit && hit.use_count() == 2 && hit->version + 1 == later.front().stream_version) {
+      for (const auto& e : later)
+        if (auto st = projections::apply(*hit, e); !st.ok()) {
+          state_cache.erase(it);  // part applied: of no use to anyone
+          return st;
+        }
+      return std::shared_ptr<const EngagementState>(std::move(hit));
+    }
+  }
+  auto state = std::make_shared<EngagementState>(*hit);
+  for (const auto& e : later)
+    if (auto st = projections::apply(*state, e); !st.ok()) return st;
   remember(key, state);
   return std::shared_ptr<const EngagementState>(std::move(state));
 }
@@ -134,7 +153,7 @@ Result<EngagementState> fold_engagement(Ledger& ledger, const std::string& engag
   auto cur = ledger.scan_stream(stream);
   if (auto st = projections::fold_stream(*cur, 0, state); !st.ok()) return st;
   if (state.version == 0) return Status::NotFound("no engagement " + engagement_id);
-  remember(cache_key(ledger, stream), std::make_shared<const EngagementState>(state));
+  remember(cache_key(ledger, stream), std::make_shared<EngagementState>(state));
   return state;
 }
 
@@ -183,9 +202,9 @@ Result<std::shared_ptr<const EngagementState>> load_engagement_shared(Ledger& le
                             ids->empty() ? "no engagement is open yet" : "engagements: " + projections::join_list(*ids, ", "))
         .tagged(ids->empty() ? "engagement.none" : "engagement.unknown");
   }
-  auto shared = std::make_shared<const EngagementState>(std::move(state));
+  auto shared = std::make_shared<EngagementState>(std::move(state));
   if (as_of_sequence == 0) remember(key, shared);
-  return shared;
+  return std::shared_ptr<const EngagementState>(std::move(shared));
 }
 
 Result<EngagementState> load_engagement(Ledger& ledger, const std::string& engagement_id, std::uint64_t as_of_sequence) {

@@ -54,7 +54,7 @@ struct Operation {
   // For a view: a tag that changes whenever its document would (cheap: a few reads, no fold),
   // so a front may keep the document it sent and send it again while the tag holds. Empty
   // result: no tag for these arguments.
-  std::function<Result<std::string>(Call&, const nlohmann::json& args)> version;
+  std::function<Result<std::string>(Call&, const nlohmann::json& args)> version{};
 };
 
 // The rows of a listing: to the call's sink when it has one, else into the document's "rows".

@@ -9,7 +9,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <climits>
 #include <cstring>
 #include <unordered_map>
 #include <unordered_set>
@@ -28,8 +27,10 @@ void futex_wait(std::atomic<std::uint32_t>* word, std::uint32_t expected) {
   static_assert(sizeof(std::atomic<std::uint32_t>) == sizeof(std::uint32_t));
   syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(word), FUTEX_WAIT_PRIVATE, expected, nullptr, nullptr, 0);
 }
-void futex_wake_all(std::atomic<std::uint32_t>* word) {
-  syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(word), FUTEX_WAKE_PRIVATE, INT_MAX, nullptr, nullptr, 0);
+// Wakes the one caller sleeping on *word. A word whose caller has already returned gets at most
+// a spurious wake of whatever sleeps there later, and every sleeper here re-checks its word.
+void futex_wake(std::atomic<std::uint32_t>* word) {
+  syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(word), FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
 }
 
 }  // namespace
@@ -53,10 +54,10 @@ Result<AppendResult> RocksLedger::append(AppendRequest request) {
   lk.unlock();
   if (!first) {
     for (;;) {
-      const auto gen = wake_gen_.load(std::memory_order_acquire);
-      if (w.done.load(std::memory_order_acquire)) return std::move(*w.result);
-      if (w.appender.load(std::memory_order_acquire)) break;
-      futex_wait(&wake_gen_, gen);
+      const auto state = w.state.load(std::memory_order_acquire);
+      if (state == Writer::kDone) return std::move(*w.result);
+      if (state == Writer::kAppender) break;
+      futex_wait(&w.state, Writer::kWaiting);
     }
   }
   // This caller is the appender now.
@@ -84,11 +85,13 @@ Result<AppendResult> RocksLedger::append(AppendRequest request) {
   lk.unlock();
   for (std::size_t i = 1; i < group.size(); ++i) {
     group[i]->result.emplace(std::move(results[i]));
-    group[i]->done.store(true, std::memory_order_release);  // the last touch of that Writer
+    group[i]->state.store(Writer::kDone, std::memory_order_release);  // from here the Writer may be gone
+    futex_wake(&group[i]->state);
   }
-  if (next != nullptr) next->appender.store(true, std::memory_order_release);  // queued: cannot vanish
-  wake_gen_.fetch_add(1, std::memory_order_release);
-  futex_wake_all(&wake_gen_);
+  if (next != nullptr) {
+    next->state.store(Writer::kAppender, std::memory_order_release);  // queued: cannot vanish
+    futex_wake(&next->state);
+  }
   return std::move(results[0]);  // group[0] is this caller: the appender is the queue's front
 }
 
@@ -173,8 +176,6 @@ Status RocksLedger::stage(Group& g, const AppendRequest& r, AppendResult* out, b
   std::uint64_t current;
   if (auto it = g.versions.find(r.stream); it != g.versions.end()) {
     current = it->second;
-  } else if (auto hit = heads_.find(r.stream); hit != heads_.end()) {
-    current = hit->second;
   } else {
     auto v = stream_version(r.stream);
     if (!v.ok()) return v.status();
@@ -302,6 +303,7 @@ std::vector<Result<AppendResult>> RocksLedger::commit_group(const std::vector<Wr
         std::lock_guard heads_lock(heads_mu_);
         if (heads_.size() + g.versions.size() > kMaxCachedHeads) heads_.clear();
         for (const auto& [stream, version] : g.versions) heads_[stream] = version;
+        ++heads_epoch_;
       }
       syncs_.fetch_add(1, std::memory_order_relaxed);
       std::lock_guard lk(head_mu_);

@@ -257,6 +257,9 @@ class Ledger {
   virtual Result<Event> get(std::uint64_t sequence) = 0;
   virtual Result<Event> get_by_id(const std::string& event_id) = 0;
   virtual Result<std::uint64_t> stream_version(const std::string& stream) = 0;  // 0 if none
+  // How many streams hold events: kept with the head, so a caller that listed streams can
+  // tell, without listing again, that none has been added since.
+  virtual std::uint64_t stream_count() = 0;
   virtual Digest head() = 0;
   virtual LedgerStats stats() = 0;
 

@@ -96,7 +96,7 @@ void RocksLedger::stage_redaction(rocksdb::WriteBatch& batch, const PreparedReda
   batch.Put(cf(kMeta), format::purge_key(format::get_u64(p.key.data())), "").PermitUncheckedError();
 }
 
-Status RocksLedger::check_redacted(const rocksdb::ReadOptions& ro, std::uint64_t seq, std::string_view type, std::uint64_t redacted_by,
+Status RocksLedger::check_redacted(const rocksdb::ReadOptions& ro, std::uint64_t seq, std::uint64_t redacted_by,
                                    const char* payload_hash, std::string_view payload) {
   if (redacted_by != 0) {
     Hash h;

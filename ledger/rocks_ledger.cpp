@@ -186,20 +186,30 @@ Result<Event> RocksLedger::get_by_id(const std::string& event_id) {
 
 // A stream's head is its last entry in the stream index.
 Result<std::uint64_t> RocksLedger::stream_version(const std::string& stream) {
-  if (!options_.read_only) {
+  std::uint64_t epoch;
+  {
     std::lock_guard lock(heads_mu_);
     if (auto it = heads_.find(stream); it != heads_.end()) return it->second;
+    epoch = heads_epoch_;
   }
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, cf(kByStream)));
   it->SeekForPrev(format::stream_key(stream, ~std::uint64_t{0}));
-  if (!it->Valid()) {
-    if (!it->status().ok()) return Status::IOError(it->status().ToString());
-    return std::uint64_t{0};
+  std::uint64_t version = 0;
+  if (it->Valid()) {
+    const auto k = it->key();
+    const auto prefix = format::stream_prefix(stream);
+    if (k.size() == prefix.size() + 8 && k.starts_with(prefix)) version = format::get_u64(k.data() + prefix.size());
+  } else if (!it->status().ok()) {
+    return Status::IOError(it->status().ToString());
   }
-  const auto k = it->key();
-  const auto prefix = format::stream_prefix(stream);
-  if (k.size() != prefix.size() + 8 || !k.starts_with(prefix)) return std::uint64_t{0};
-  return format::get_u64(k.data() + prefix.size());
+  std::lock_guard lock(heads_mu_);
+  if (heads_epoch_ == epoch && heads_.size() < kMaxCachedHeads) heads_.emplace(stream, version);
+  return version;
+}
+
+std::uint64_t RocksLedger::stream_count() {
+  std::lock_guard lk(head_mu_);
+  return streams_;
 }
 
 std::unique_ptr<Cursor> RocksLedger::scan(std::uint64_t from) {

@@ -53,6 +53,7 @@ class RocksLedger final : public Ledger {
   Result<Event> get(std::uint64_t sequence) override;
   Result<Event> get_by_id(const std::string& event_id) override;
   Result<std::uint64_t> stream_version(const std::string& stream) override;
+  std::uint64_t stream_count() override;
   Digest head() override;
   LedgerStats stats() override;
   Result<VerifyReport> verify(const VerifyOptions& options) override;
@@ -90,9 +91,11 @@ class RocksLedger final : public Ledger {
   // may return, and its Writer vanish, as soon as it sees either flag.
   struct Writer {
     const AppendRequest* request = nullptr;
-    std::optional<Result<AppendResult>> result;  // written before done is set
-    std::atomic<bool> done{false};
-    std::atomic<bool> appender{false};
+    std::optional<Result<AppendResult>> result;  // written before state becomes kDone
+    // kWaiting, then kDone (result set) or kAppender (its turn to append); the caller sleeps
+    // on this word and is woken alone, never with the whole queue.
+    static constexpr std::uint32_t kWaiting = 0, kDone = 1, kAppender = 2;
+    std::atomic<std::uint32_t> state{kWaiting};
   };
   struct Group;  // the state of one group commit, in rocks_ledger.cpp
 
@@ -114,7 +117,7 @@ class RocksLedger final : public Ledger {
   std::mutex redact_mu_;
   void stage_redaction(rocksdb::WriteBatch& batch, const PreparedRedaction& p, std::uint64_t by);
   // verify: a redacted record's redaction holds (V3), and a redaction's event is redacted by it.
-  Status check_redacted(const rocksdb::ReadOptions& ro, std::uint64_t seq, std::string_view type, std::uint64_t redacted_by,
+  Status check_redacted(const rocksdb::ReadOptions& ro, std::uint64_t seq, std::uint64_t redacted_by,
                         const char* payload_hash, std::string_view payload);
 
   Result<Event> read_event(const rocksdb::ReadOptions& ro, std::uint64_t sequence);
@@ -161,11 +164,13 @@ class RocksLedger final : public Ledger {
   // database, not even on close (RocksDB 7.8 asserts when a file writer that failed is used
   // again). Written by the appender only; read under queue_mu_.
   std::optional<Status> poisoned_;
-  // Stream heads the appender wrote (it is the only writer, so they are exact); a miss reads
-  // the stream index. Cleared when it grows past kMaxCachedHeads. The appender changes it under
-  // heads_mu_ and reads it without; stream_version() reads it under heads_mu_.
+  // Stream heads: those the appender wrote (it is the only writer, so they are exact), and
+  // those read from the stream index on a miss, kept only when no group committed while they
+  // were read (heads_epoch_ unchanged), so a reader never puts back a head older than one the
+  // appender wrote. Cleared when it grows past kMaxCachedHeads. Under heads_mu_.
   static constexpr std::size_t kMaxCachedHeads = 100000;
   std::unordered_map<std::string, std::uint64_t> heads_;
+  std::uint64_t heads_epoch_ = 0;  // bumped by each group's update of heads_
   std::mutex heads_mu_;
 
   // The committed head; written only by the appender thread, read under head_mu_.
@@ -180,7 +185,6 @@ class RocksLedger final : public Ledger {
   std::mutex queue_mu_;
   std::deque<Writer*> queue_;
   std::condition_variable joined_;  // a caller joined the queue
-  std::atomic<std::uint32_t> wake_gen_{0};  // bumped when a group's members are released
   std::size_t last_group_ = 1;      // callers in the last group
   std::int64_t last_write_us_ = 0;  // how long its synced write took
 };

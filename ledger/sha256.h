@@ -1,5 +1,5 @@
-// SHA-256 through OpenSSL 3's EVP interface. The digest is fetched once per process and a
-// context is reused per hasher, which keeps a 300-byte hash near 250 ns.
+// SHA-256 through OpenSSL's one-digest interface, a context reused per hasher: a 300-byte hash
+// in ~200 ns, where EVP's general one adds ~70 ns of dispatch to each.
 #pragma once
 
 #include <initializer_list>
@@ -12,9 +12,9 @@ namespace ftl {
 class Sha256 {
  public:
   Sha256();
-  ~Sha256();
-  Sha256(const Sha256&) = delete;
-  Sha256& operator=(const Sha256&) = delete;
+  // A copy carries the state so far: hash a shared prefix once, then finish copies of it.
+  Sha256(const Sha256&) = default;
+  Sha256& operator=(const Sha256&) = default;
 
   void reset();
   void update(std::string_view bytes);
@@ -24,7 +24,7 @@ class Sha256 {
   static Hash of(std::string_view bytes);
 
  private:
-  void* ctx_;  // EVP_MD_CTX
+  alignas(8) unsigned char ctx_[112];  // a SHA256_CTX, held in place (its size is checked in sha256.cpp)
 };
 
 // HMAC-SHA256 (RFC 2104) of the concatenated parts under a 32-byte key.

@@ -151,7 +151,7 @@ Result<VerifyReport> RocksLedger::verify_whole(const VerifyOptions& options, con
         return;
       }
       if (e.redacted_by != 0 || e.type == format::kRedactionType) {
-        if (auto st = check_redacted(ro, seq, e.type, e.redacted_by, e.payload_hash, e.payload); !st.ok()) {
+        if (auto st = check_redacted(ro, seq, e.redacted_by, e.payload_hash, e.payload); !st.ok()) {
           c.failure.note(seq, st);
           return;
         }
@@ -523,7 +523,7 @@ Result<VerifyReport> RocksLedger::verify_by_lookup(const VerifyOptions& options,
     if (auto st = format::check_event(e, seq, &prev); !st.ok()) return st;
     if (auto st = format::check_times(e, seq > from ? &prev_recorded : nullptr); !st.ok()) return st;
     if (e.redacted_by != 0 || e.type == format::kRedactionType) {
-      if (auto st = check_redacted(ro, seq, e.type, e.redacted_by, reinterpret_cast<const char*>(e.payload_hash.data()), e.payload); !st.ok()) return st;
+      if (auto st = check_redacted(ro, seq, e.redacted_by, reinterpret_cast<const char*>(e.payload_hash.data()), e.payload); !st.ok()) return st;
       if (e.redacted_by != 0) report.redacted.push_back({seq, e.redacted_by});
     } else if (options.check_payload) {
       if (auto st = options.check_payload(seq, e.type, e.schema_version, e.payload); !st.ok()) return st;

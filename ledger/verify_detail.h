@@ -2,9 +2,6 @@
 // index entries (the sum, modulo 2^128, of the first 16 bytes of SHA-256(k || tag || key ||
 // value) under a key drawn for one run), and what a scan of one column family found.
 #pragma once
-#define OPENSSL_SUPPRESS_DEPRECATED  // SHA256_CTX: a hash state that can be copied
-#include <openssl/sha.h>
-
 #include <rocksdb/db.h>
 
 #include <cstdint>
@@ -12,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "ledger/sha256.h"
 #include "ledger/status.h"
 
 namespace ftl::verify_detail {
@@ -26,26 +24,24 @@ class Fingerprint {
   explicit Fingerprint(const unsigned char key[32]) {
     unsigned char block[64] = {};
     std::memcpy(block, key, 32);
-    SHA256_Init(&base_);
-    SHA256_Update(&base_, block, sizeof block);  // one whole block: its state is reused
+    base_.update(std::string_view(reinterpret_cast<const char*>(block), sizeof block));  // one whole block: its state is reused
   }
   // Of the entry whose key is `name` || `suffix` (and whose value is `value`): the parts are
   // hashed as they are, with no key built.
   u128 of(Index ix, std::string_view name, std::string_view suffix, std::string_view value) const {
-    SHA256_CTX c = base_;
-    SHA256_Update(&c, &kTags[ix], 1);
-    SHA256_Update(&c, name.data(), name.size());
-    SHA256_Update(&c, suffix.data(), suffix.size());
-    SHA256_Update(&c, value.data(), value.size());
-    unsigned char out[32];
-    SHA256_Final(out, &c);
+    Sha256 c = base_;
+    c.update(std::string_view(&kTags[ix], 1));
+    c.update(name);
+    c.update(suffix);
+    c.update(value);
+    const Hash out = c.finish();
     u128 v;
-    std::memcpy(&v, out, sizeof v);
+    std::memcpy(&v, out.data(), sizeof v);
     return v;
   }
 
  private:
-  SHA256_CTX base_;
+  Sha256 base_;
 };
 
 struct Failure {

@@ -9,6 +9,7 @@
 
 #include "engine/engagement_service.h"
 #include "engine/verify.h"
+#include "projections/fold.h"
 #include "schema/codec.h"
 #include "tests/testutil.h"
 
@@ -436,4 +437,71 @@ TEST_CASE("verify holds every payload to E1: one that does not decode, or holds 
     append_raw(enc.type, 99, enc.bytes);
     CHECK_THAT(engine::verify_ledger(*f.ledger, o).status().message(), Catch::Contains("UsageRecorded version 99 is not one this build reads"));
   }
+}
+
+// The engine keeps each engagement's newest state and brings it forward in place when no
+// caller holds it: a state a caller holds must never change under it, and what the cache gives
+// must always equal a fold of the stream from its first event.
+TEST_CASE("a kept engagement state never changes under a caller, and always matches a fresh fold", "[engagement][cache]") {
+  Fixture f;
+  const std::vector<std::string> ids = {"a0", "a1", "a2", "a3"};
+  for (const auto& id : ids) REQUIRE(f.open(id, 25000, "Exchange, Teams").ok());
+  auto note = [&](const std::string& id, const std::string& text) {
+    NoteCommand c{"environment", text, {}, 0};
+    return f.run(id, [c](const EngagementState& s, const CatalogView& cat) { return decide_note(s, cat, c); });
+  };
+  auto fresh = [&](const std::string& id) {
+    EngagementState s;
+    auto cur = f.ledger->scan_stream(projections::engagement_stream(id));
+    REQUIRE(projections::fold_stream(*cur, 0, s).ok());
+    return s;
+  };
+
+  {
+  // Held across a write: the holder's state stays as it was; the next load has the note.
+  auto held = load_engagement_shared(*f.ledger, "a0");
+  REQUIRE(held.ok());
+  const EngagementState copy = **held;
+  REQUIRE(note("a0", "first").ok());
+  CHECK(**held == copy);
+  auto after = load_engagement_shared(*f.ledger, "a0");
+  REQUIRE(after.ok());
+  CHECK((*after)->version == copy.version + 1);
+  CHECK((*after)->notes.size() == copy.notes.size() + 1);
+  CHECK(**after == fresh("a0"));
+  }  // both released
+
+  // Not held: brought forward where it is, still equal to a fresh fold.
+  for (int i = 0; i < 5; ++i) REQUIRE(note("a0", "again " + std::to_string(i)).ok());
+  CHECK(*load_engagement_shared(*f.ledger, "a0").value() == fresh("a0"));
+
+  // Writers and readers at once: every state a reader holds stays fixed while it holds it.
+  std::atomic<bool> stop{false};
+  std::atomic<int> changed{0}, failed{0};
+  std::vector<std::thread> readers, writers;
+  for (int r = 0; r < 3; ++r)
+    readers.emplace_back([&, r] {
+      for (std::size_t n = 0; !stop.load(); ++n) {
+        auto s = load_engagement_shared(*f.ledger, ids[(n + r) % ids.size()]);
+        if (!s.ok()) {
+          ++failed;
+          continue;
+        }
+        const auto version = (*s)->version;
+        const auto notes = (*s)->notes.size();
+        std::this_thread::yield();
+        if ((*s)->version != version || (*s)->notes.size() != notes) ++changed;
+      }
+    });
+  for (std::size_t w = 0; w < ids.size(); ++w)
+    writers.emplace_back([&, w] {
+      for (int i = 0; i < 40; ++i)
+        if (!note(ids[w], "n" + std::to_string(i)).ok()) ++failed;
+    });
+  for (auto& t : writers) t.join();
+  stop = true;
+  for (auto& t : readers) t.join();
+  CHECK(failed == 0);
+  CHECK(changed == 0);
+  for (const auto& id : ids) CHECK(*load_engagement_shared(*f.ledger, id).value() == fresh(id));
 }

@@ -140,6 +140,56 @@ TEST_CASE("an invalid event anywhere in a batch rejects the whole batch", "[ledg
   CHECK(all(*l).empty());
 }
 
+// Readers asking a stream's version keep what they read from the index, beside the heads the
+// appender writes: one read racing a commit must never put back an older head, or an append
+// checked against it would reuse a stream version.
+TEST_CASE("stream versions read while groups commit never go back, and expected versions hold", "[ledger][group][heads]") {
+  TempDir dir;
+  auto l = test::open_ledger(dir.sub("db"));
+  constexpr int kWriters = 8, kEach = 60;
+  std::atomic<bool> stop{false};
+  std::atomic<int> failures{0}, backwards{0};
+  std::vector<std::thread> readers, writers;
+  for (int r = 0; r < 3; ++r)
+    readers.emplace_back([&] {
+      std::vector<std::uint64_t> seen(kWriters, 0);
+      while (!stop.load())
+        for (int t = 0; t < kWriters; ++t) {
+          auto v = l->stream_version("h/" + std::to_string(t));
+          if (!v.ok()) ++failures;
+          else if (*v < seen[t]) ++backwards;
+          else seen[t] = *v;
+        }
+    });
+  for (int t = 0; t < kWriters; ++t)
+    writers.emplace_back([&, t] {
+      const std::string stream = "h/" + std::to_string(t);
+      for (int i = 0; i < kEach; ++i) {
+        // Each appends at the version the ledger says the stream is at: a stale answer conflicts.
+        auto v = l->stream_version(stream);
+        if (!v.ok() || *v != static_cast<std::uint64_t>(i)) {
+          ++failures;
+          continue;
+        }
+        if (!l->append(req(stream, ExpectedVersion::Exact(*v), {ev("T", std::to_string(i))})).ok()) ++failures;
+      }
+    });
+  for (auto& th : writers) th.join();
+  stop = true;
+  for (auto& th : readers) th.join();
+  CHECK(failures == 0);
+  CHECK(backwards == 0);
+  for (int t = 0; t < kWriters; ++t) {
+    const std::string stream = "h/" + std::to_string(t);
+    CHECK(l->stream_version(stream).value() == kEach);
+    std::uint64_t version = 0;
+    for (auto c = l->scan_stream(stream); c->valid(); c->next()) CHECK(c->event().stream_version == ++version);
+    CHECK(version == kEach);
+  }
+  CHECK(l->stream_count() == kWriters);
+  CHECK(l->verify({}).ok());
+}
+
 TEST_CASE("group commit: many threads share synced writes and every append is acknowledged once", "[ledger][group]") {
   TempDir dir;
   auto l = test::open_ledger(dir.sub("db"));
