@@ -125,6 +125,15 @@ Status check_idempotency_key(const std::string& key);
 Result<Outcome> execute(Ledger& ledger, const std::string& engagement_id, const std::string& actor,
                         std::optional<std::int64_t> effective_us, bool create, const Decide& decide,
                         const std::string& idempotency_key = {});
+// The same without waiting for the append: the command is decided on the calling thread, its
+// append joins the ledger's group commit (Ledger::append_async), and what follows the sync
+// (retries, the outcome, the next command on this engagement) runs through `post`, which must
+// hand the work to a thread that may read and write the ledger (empty: run it where the sync
+// completes, which holds up the next group). `done` gets what execute would have returned, once.
+using Post = std::function<void(std::function<void()>)>;
+void execute_async(Ledger& ledger, const std::string& engagement_id, const std::string& actor, std::optional<std::int64_t> effective_us,
+                   bool create, Decide decide, const std::string& idempotency_key, Post post,
+                   std::function<void(Result<Outcome>)> done);
 
 // The engagement's state (as of a sequence, or 0: the head). It starts from the engagement's
 // snapshot when one passes the checks of projections/snapshot.h and covers no more than

@@ -1,221 +1,24 @@
-// Executing an engagement command: load the state (from a snapshot when one passes its checks),
-// decide, append with the expected version, decide again on conflict; idempotency keys.
+// Executing an engagement command: load the state, decide, append with the expected version,
+// decide again on conflict; idempotency keys. Synchronously, or handing the append to the
+// ledger's group commit and going on when it is synced (execute_async).
 #include <algorithm>
 #include <array>
-#include <map>
-#include <memory>
-#include <mutex>
 #include <cctype>
 #include <chrono>
+#include <deque>
+#include <memory>
+#include <mutex>
 #include <thread>
+#include <unordered_map>
 
 #include "engine/engagement_service.h"
-#include "projections/fold.h"
-#include "projections/history.h"
-#include "projections/sentences.h"
+#include "engine/state_cache.h"
 #include "projections/snapshot.h"
 #include "schema/codec.h"
 
 namespace ftl::engine {
 
 using projections::EngagementState;
-
-// --- execution ------------------------------------------------------------------------------------
-
-std::optional<EngagementState> valid_snapshot(Ledger& ledger, const std::string& engagement_id, std::uint64_t as_of_sequence) {
-  const auto stream = projections::engagement_stream(engagement_id);
-  auto stored = ledger.get_snapshot(stream);
-  // Only a snapshot the key vouches for: anyone who can write the database can write bytes
-  // that pass every other check.
-  if (!stored.ok() || !stored->authentic) return std::nullopt;
-  const auto& bytes = stored->bytes;
-  if (as_of_sequence != 0 && projections::snapshot_sequence(bytes) > as_of_sequence) return std::nullopt;  // too new
-  projections::SnapshotHeader header;
-  auto state = projections::decode_engagement_snapshot(bytes, &header);
-  if (!state.ok()) return std::nullopt;  // altered or stale
-  auto covered = ledger.get(header.sequence);
-  if (!covered.ok() || covered->hash != header.chain_hash || covered->stream != stream ||
-      covered->stream_version != header.stream_version)
-    return std::nullopt;  // foreign: not this ledger's history
-  return std::move(*state);
-}
-
-Status write_snapshot(Ledger& ledger, const EngagementState& state) {
-  auto covered = ledger.get(state.last_sequence);
-  if (!covered.ok()) return covered.status();
-  return ledger.put_snapshot(projections::engagement_stream(state.id), projections::encode_engagement_snapshot(state, covered->hash));
-}
-
-namespace {
-
-// The newest state of recently used engagements of each open ledger. Within one open ledger
-// events are only ever added, so a kept state at version v is the stream's first v events
-// folded: a load at the head folds only what came after it (a server folds each event about
-// once), and shares the kept state, copying nothing, when nothing did. A kept state that no
-// caller holds any more is brought forward where it is, not copied: an engagement's state
-// grows with its notes and history, and a copy per command would cost as much as the command.
-struct CachedState {
-  std::shared_ptr<EngagementState> state;  // handed out as const; changed only while the cache alone holds it
-  std::uint64_t used = 0;
-  std::optional<std::uint64_t> snapshot_version;  // the stream version its stored snapshot covers, once read
-};
-constexpr std::size_t kCachedStates = 1024;
-std::mutex cache_mu;
-std::map<std::string, CachedState> state_cache;  // by ledger instance and stream
-std::uint64_t cache_clock = 0;
-
-std::string cache_key(Ledger& ledger, const std::string& stream) { return std::to_string(ledger.instance()) + "\n" + stream; }
-
-void remember(const std::string& key, std::shared_ptr<EngagementState> state) {
-  std::lock_guard lock(cache_mu);
-  auto it = state_cache.find(key);
-  if (it == state_cache.end()) {
-    if (state_cache.size() >= kCachedStates) {
-      auto oldest = std::min_element(state_cache.begin(), state_cache.end(),
-                                     [](const auto& a, const auto& b) { return a.second.used < b.second.used; });
-      state_cache.erase(oldest);
-    }
-    it = state_cache.emplace(key, CachedState{}).first;
-  } else if (it->second.state->version > state->version) {
-    return;  // a newer state got there first
-  }
-  it->second.state = std::move(state);
-  it->second.used = ++cache_clock;
-}
-
-// The cached state brought up to the head, or nullptr (no entry, or a redaction since: fold afresh).
-Result<std::shared_ptr<const EngagementState>> cached_at_head(Ledger& ledger, const std::string& stream, const std::string& key) {
-  std::shared_ptr<EngagementState> hit;
-  {
-    std::lock_guard lock(cache_mu);
-    auto it = state_cache.find(key);
-    if (it == state_cache.end()) return std::shared_ptr<const EngagementState>{};
-    it->second.used = ++cache_clock;
-    hit = it->second.state;
-  }
-  auto head = ledger.stream_version(stream);
-  if (!head.ok()) return head.status();
-  if (*head == hit->version) return std::shared_ptr<const EngagementState>(std::move(hit));  // nothing new: shared as it is
-  if (*head < hit->version) return std::shared_ptr<const EngagementState>{};
-  std::vector<Event> later;
-  auto cur = ledger.scan_stream(stream, hit->version + 1);
-  for (; cur->valid(); cur->next()) {
-    // A redaction removed something the kept state may hold: fold afresh, without it.
-    if (cur->event().type == kEventRedactedType) return std::shared_ptr<const EngagementState>{};
-    later.push_back(cur->event());
-  }
-  if (!cur->status().ok()) return cur->status();
-  {
-    // Held by the cache and by `hit` alone, none can take another reference while the lock is
-    // held: bring it forward in place, under the lock, so no reader sees it half way.
-    std::lock_guard lock(cache_mu);
-    auto it = state_cache.find(key);
-    if (!later.empty() && it != state_cache.end() && it->second.state == hit && hit.use_count() == 2 && hit->version + 1 == later.front().stream_version) {
-      for (const auto& e : later)
-        if (auto st = projections::apply(*hit, e); !st.ok()) {
-          state_cache.erase(it);  // part applied: of no use to anyone
-          return st;
-        }
-      return std::shared_ptr<const EngagementState>(std::move(hit));
-    }
-  }
-  auto state = std::make_shared<EngagementState>(*hit);
-  for (const auto& e : later)
-    if (auto st = projections::apply(*state, e); !st.ok()) return st;
-  remember(key, state);
-  return std::shared_ptr<const EngagementState>(std::move(state));
-}
-
-// What the stored snapshot of `stream` covers (0: none that counts), read once per kept state.
-std::uint64_t snapshot_covers(Ledger& ledger, const std::string& stream, const std::string& key) {
-  {
-    std::lock_guard lock(cache_mu);
-    auto it = state_cache.find(key);
-    if (it != state_cache.end() && it->second.snapshot_version) return *it->second.snapshot_version;
-  }
-  auto stored = ledger.get_snapshot(stream);
-  const std::uint64_t covered = stored.ok() && stored->authentic ? projections::snapshot_stream_version(stored->bytes) : 0;
-  std::lock_guard lock(cache_mu);
-  if (auto it = state_cache.find(key); it != state_cache.end()) it->second.snapshot_version = covered;
-  return covered;
-}
-
-void snapshot_written(const std::string& key, std::uint64_t version) {
-  std::lock_guard lock(cache_mu);
-  if (auto it = state_cache.find(key); it != state_cache.end()) it->second.snapshot_version = version;
-}
-
-}  // namespace
-
-Result<EngagementState> fold_engagement(Ledger& ledger, const std::string& engagement_id) {
-  const auto stream = projections::engagement_stream(engagement_id);
-  EngagementState state;
-  auto cur = ledger.scan_stream(stream);
-  if (auto st = projections::fold_stream(*cur, 0, state); !st.ok()) return st;
-  if (state.version == 0) return Status::NotFound("no engagement " + engagement_id);
-  remember(cache_key(ledger, stream), std::make_shared<EngagementState>(state));
-  return state;
-}
-
-Result<std::shared_ptr<const EngagementState>> load_engagement_shared(Ledger& ledger, const std::string& engagement_id,
-                                                                      std::uint64_t as_of_sequence) {
-  const auto stream = projections::engagement_stream(engagement_id);
-  const auto key = cache_key(ledger, stream);
-  if (as_of_sequence == 0) {
-    auto cached = cached_at_head(ledger, stream, key);
-    if (!cached.ok()) return cached.status();
-    if (*cached) return std::move(*cached);
-  }
-  EngagementState state;
-  std::uint64_t from_version = 1;
-  // The snapshot starts the fold when it covers no more than the view wants.
-  if (auto snap = valid_snapshot(ledger, engagement_id, as_of_sequence)) {
-    state = std::move(*snap);
-    from_version = state.version + 1;
-  }
-  auto cur = ledger.scan_stream(stream, from_version);
-  for (; cur->valid(); cur->next()) {
-    const auto& e = cur->event();
-    if (as_of_sequence != 0 && e.sequence > as_of_sequence) break;
-    if (e.type == kEventRedactedType && from_version > 1) {
-      // The snapshot may hold what the redaction removed (one written while it went in): fold
-      // the whole stream instead.
-      state = EngagementState{};
-      from_version = 1;
-      cur = ledger.scan_stream(stream, 1);
-      if (!cur->valid()) break;
-    }
-    if (auto st = projections::apply(state, cur->event()); !st.ok()) return st;
-  }
-  if (!cur->status().ok()) return cur->status();
-  if (state.version == 0) {
-    if (as_of_sequence != 0) {
-      auto first = ledger.scan_stream(stream);
-      if (first->valid())
-        return Status::NotFound("engagement " + engagement_id + " was not yet open at sequence " + std::to_string(as_of_sequence),
-                                "it was opened at sequence " + std::to_string(first->event().sequence) + ", recorded " +
-                                    projections::iso_time(first->event().recorded_us));
-    }
-    auto ids = engagement_ids(ledger);
-    if (!ids.ok()) return ids.status();
-    return Status::NotFound("no engagement " + engagement_id,
-                            ids->empty() ? "no engagement is open yet" : "engagements: " + projections::join_list(*ids, ", "))
-        .tagged(ids->empty() ? "engagement.none" : "engagement.unknown");
-  }
-  auto shared = std::make_shared<EngagementState>(std::move(state));
-  if (as_of_sequence == 0) remember(key, shared);
-  return std::shared_ptr<const EngagementState>(std::move(shared));
-}
-
-Result<EngagementState> load_engagement(Ledger& ledger, const std::string& engagement_id, std::uint64_t as_of_sequence) {
-  auto shared = load_engagement_shared(ledger, engagement_id, as_of_sequence);
-  if (!shared.ok()) return shared.status();
-  return EngagementState(**shared);
-}
-
-Result<std::vector<std::string>> engagement_ids(Ledger& ledger) {
-  return stream_ids(ledger, projections::kEngagementStreamPrefix);
-}
 
 Status check_idempotency_key(const std::string& key) {
   const bool ok = !key.empty() && key.size() <= 128 && std::all_of(key.begin(), key.end(), [](unsigned char c) {
@@ -274,77 +77,232 @@ Result<std::optional<Outcome>> recorded_before(Ledger& ledger, const std::string
 }
 }  // namespace
 
+namespace {
+
+// One command, as far as the append: what to append, or the answer when there is nothing to.
+struct Prepared {
+  std::optional<Outcome> answer;                  // set: nothing to append, this is the result
+  AppendRequest request;                          // else: what to append
+  std::shared_ptr<const EngagementState> state;   // what it was decided on (nullptr: no engagement yet)
+  Outcome outcome;                                // the answer once the append succeeds, less its position
+};
+
+// The command in one execution: what it is, and where its engagement stream is.
+struct Command {
+  Ledger& ledger;
+  std::string engagement_id, stream, actor, key;
+  std::optional<std::int64_t> effective_us;
+  bool create = false;
+  Decide decide;
+};
+
+Result<Prepared> prepare(const Command& c) {
+  Prepared p;
+  if (!c.key.empty()) {
+    auto before = recorded_before(c.ledger, c.stream, c.actor, c.key, c.decide);
+    if (!before.ok()) return before.status();
+    if (*before) {
+      p.answer = std::move(**before);
+      return p;
+    }
+  }
+  static const EngagementState kNone;
+  auto loaded = load_engagement_shared(c.ledger, c.engagement_id);
+  if (!loaded.ok() && !(c.create && loaded.status().code() == Code::kNotFound)) return loaded.status();
+  if (loaded.ok()) p.state = std::move(*loaded);
+  const EngagementState& state = p.state ? *p.state : kNone;
+  auto catalog = shared_catalog(c.ledger);
+  if (!catalog.ok()) return catalog.status();
+  auto decision = c.decide(state, **catalog);
+  if (!decision.ok()) return decision.status();
+  p.outcome.message = decision->message;
+  if (decision->events.empty()) {
+    p.answer = std::move(p.outcome);
+    return p;
+  }
+  auto& req = p.request;
+  req.stream = c.stream;
+  req.expected = state.version == 0 ? ExpectedVersion::NoStream() : ExpectedVersion::Exact(state.version);
+  for (const auto& e : decision->events) {
+    if (auto st = schema::check_event_text(e); !st.ok()) return st;
+    auto enc = schema::encode(e);
+    NewEvent ne;
+    ne.type = enc.type;
+    ne.schema_version = enc.version;
+    ne.actor = c.actor;
+    ne.effective_us = c.effective_us;
+    ne.payload = std::move(enc.bytes);
+    if (!c.key.empty()) ne.event_id = req.events.empty() ? c.key : c.key + "/" + std::to_string(req.events.size() + 1);
+    req.events.push_back(std::move(ne));
+  }
+  p.outcome.events = decision->events.size();
+  return p;
+}
+
+constexpr int kMaxAttempts = 100;
+
+// After the append: the outcome, or nullopt to decide again (another writer got there first).
+Result<std::optional<Outcome>> conclude(const Command& c, Prepared& p, Result<AppendResult> res, int attempt) {
+  if (!res.ok()) {
+    if (res.status().code() == Code::kConflict && attempt < kMaxAttempts) return std::optional<Outcome>{};
+    return res.status();
+  }
+  if (res->duplicate) {
+    // The ledger already held these event ids: another request with this key got there
+    // first. It stands for this one only if it was the same request.
+    auto before = recorded_before(c.ledger, c.stream, c.actor, c.key, c.decide);
+    if (!before.ok()) return before.status();
+    if (*before) return std::move(*before);
+    return Status::Conflict("idempotency key " + c.key + " is being recorded by another request");
+  }
+  p.outcome.position = *res;
+  // Keep a snapshot near the head: the state folded before this append is exact up to its
+  // last sequence. A failure costs only speed, so it is not the command's failure.
+  if (p.state && p.state->version >= kSnapshotEvery && c.ledger.has_snapshot_key()) {
+    const auto key = cache_key(c.ledger, c.stream);
+    if (p.state->version >= snapshot_covers(c.ledger, c.stream, key) + kSnapshotEvery && write_snapshot(c.ledger, *p.state).ok())
+      snapshot_written(key, p.state->version);
+  }
+  return std::optional<Outcome>{std::move(p.outcome)};
+}
+
+Command command(Ledger& ledger, const std::string& engagement_id, const std::string& actor, std::optional<std::int64_t> effective_us,
+                bool create, Decide decide, const std::string& key) {
+  return {ledger, engagement_id, projections::engagement_stream(engagement_id), actor, key, effective_us, create, std::move(decide)};
+}
+
+// Commands on one engagement in this process take turns, so they do not conflict with each
+// other; another writer that gets there first makes a command decide again. Synchronous
+// commands wait on a mutex; asynchronous ones queue behind the one whose turn it is.
+std::mutex& sync_turn(const Command& c) {
+  static std::array<std::mutex, 256> turns;
+  return turns[std::hash<std::string>{}(c.ledger.path() + "\n" + c.stream) % turns.size()];
+}
+
+class AsyncTurns {
+ public:
+  // Runs `go` now if no async command on `key` is running, else when the last one queued ends.
+  void enter(const std::string& key, std::function<void()> go) {
+    std::unique_lock lk(mu_);
+    auto [it, idle] = waiting_.try_emplace(key);
+    if (!idle) return it->second.push_back(std::move(go));
+    lk.unlock();
+    go();
+  }
+  // The turn on `key` ends: the next command queued on it, if any, to run (by `post`).
+  std::function<void()> leave(const std::string& key) {
+    std::lock_guard lk(mu_);
+    auto it = waiting_.find(key);
+    if (it == waiting_.end()) return {};
+    if (it->second.empty()) {
+      waiting_.erase(it);
+      return {};
+    }
+    auto next = std::move(it->second.front());
+    it->second.pop_front();
+    return next;
+  }
+
+ private:
+  std::mutex mu_;
+  std::unordered_map<std::string, std::deque<std::function<void()>>> waiting_;  // present: a command's turn
+};
+AsyncTurns async_turns;
+
+// An asynchronous command, from its turn to its answer.
+class Execution : public std::enable_shared_from_this<Execution> {
+ public:
+  Execution(Command c, Post post, std::function<void(Result<Outcome>)> done)
+      : c_(std::move(c)), turn_(c_.ledger.path() + "\n" + c_.stream), post_(std::move(post)), done_(std::move(done)) {}
+
+  void start() {
+    async_turns.enter(turn_, [self = shared_from_this()] { self->step(); });
+  }
+
+ private:
+  void step() {
+    guarded([&] {
+      auto p = prepare(c_);
+      if (!p.ok()) return finish(p.status());
+      if (p->answer) return finish(std::move(*p->answer));
+      auto request = std::move(p->request);
+      prepared_ = std::move(*p);
+      c_.ledger.append_async(std::move(request), [self = shared_from_this()](Result<AppendResult> res) {
+        // On the ledger's commit thread: what follows reads and may write, so it runs elsewhere.
+        self->post_([self, res = std::move(res)]() mutable { self->appended(std::move(res)); });
+      });
+    });
+  }
+
+  void appended(Result<AppendResult> res) {
+    guarded([&] {
+      auto out = conclude(c_, *prepared_, std::move(res), attempt_);
+      prepared_.reset();  // the state it held is the kept one: held here, the next command would copy it
+      if (!out.ok()) return finish(out.status());
+      if (*out) return finish(std::move(**out));
+      ++attempt_;
+      step();
+    });
+  }
+
+  void finish(Result<Outcome> r) {
+    if (auto next = async_turns.leave(turn_)) post_(std::move(next));
+    try {
+      done_(std::move(r));
+    } catch (...) {
+      // The caller's answer could not be made; the command itself is over.
+    }
+  }
+
+  // Whatever throws (memory) ends this command with an error, never the thread it runs on.
+  template <class F>
+  void guarded(F&& f) {
+    try {
+      f();
+    } catch (const std::exception& e) {
+      finish(Status::Unavailable(std::string("the command could not finish: ") + e.what() + "; nothing more was recorded"));
+    }
+  }
+
+  Command c_;
+  const std::string turn_;
+  Post post_;
+  std::function<void(Result<Outcome>)> done_;
+  std::optional<Prepared> prepared_;
+  int attempt_ = 0;
+};
+
+}  // namespace
+
 Result<Outcome> execute(Ledger& ledger, const std::string& engagement_id, const std::string& actor,
                         std::optional<std::int64_t> effective_us, bool create, const Decide& decide,
                         const std::string& idempotency_key) {
-  const auto stream = projections::engagement_stream(engagement_id);
   if (!idempotency_key.empty())
     if (auto st = check_idempotency_key(idempotency_key); !st.ok()) return st;
-  // Commands on one engagement in this process take turns, so they do not conflict with each
-  // other; another process that gets there first makes this one decide again.
-  static std::array<std::mutex, 256> turns;
-  std::lock_guard turn(turns[std::hash<std::string>{}(ledger.path() + "\n" + stream) % turns.size()]);
+  const auto c = command(ledger, engagement_id, actor, effective_us, create, decide, idempotency_key);
+  std::lock_guard turn(sync_turn(c));
   for (int attempt = 0;; ++attempt) {
-    if (!idempotency_key.empty()) {
-      auto before = recorded_before(ledger, stream, actor, idempotency_key, decide);
-      if (!before.ok()) return before.status();
-      if (*before) return std::move(**before);
-    }
-    static const EngagementState kNone;
-    auto loaded = load_engagement_shared(ledger, engagement_id);
-    if (!loaded.ok() && !(create && loaded.status().code() == Code::kNotFound)) return loaded.status();
-    const EngagementState& state = loaded.ok() ? **loaded : kNone;
-    auto catalog = shared_catalog(ledger);
-    if (!catalog.ok()) return catalog.status();
-    auto decision = decide(state, **catalog);
-    if (!decision.ok()) return decision.status();
-    Outcome out;
-    out.message = decision->message;
-    if (decision->events.empty()) return out;
-    AppendRequest req;
-    req.stream = stream;
-    req.expected = state.version == 0 ? ExpectedVersion::NoStream() : ExpectedVersion::Exact(state.version);
-    for (const auto& e : decision->events) {
-      if (auto st = schema::check_event_text(e); !st.ok()) return st;
-      auto enc = schema::encode(e);
-      NewEvent ne;
-      ne.type = enc.type;
-      ne.schema_version = enc.version;
-      ne.actor = actor;
-      ne.effective_us = effective_us;
-      ne.payload = std::move(enc.bytes);
-      if (!idempotency_key.empty())
-        ne.event_id = req.events.empty() ? idempotency_key : idempotency_key + "/" + std::to_string(req.events.size() + 1);
-      req.events.push_back(std::move(ne));
-    }
-    auto res = ledger.append(std::move(req));
-    if (!res.ok()) {
-      if (res.status().code() == Code::kConflict && attempt < 100) {
-        // Someone else recorded something on this engagement first: decide again on the new state.
-        std::this_thread::sleep_for(std::chrono::microseconds(500 * std::min(attempt, 20)));
-        continue;
-      }
-      return res.status();
-    }
-    if (res->duplicate) {
-      // The ledger already held these event ids: another request with this key got there
-      // first. It stands for this one only if it was the same request.
-      auto before = recorded_before(ledger, stream, actor, idempotency_key, decide);
-      if (!before.ok()) return before.status();
-      if (*before) return std::move(**before);
-      return Status::Conflict("idempotency key " + idempotency_key + " is being recorded by another request");
-    }
-    out.events = decision->events.size();
-    out.position = *res;
-    // Keep a snapshot near the head: the state folded before this append is exact up to its
-    // last sequence. A failure costs only speed, so it is not the command's failure.
-    if (state.version >= kSnapshotEvery && ledger.has_snapshot_key()) {
-      const auto key = cache_key(ledger, stream);
-      if (state.version >= snapshot_covers(ledger, stream, key) + kSnapshotEvery && write_snapshot(ledger, state).ok())
-        snapshot_written(key, state.version);
-    }
-    return out;
+    auto p = prepare(c);
+    if (!p.ok()) return p.status();
+    if (p->answer) return std::move(*p->answer);
+    auto res = ledger.append(std::move(p->request));
+    auto out = conclude(c, *p, std::move(res), attempt);
+    if (!out.ok()) return out.status();
+    if (*out) return std::move(**out);
+    // Someone else recorded something on this engagement first: decide again on the new state.
+    std::this_thread::sleep_for(std::chrono::microseconds(500 * std::min(attempt, 20)));
   }
+}
+
+void execute_async(Ledger& ledger, const std::string& engagement_id, const std::string& actor, std::optional<std::int64_t> effective_us,
+                   bool create, Decide decide, const std::string& idempotency_key, Post post,
+                   std::function<void(Result<Outcome>)> done) {
+  if (!idempotency_key.empty())
+    if (auto st = check_idempotency_key(idempotency_key); !st.ok()) return done(st);
+  if (!post) post = [](std::function<void()> f) { f(); };
+  std::make_shared<Execution>(command(ledger, engagement_id, actor, effective_us, create, std::move(decide), idempotency_key),
+                              std::move(post), std::move(done))
+      ->start();
 }
 
 }  // namespace ftl::engine

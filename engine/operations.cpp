@@ -119,4 +119,14 @@ Result<json> run_operation(Call& call, std::string_view name, const json& args) 
   }
 }
 
+void run_operation_async(Call& call, std::string_view name, const json& args, Operation::Done done) {
+  const auto* op = find_operation(name);
+  if (op == nullptr || !op->run_async) return done(run_operation(call, name, args));
+  try {
+    op->run_async(call, args, done);
+  } catch (const json::exception& e) {
+    done(Status::InvalidArgument(std::string(name) + " could not build its document: " + e.what()));
+  }
+}
+
 }  // namespace ftl::engine

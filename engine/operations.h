@@ -42,6 +42,9 @@ struct Call {
   // Given (a server that signs on its own): "the" checkpoint is the latest it signed, and
   // proofs are made against it unless the caller names another.
   CheckpointKeeper* checkpoints = nullptr;
+  // Given: where an operation run with run_async hands the work that follows an append's sync
+  // (engine::execute_async); empty, it runs on the ledger's commit thread.
+  std::function<void(std::function<void()>)> post;
 };
 
 struct Operation {
@@ -55,6 +58,11 @@ struct Operation {
   // so a front may keep the document it sent and send it again while the tag holds. Empty
   // result: no tag for these arguments.
   std::function<Result<std::string>(Call&, const nlohmann::json& args)> version{};
+  // Given (the recordings): run without waiting for the append's sync. `done` gets what run
+  // would have returned, exactly once, from a thread the call's post chose; the call need not
+  // outlive this.
+  using Done = std::function<void(Result<nlohmann::json>)>;
+  std::function<void(Call&, const nlohmann::json& args, Done done)> run_async{};
 };
 
 // The rows of a listing: to the call's sink when it has one, else into the document's "rows".
@@ -73,6 +81,9 @@ const std::vector<Operation>& operations();
 const Operation* find_operation(std::string_view name);
 // Runs `name` with `args`: InvalidArgument for an unknown name or field, else the operation's result.
 Result<nlohmann::json> run_operation(Call& call, std::string_view name, const nlohmann::json& args);
+// The same, without waiting for an append's sync where the operation can (run_async); else it
+// runs `name` at once and hands `done` its result.
+void run_operation_async(Call& call, std::string_view name, const nlohmann::json& args, Operation::Done done);
 
 // The families register themselves in operations() (ops_*.cpp).
 void add_engagement_operations(std::vector<Operation>& ops);

@@ -26,21 +26,43 @@ json outcome_json(const std::string& engagement, const Outcome& out) {
 }
 
 // Reads the fields every recording shares (engagement, effective), then the operation's own
-// (`read` fills a Decide), and executes it.
+// (`read` fills a Decide), and executes it, waiting or not.
 using ReadDecision = std::function<Decide(Args&)>;
+struct Recording {
+  std::string engagement;
+  std::optional<std::int64_t> effective;
+  Decide decide;
+};
+Result<Recording> read_recording(const std::string& name, bool create, const ReadDecision& read, const json& j) {
+  Args a(j, name);
+  Recording r;
+  r.engagement = a.text("engagement", true);
+  r.effective = a.time("effective");
+  r.decide = read(a);
+  if (auto st = a.done(); !st.ok()) return st;
+  if (create)
+    if (auto st = check_engagement_id(r.engagement); !st.ok()) return st;
+  return r;
+}
+
 Operation recording(std::string name, bool create, ReadDecision read) {
-  return {name, Access::kWrite, false, false, [name, create, read](Call& call, const json& j) -> Result<json> {
-            Args a(j, name);
-            const auto engagement = a.text("engagement", true);
-            const auto effective = a.time("effective");
-            auto decide = read(a);
-            if (auto st = a.done(); !st.ok()) return st;
-            if (create)
-              if (auto st = check_engagement_id(engagement); !st.ok()) return st;
-            auto out = execute(call.ledger, engagement, call.actor, effective, create, decide, call.idempotency_key);
-            if (!out.ok()) return out.status();
-            return outcome_json(engagement, *out);
-          }};
+  Operation op{name, Access::kWrite, false, false, [name, create, read](Call& call, const json& j) -> Result<json> {
+                 auto r = read_recording(name, create, read, j);
+                 if (!r.ok()) return r.status();
+                 auto out = execute(call.ledger, r->engagement, call.actor, r->effective, create, r->decide, call.idempotency_key);
+                 if (!out.ok()) return out.status();
+                 return outcome_json(r->engagement, *out);
+               }};
+  op.run_async = [name, create, read](Call& call, const json& j, Operation::Done done) {
+    auto r = read_recording(name, create, read, j);
+    if (!r.ok()) return done(r.status());
+    execute_async(call.ledger, r->engagement, call.actor, r->effective, create, std::move(r->decide), call.idempotency_key, call.post,
+                  [engagement = r->engagement, done = std::move(done)](Result<Outcome> out) {
+                    if (!out.ok()) return done(out.status());
+                    done(outcome_json(engagement, *out));
+                  });
+  };
+  return op;
 }
 
 std::optional<bool> yes_no(const std::string& v) {

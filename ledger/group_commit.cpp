@@ -35,16 +35,8 @@ void futex_wake(std::atomic<std::uint32_t>* word) {
 
 }  // namespace
 
-// Group commit, as LevelDB's write queue does it: callers queue up; the one at the front is
-// the appender for everything queued behind it (up to kMaxGroupEvents), so one synced write
-// covers them all, in queue order. Uncontended, the caller appends on its own thread with no
-// hand-off; contended, each group takes everything that arrived during the previous sync.
-// Like PostgreSQL's commit_delay, a new appender that sees fewer callers queued than the last
-// group had waits a little (at most a quarter of the last sync, never more than 200 us) for
-// the callers just acknowledged to come back, so that groups stay large under steady load.
 Result<AppendResult> RocksLedger::append(AppendRequest request) {
   if (options_.read_only) return Status::Unavailable("the ledger at " + path_ + " is open read-only");
-  constexpr std::size_t kMaxGroupEvents = 20000;
   Writer w;
   w.request = &request;
   std::unique_lock lk(queue_mu_);
@@ -60,8 +52,72 @@ Result<AppendResult> RocksLedger::append(AppendRequest request) {
       futex_wait(&w.state, Writer::kWaiting);
     }
   }
-  // This caller is the appender now.
-  lk.lock();
+  Writer* front = nullptr;
+  return lead(&front);  // front is &w: the appender is the queue's front
+}
+
+// An async request waits in the same queue; when it reaches the front, the commit thread takes
+// the appender's turn for it, so no caller's thread ever waits for a sync.
+void RocksLedger::append_async(AppendRequest request, AppendCallback done) {
+  if (options_.read_only) return done(Status::Unavailable("the ledger at " + path_ + " is open read-only"));
+  auto* w = new Writer;
+  w->owned = std::make_unique<AppendRequest>(std::move(request));
+  w->request = w->owned.get();
+  w->done = std::move(done);
+  std::lock_guard lk(queue_mu_);
+  if (!committer_.joinable()) committer_ = std::thread([this] { commit_loop(); });
+  queue_.push_back(w);
+  if (queue_.front() == w) {
+    async_turn_ = true;
+    async_turn_cv_.notify_one();
+  } else if (queue_.size() == last_group_) {
+    joined_.notify_one();
+  }
+}
+
+void RocksLedger::commit_loop() {
+  std::unique_lock lk(queue_mu_);
+  for (;;) {
+    async_turn_cv_.wait(lk, [&] { return async_turn_ || stopping_; });
+    if (!async_turn_) return;  // stopping, and no async request is left at the front
+    async_turn_ = false;
+    lk.unlock();
+    Writer* front = nullptr;
+    auto r = lead(&front);
+    answer(front, std::move(r));
+    lk.lock();
+  }
+}
+
+void RocksLedger::answer(Writer* w, Result<AppendResult> r) {
+  try {
+    w->done(std::move(r));
+  } catch (...) {
+    // A callback that throws loses only its own answer; the commit thread goes on.
+  }
+  delete w;
+}
+
+void RocksLedger::hand_on(Writer* next) {
+  if (next->done) {
+    async_turn_ = true;
+    async_turn_cv_.notify_one();
+  } else {
+    next->state.store(Writer::kAppender, std::memory_order_release);  // queued: cannot vanish
+    futex_wake(&next->state);
+  }
+}
+
+// Group commit, as LevelDB's write queue does it: callers queue up; the one at the front is
+// the appender for everything queued behind it (up to kMaxGroupEvents), so one synced write
+// covers them all, in queue order. Uncontended, the caller appends on its own thread with no
+// hand-off; contended, each group takes everything that arrived during the previous sync.
+// Like PostgreSQL's commit_delay, a new appender that sees fewer callers queued than the last
+// group had waits a little (at most a quarter of the last sync, never more than 200 us) for
+// the callers just acknowledged to come back, so that groups stay large under steady load.
+Result<AppendResult> RocksLedger::lead(Writer** front) {
+  constexpr std::size_t kMaxGroupEvents = 20000;
+  std::unique_lock lk(queue_mu_);
   if (queue_.size() < last_group_) {
     const auto delay = std::chrono::microseconds(std::clamp<std::int64_t>(last_write_us_ / 4, 10, 200));
     joined_.wait_for(lk, delay, [&] { return queue_.size() >= last_group_; });
@@ -73,6 +129,7 @@ Result<AppendResult> RocksLedger::append(AppendRequest request) {
     group.push_back(q);
     events += q->request->events.size();
   }
+  *front = group.front();
   lk.unlock();
   const auto start = std::chrono::steady_clock::now();
   auto results = commit_group(group);
@@ -81,18 +138,18 @@ Result<AppendResult> RocksLedger::append(AppendRequest request) {
   last_group_ = group.size();
   last_write_us_ = took.count();
   for (std::size_t i = 0; i < group.size(); ++i) queue_.pop_front();
-  Writer* next = queue_.empty() ? nullptr : queue_.front();
+  if (!queue_.empty()) hand_on(queue_.front());
   lk.unlock();
   for (std::size_t i = 1; i < group.size(); ++i) {
+    if (group[i]->done) {
+      answer(group[i], std::move(results[i]));
+      continue;
+    }
     group[i]->result.emplace(std::move(results[i]));
     group[i]->state.store(Writer::kDone, std::memory_order_release);  // from here the Writer may be gone
     futex_wake(&group[i]->state);
   }
-  if (next != nullptr) {
-    next->state.store(Writer::kAppender, std::memory_order_release);  // queued: cannot vanish
-    futex_wake(&next->state);
-  }
-  return std::move(results[0]);  // group[0] is this caller: the appender is the queue's front
+  return std::move(results[0]);
 }
 
 // What one group commit has staged but not yet written.

@@ -228,6 +228,14 @@ class Ledger {
   // returns the original positions with duplicate = true; a mix of known and new ids is an
   // InvalidArgument.
   virtual Result<AppendResult> append(AppendRequest request) = 0;
+  // As append, without waiting: the request joins the same queue and group commit, and `done`
+  // gets exactly what append would have returned, once the group is synced (or the request
+  // refused). `done` runs on the thread that committed the group (the ledger's own commit
+  // thread, or a caller's in append), before it goes on: it must be quick and must never wait
+  // for the ledger (hand longer work to another thread). It may call append_async again.
+  // Every request queued when the ledger is destroyed is committed and answered first.
+  using AppendCallback = std::function<void(Result<AppendResult>)>;
+  virtual void append_async(AppendRequest request, AppendCallback done) { done(append(std::move(request))); }
 
   // Redaction, the one write that touches a stored record (FORMAT.md "Redaction"): appends an
   // EventRedacted event to the event's stream, naming it, its payload's SHA-256 and `reason`,

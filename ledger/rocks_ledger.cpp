@@ -71,6 +71,13 @@ RocksLedger::RocksLedger(std::string path, rocksdb::DB* db, std::vector<rocksdb:
     : path_(std::move(path)), db_(db), cfs_(std::move(cfs)), options_(options), ids_(std::make_unique<EventIdGenerator>()) {}
 
 RocksLedger::~RocksLedger() {
+  {
+    // Async requests still queued are committed and answered first.
+    std::lock_guard lk(queue_mu_);
+    stopping_ = true;
+  }
+  async_turn_cv_.notify_all();
+  if (committer_.joinable()) committer_.join();
   if (poisoned_) {
     // After a failed write nothing more goes to the database: closing would write the WAL
     // writer's buffer again, which Debian's RocksDB 7.8 asserts on. The process keeps the

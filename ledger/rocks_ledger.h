@@ -11,6 +11,7 @@
 #include <deque>
 #include <mutex>
 #include <optional>
+#include <thread>
 #include <unordered_map>
 
 #include "ledger/format.h"
@@ -43,6 +44,7 @@ class RocksLedger final : public Ledger {
   RecoveryReport& recovery_report() { return recovery_; }
 
   Result<AppendResult> append(AppendRequest request) override;
+  void append_async(AppendRequest request, AppendCallback done) override;
   Result<RedactResult> redact(std::uint64_t sequence, const std::string& reason, const std::string& actor,
                               const std::string& event_id) override;
   std::unique_ptr<Cursor> scan(std::uint64_t from) override;
@@ -82,24 +84,32 @@ class RocksLedger final : public Ledger {
   enum CfIndex { kMeta = 0, kEvents = 1, kByStream = 2, kByActor = 3, kByEventId = 4, kSnapshots = 5, kTree = 6 };
 
  private:
-  // A caller waiting in append(). The one at the front of the queue is the appender: it takes
-  // every request queued behind it as one group, writes it, and hands each member its result.
-  //
-  // Members wait on one generation counter (a futex), so the appender wakes a whole group with
-  // one notify_all. It publishes a member's result with a release store of `done` (or makes the
-  // next caller the appender with `appender`) and never touches that Writer again, so a member
-  // may return, and its Writer vanish, as soon as it sees either flag.
+  // A request in the queue: a caller waiting in append(), or one handed to append_async().
+  // The one at the front of the queue is the appender's: it takes every request queued behind
+  // it as one group, writes it, and hands each member its result. A waiting caller sleeps on
+  // its own `state` word and is woken alone, never with the whole queue; an async request gets
+  // its callback instead, and is freed after it.
   struct Writer {
     const AppendRequest* request = nullptr;
     std::optional<Result<AppendResult>> result;  // written before state becomes kDone
-    // kWaiting, then kDone (result set) or kAppender (its turn to append); the caller sleeps
-    // on this word and is woken alone, never with the whole queue.
+    // kWaiting, then kDone (result set) or kAppender (its turn to append). After storing
+    // either, the appender never touches the Writer again: the caller may return at once.
     static constexpr std::uint32_t kWaiting = 0, kDone = 1, kAppender = 2;
     std::atomic<std::uint32_t> state{kWaiting};
+    // An async request's own: its request and where its result goes.
+    std::unique_ptr<AppendRequest> owned;
+    AppendCallback done;
   };
   struct Group;  // the state of one group commit, in rocks_ledger.cpp
 
   std::vector<Result<AppendResult>> commit_group(const std::vector<Writer*>& group);
+  // The appender's turn (ledger/group_commit.cpp), taken by the caller at the front of the
+  // queue or, for an async request there, by the commit thread: commits one group, answers
+  // every member but the first, and hands the turn on. Returns the first member's result.
+  Result<AppendResult> lead(Writer** front);
+  void hand_on(Writer* next);  // under queue_mu_: the appender's turn passes to `next`
+  void commit_loop();
+  static void answer(Writer* w, Result<AppendResult> r);  // an async member: its callback, then freed
   Status stage(Group& g, const AppendRequest& r, AppendResult* out, bool* duplicate);
   // Redaction (ledger/redaction.cpp): what a redacting request must be, and what it writes.
   Status check_redaction(const AppendRequest& r, const std::unordered_set<std::uint64_t>& staged);
@@ -185,6 +195,12 @@ class RocksLedger final : public Ledger {
   std::mutex queue_mu_;
   std::deque<Writer*> queue_;
   std::condition_variable joined_;  // a caller joined the queue
+  // The commit thread, started by the first append_async: it takes the appender's turn when an
+  // async request is at the front of the queue (async_turn_), and runs their callbacks.
+  std::thread committer_;
+  std::condition_variable async_turn_cv_;
+  bool async_turn_ = false;
+  bool stopping_ = false;
   std::size_t last_group_ = 1;      // callers in the last group
   std::int64_t last_write_us_ = 0;  // how long its synced write took
 };

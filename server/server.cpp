@@ -44,6 +44,7 @@ struct Shared {
   std::atomic<bool> stopping{false};
   ViewCache views;
   std::unique_ptr<engine::CheckpointKeeper> checkpoints;  // with a signing key
+  asio::any_io_executor network;  // the network threads', where what follows an append's sync runs
   asio::thread_pool workers;  // last: destroyed first, while what its leftover handlers touch still is
   Shared(Ledger& l, const ServeOptions& o) : ledger(l), options(o), workers(o.workers == 0 ? 64 : o.workers) {}
 };
@@ -104,6 +105,38 @@ Result<Admitted> admit(Shared& shared, const RequestHeader& h) {
   return a;
 }
 
+// The arguments of an operation: the path's, and the body's, which must not differ from them.
+Result<json> request_args(const Admitted& a, const http::request<http::string_body>& req) {
+  json args = a.matched.args;
+  if (req.method() != http::verb::get && !req.body().empty()) {
+    auto body = parse_body(req.body());
+    if (!body.ok()) return body.status();
+    for (auto& [k, val] : body->items()) {
+      if (args.contains(k) && args[k] != val)
+        return Status::InvalidArgument(k + " is in the path and, differently, in the body").tagged("http.body");
+      args[k] = val;
+    }
+  }
+  return args;
+}
+
+engine::Call make_call(Shared& shared, const Admitted& a, const http::request<http::string_body>& req) {
+  return engine::Call{shared.ledger, a.holder.name, std::string(req["Idempotency-Key"]), {}, {}, shared.options.snapshot_key_file,
+                      shared.options.signing_key_file, shared.checkpoints.get(), {}};
+}
+
+// The answer to an operation that ran.
+Response answer(Shared& shared, const Admitted& a, http::verb method, const Result<json>& out, unsigned v, bool ka) {
+  if (!out.ok()) return problem_response(out.status(), v, ka);
+  if (a.op->name.starts_with("token.")) {
+    // Grants and revocations take effect at once.
+    if (auto st = shared.tokens.load(shared.ledger); !st.ok()) return problem_response(st, v, ka);
+  }
+  const bool created = a.op->access != engine::Access::kRead && method == http::verb::post && out->contains("first_sequence") &&
+                       (*out)["events"].is_number() && (*out)["events"].get<std::uint64_t>() > 0 && !(*out).value("duplicate", false);
+  return json_response(created ? 201 : 200, *out, v, ka);
+}
+
 // What an admitted request does, once its body is read: run on a worker, never on an I/O thread.
 Response handle(Shared& shared, const Admitted& a, const http::request<http::string_body>& req) {
   const unsigned v = req.version();
@@ -120,32 +153,15 @@ Response handle(Shared& shared, const Admitted& a, const http::request<http::str
     }
     return json_response(200, openapi_document(), v, ka);
   }
-  json args = a.matched.args;
-  if (req.method() != http::verb::get && !req.body().empty()) {
-    auto body = parse_body(req.body());
-    if (!body.ok()) return problem_response(body.status(), v, ka);
-    for (auto& [k, val] : body->items()) {
-      if (args.contains(k) && args[k] != val)
-        return problem_response(Status::InvalidArgument(k + " is in the path and, differently, in the body").tagged("http.body"), v, ka);
-      args[k] = val;
-    }
-  }
-  engine::Call call{shared.ledger, a.holder.name, std::string(req["Idempotency-Key"]), {}, {}, shared.options.snapshot_key_file,
-                    shared.options.signing_key_file, shared.checkpoints.get()};
+  auto args = request_args(a, req);
+  if (!args.ok()) return problem_response(args.status(), v, ka);
+  auto call = make_call(shared, a, req);
   if (req.method() == http::verb::get) {
-    auto kept = shared.views.serve(call, *a.op, args, target, req[http::field::if_none_match]);
+    auto kept = shared.views.serve(call, *a.op, *args, target, req[http::field::if_none_match]);
     if (!kept.ok()) return problem_response(kept.status(), v, ka);
     if (*kept) return kept_response(**kept, v, ka);
   }
-  auto out = engine::run_operation(call, a.op->name, args);
-  if (!out.ok()) return problem_response(out.status(), v, ka);
-  if (a.op->name.starts_with("token.")) {
-    // Grants and revocations take effect at once.
-    if (auto st = shared.tokens.load(shared.ledger); !st.ok()) return problem_response(st, v, ka);
-  }
-  const bool created = a.op->access != engine::Access::kRead && req.method() == http::verb::post && out->contains("first_sequence") &&
-                       (*out)["events"].is_number() && (*out)["events"].get<std::uint64_t>() > 0 && !(*out).value("duplicate", false);
-  return json_response(created ? 201 : 200, *out, v, ka);
+  return answer(shared, a, req.method(), engine::run_operation(call, a.op->name, *args), v, ka);
 }
 
 std::chrono::steady_clock::duration seconds(double s) {
@@ -223,6 +239,7 @@ class Session : public std::enable_shared_from_this<Session> {
     stream_.expires_never();
     ++shared_.in_flight;
     auto self = shared_from_this();
+    if (admitted_.op != nullptr && admitted_.op->run_async && parser_->get().method() == http::verb::post) return record();
     asio::post(shared_.workers, [self] {
       Response res;
       try {
@@ -234,6 +251,28 @@ class Session : public std::enable_shared_from_this<Session> {
       }
       asio::post(self->stream_.get_executor(), [self, r = std::move(res)]() mutable { self->send(std::move(r), false, true); });
     });
+  }
+
+  // A recording: decided here, on the network thread, and answered when its append is synced;
+  // no thread waits for the sync meanwhile (engine::execute_async).
+  void record() {
+    const auto& req = parser_->get();
+    const unsigned v = req.version();
+    const bool ka = req.keep_alive();
+    auto reply = [self = shared_from_this()](Response res) {
+      asio::post(self->stream_.get_executor(), [self, r = std::move(res)]() mutable { self->send(std::move(r), false, true); });
+    };
+    try {
+      auto args = request_args(admitted_, req);
+      if (!args.ok()) return reply(problem_response(args.status(), v, ka));
+      auto call = make_call(shared_, admitted_, req);
+      call.post = [io = shared_.network](std::function<void()> f) { asio::post(io, std::move(f)); };
+      engine::run_operation_async(call, admitted_.op->name, *args, [self = shared_from_this(), reply, v, ka](Result<json> out) {
+        reply(answer(self->shared_, self->admitted_, http::verb::post, out, v, ka));
+      });
+    } catch (const std::exception& e) {
+      reply(problem_response(Status::Unavailable(std::string("the request could not be run: ") + e.what() + "; nothing was written"), 11, false));
+    }
   }
 
   // `counted`: the answer to a request in flight (the drain at shutdown waits for these).
@@ -358,6 +397,7 @@ Status serve(Ledger& ledger, const std::string& db_path, const ServeOptions& opt
 
   const unsigned threads = options.io_threads != 0 ? options.io_threads : std::max(1u, std::thread::hardware_concurrency());
   asio::io_context ioc(static_cast<int>(threads));
+  shared.network = ioc.get_executor();
   tcp::acceptor acceptor(ioc);
   const tcp::endpoint endpoint(address, static_cast<unsigned short>(port));
   acceptor.open(endpoint.protocol(), ec);

@@ -2,8 +2,13 @@
 // commit, the writer lock and the byte format of the chain.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <future>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -221,6 +226,94 @@ TEST_CASE("group commit: many threads share synced writes and every append is ac
   CHECK(syncs < kThreads * kEach);  // grouped: fewer syncs than appends
   for (int t = 0; t < kThreads; ++t) CHECK(l->stream_version("w/" + std::to_string(t)).value() == kEach);
   CHECK(l->verify({}).ok());
+}
+
+TEST_CASE("async appends join the group commit beside waiting callers, and each is answered once as append would", "[ledger][group][async]") {
+  TempDir dir;
+  auto l = test::open_ledger(dir.sub("db"));
+  constexpr int kChains = 16, kThreads = 8, kEach = 30;
+  std::mutex mu;
+  std::condition_variable cv;
+  std::map<std::uint64_t, int> answered;  // sequence -> answers
+  int chains_done = 0, failures = 0;
+  // Each chain appends its next event from the callback of the one before, expecting the
+  // version that one left: the callback sees its append synced and its stream's head.
+  std::function<void(int, int)> chain = [&](int c, int i) {
+    l->append_async(req("a/" + std::to_string(c), ExpectedVersion::Exact(static_cast<std::uint64_t>(i)), {ev("T", std::to_string(i))}),
+                    [&, c, i](Result<AppendResult> r) {
+                      std::lock_guard lk(mu);
+                      if (!r.ok() || r->stream_version != static_cast<std::uint64_t>(i + 1)) ++failures;
+                      else ++answered[r->first_sequence];
+                      if (i + 1 < kEach && r.ok()) return chain(c, i + 1);
+                      ++chains_done;
+                      cv.notify_all();
+                    });
+  };
+  std::vector<std::thread> threads;
+  for (int c = 0; c < kChains; ++c) chain(c, 0);
+  for (int t = 0; t < kThreads; ++t)
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        auto r = l->append(req("s/" + std::to_string(t), ExpectedVersion::Exact(static_cast<std::uint64_t>(i)), {ev("T", std::to_string(i))}));
+        std::lock_guard lk(mu);
+        if (!r.ok()) ++failures;
+        else ++answered[r->first_sequence];
+      }
+    });
+  for (auto& th : threads) th.join();
+  {
+    std::unique_lock lk(mu);
+    REQUIRE(cv.wait_for(lk, std::chrono::seconds(60), [&] { return chains_done == kChains; }));
+  }
+  CHECK(failures == 0);
+  const std::uint64_t total = (kChains + kThreads) * kEach;
+  CHECK(answered.size() == total);
+  CHECK(answered.begin()->first == 1);
+  CHECK(answered.rbegin()->first == total);
+  CHECK(std::all_of(answered.begin(), answered.end(), [](const auto& a) { return a.second == 1; }));
+  CHECK(l->stats().syncs < total);
+  CHECK(l->verify({}).ok());
+
+  // What append refuses, append_async refuses the same way, and writes nothing.
+  std::promise<Result<AppendResult>> conflict, duplicate;
+  REQUIRE(l->append(req("d/1", ExpectedVersion::NoStream(), {ev("T", "x", "id-1")})).ok());
+  l->append_async(req("a/0", ExpectedVersion::Exact(3), {ev("T", "late")}), [&](Result<AppendResult> r) { conflict.set_value(r); });
+  l->append_async(req("d/1", ExpectedVersion::Any(), {ev("T", "x", "id-1")}), [&](Result<AppendResult> r) { duplicate.set_value(r); });
+  auto c = conflict.get_future().get();
+  REQUIRE_FALSE(c.ok());
+  CHECK(c.status().code() == Code::kConflict);
+  auto d = duplicate.get_future().get();
+  REQUIRE(d.ok());
+  CHECK(d->duplicate);
+  CHECK(d->first_sequence == total + 1);
+  CHECK(l->head().sequence == total + 1);
+}
+
+TEST_CASE("a ledger closed with async appends queued commits and answers every one first", "[ledger][async]") {
+  TempDir dir;
+  constexpr int kQueued = 400;
+  std::atomic<int> ok{0}, failed{0};
+  {
+    auto l = test::open_ledger(dir.sub("db"));
+    for (int i = 0; i < kQueued; ++i)
+      l->append_async(req("q/" + std::to_string(i % 7), ExpectedVersion::Any(), {ev("T", std::to_string(i), "q-" + std::to_string(i))}),
+                      [&](Result<AppendResult> r) { ++(r.ok() ? ok : failed); });
+  }  // closed at once
+  CHECK(ok == kQueued);
+  CHECK(failed == 0);
+  auto l = test::open_ledger(dir.sub("db"));
+  CHECK(l->head().sequence == kQueued);
+  CHECK(l->verify({}).ok());
+
+  OpenOptions ro;
+  ro.read_only = true;
+  l.reset();
+  auto reader = test::open_ledger(dir.sub("db"), ro);
+  std::promise<Result<AppendResult>> refused;
+  reader->append_async(req("q/0", ExpectedVersion::Any(), {ev("T", "no")}), [&](Result<AppendResult> r) { refused.set_value(r); });
+  auto r = refused.get_future().get();
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().code() == Code::kUnavailable);
 }
 
 TEST_CASE("recorded time is the ledger's and never runs backwards; effective defaults to it", "[ledger][time]") {
