@@ -52,6 +52,10 @@ struct CachedState {
   std::shared_ptr<EngagementState> state;  // handed out as const; changed only while the cache alone holds it
   std::uint64_t used = 0;
   std::optional<std::uint64_t> snapshot_version;  // the stream version its stored snapshot covers, once read
+  // The last append this process made to the stream: versions from `appended_version` on are
+  // the events at sequences `appended_first` to `appended_last`, read by sequence, not through
+  // the stream index, when the kept state is brought forward over them.
+  std::uint64_t appended_version = 0, appended_first = 0, appended_last = 0;
 };
 constexpr std::size_t kCachedStates = 1024;
 std::mutex cache_mu;
@@ -79,25 +83,42 @@ void remember(const std::string& key, std::shared_ptr<EngagementState> state) {
 // The cached state brought up to the head, or nullptr (no entry, or a redaction since: fold afresh).
 Result<std::shared_ptr<const EngagementState>> cached_at_head(Ledger& ledger, const std::string& stream, const std::string& key) {
   std::shared_ptr<EngagementState> hit;
+  std::uint64_t appended_version = 0, appended_first = 0, appended_last = 0;
   {
     std::lock_guard lock(cache_mu);
     auto it = state_cache.find(key);
     if (it == state_cache.end()) return std::shared_ptr<const EngagementState>{};
     it->second.used = ++cache_clock;
     hit = it->second.state;
+    appended_version = it->second.appended_version;
+    appended_first = it->second.appended_first;
+    appended_last = it->second.appended_last;
   }
   auto head = ledger.stream_version(stream);
   if (!head.ok()) return head.status();
   if (*head == hit->version) return std::shared_ptr<const EngagementState>(std::move(hit));  // nothing new: shared as it is
   if (*head < hit->version) return std::shared_ptr<const EngagementState>{};
   std::vector<Event> later;
-  auto cur = ledger.scan_stream(stream, hit->version + 1);
-  for (; cur->valid(); cur->next()) {
-    // A redaction removed something the kept state may hold: fold afresh, without it.
-    if (cur->event().type == kEventRedactedType) return std::shared_ptr<const EngagementState>{};
-    later.push_back(cur->event());
+  if (appended_version == hit->version + 1 && appended_version + (appended_last - appended_first) == *head) {
+    // Exactly what this process appended last: read by sequence, each checked to be the event wanted.
+    for (auto seq = appended_first; seq <= appended_last; ++seq) {
+      auto e = ledger.get(seq);
+      if (!e.ok()) return e.status();
+      if (e->stream != stream || e->stream_version != hit->version + 1 + later.size()) {
+        later.clear();
+        break;
+      }
+      later.push_back(std::move(*e));
+    }
   }
-  if (!cur->status().ok()) return cur->status();
+  if (later.empty()) {
+    auto cur = ledger.scan_stream(stream, hit->version + 1);
+    for (; cur->valid(); cur->next()) later.push_back(cur->event());
+    if (!cur->status().ok()) return cur->status();
+  }
+  // A redaction removed something the kept state may hold: fold afresh, without it.
+  for (const auto& e : later)
+    if (e.type == kEventRedactedType) return std::shared_ptr<const EngagementState>{};
   {
     // Held by the cache and by `hit` alone, none can take another reference while the lock is
     // held: bring it forward in place, under the lock, so no reader sees it half way.
@@ -134,6 +155,15 @@ std::uint64_t snapshot_covers(Ledger& ledger, const std::string& stream, const s
   std::lock_guard lock(cache_mu);
   if (auto it = state_cache.find(key); it != state_cache.end()) it->second.snapshot_version = covered;
   return covered;
+}
+
+void note_appended(const std::string& key, const AppendResult& r) {
+  std::lock_guard lock(cache_mu);
+  if (auto it = state_cache.find(key); it != state_cache.end()) {
+    it->second.appended_version = r.stream_version - (r.last_sequence - r.first_sequence);
+    it->second.appended_first = r.first_sequence;
+    it->second.appended_last = r.last_sequence;
+  }
 }
 
 void snapshot_written(const std::string& key, std::uint64_t version) {

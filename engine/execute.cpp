@@ -156,10 +156,11 @@ Result<std::optional<Outcome>> conclude(const Command& c, Prepared& p, Result<Ap
     return Status::Conflict("idempotency key " + c.key + " is being recorded by another request");
   }
   p.outcome.position = *res;
+  const auto key = cache_key(c.ledger, c.stream);
+  note_appended(key, *res);
   // Keep a snapshot near the head: the state folded before this append is exact up to its
   // last sequence. A failure costs only speed, so it is not the command's failure.
   if (p.state && p.state->version >= kSnapshotEvery && c.ledger.has_snapshot_key()) {
-    const auto key = cache_key(c.ledger, c.stream);
     if (p.state->version >= snapshot_covers(c.ledger, c.stream, key) + kSnapshotEvery && write_snapshot(c.ledger, *p.state).ok())
       snapshot_written(key, p.state->version);
   }

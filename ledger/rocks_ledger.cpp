@@ -210,7 +210,9 @@ Result<std::uint64_t> RocksLedger::stream_version(const std::string& stream) {
     return Status::IOError(it->status().ToString());
   }
   std::lock_guard lock(heads_mu_);
-  if (heads_epoch_ == epoch && heads_.size() < kMaxCachedHeads) heads_.emplace(stream, version);
+  // Only streams that exist: names asked for and never written (anyone may ask for any) would
+  // fill the cache and push out the heads that matter.
+  if (version != 0 && heads_epoch_ == epoch && heads_.size() < kMaxCachedHeads) heads_.emplace(stream, version);
   return version;
 }
 

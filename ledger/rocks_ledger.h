@@ -175,9 +175,9 @@ class RocksLedger final : public Ledger {
   // again). Written by the appender only; read under queue_mu_.
   std::optional<Status> poisoned_;
   // Stream heads: those the appender wrote (it is the only writer, so they are exact), and
-  // those read from the stream index on a miss, kept only when no group committed while they
-  // were read (heads_epoch_ unchanged), so a reader never puts back a head older than one the
-  // appender wrote. Cleared when it grows past kMaxCachedHeads. Under heads_mu_.
+  // those of existing streams read from the stream index on a miss, kept only when no group
+  // committed while they were read (heads_epoch_ unchanged), so a reader never puts back a head
+  // older than one the appender wrote. Cleared when it grows past kMaxCachedHeads. Under heads_mu_.
   static constexpr std::size_t kMaxCachedHeads = 100000;
   std::unordered_map<std::string, std::uint64_t> heads_;
   std::uint64_t heads_epoch_ = 0;  // bumped by each group's update of heads_
