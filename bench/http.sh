@@ -2,9 +2,9 @@
 # Synced appends and reads over HTTP (`ftl serve`, loaded by wrk on loopback) beside the same
 # engine operations in-process (ftl-ops-bench) at the same concurrency, in one run on one
 # machine. Prints one JSON line per figure.
-# usage: bench/http.sh BUILD_DIR WORK_DIR [SECONDS]   (WORK_DIR must not exist)
+# usage: [WARMUP=S] bench/http.sh BUILD_DIR WORK_DIR [SECONDS]   (WORK_DIR must not exist)
 set -euo pipefail
-BUILD=$(realpath "$1") WORK=$2 SECS=${3:-10}
+BUILD=$(realpath "$1") WORK=$2 SECS=${3:-10} WARMUP=${WARMUP:-2}
 FTL=$BUILD/cli/ftl OPS=$BUILD/bench/ftl-ops-bench
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 command -v wrk >/dev/null || { echo "wrk is missing (apt-get install wrk)" >&2; exit 1; }
@@ -61,9 +61,12 @@ serve() {
 }
 unserve() { kill -TERM "$SERVER"; wait "$SERVER"; }
 
-# wrk's summary as JSON: requests/s, p50 and p99 (ms), non-2xx answers.
+# wrk's summary as JSON: requests/s, p50 and p99 (ms), non-2xx answers. After WARMUP seconds
+# of the same load, not counted (ftl-ops-bench warms up as long): a server is a long-lived
+# process, and its first requests on each engagement after a start load it from the disk.
 wrk_json() {  # wrk_json WHAT CONNECTIONS LUA
   local threads=$(( $2 < 2 ? 1 : 2 ))
+  wrk -t"$threads" -c"$2" -d"${WARMUP}s" --timeout 10s -s "$3" "$URL" > /dev/null
   wrk -t"$threads" -c"$2" -d"${SECS}s" --timeout 10s --latency -s "$3" "$URL" | python3 -c '
 import re, sys, json
 what, c, out = sys.argv[1], int(sys.argv[2]), sys.stdin.read()
@@ -80,7 +83,7 @@ print(json.dumps({"via": "http", "op": what, "connections": c, "requests_per_s":
 # Reads first, on engagements that hold a handful of events each; again at the end, once each
 # holds about a thousand (the notes the appends below record).
 show() {
-  "$OPS" --db "$FTL_DB" --snapshot-key "$FTL_SNAPSHOT_KEY" --op show --threads 64 --seconds "$SECS" --engagements $E | sed "s/^{/{\"via\":\"in-process\",\"events\":$("$FTL" --format json digest | sed -E 's/.*"sequence":([0-9]+).*/\1/'),/"
+  "$OPS" --db "$FTL_DB" --snapshot-key "$FTL_SNAPSHOT_KEY" --op show --threads 64 --seconds "$SECS" --warmup "$WARMUP" --engagements $E | sed "s/^{/{\"via\":\"in-process\",\"events\":$("$FTL" --format json digest | sed -E 's/.*"sequence":([0-9]+).*/\1/'),/"
   serve
   wrk_json show 64 "$WORK/show.lua"
   unserve
@@ -88,7 +91,7 @@ show() {
 show
 for op in note task; do
   for c in 1 16 64; do
-    "$OPS" --db "$FTL_DB" --snapshot-key "$FTL_SNAPSHOT_KEY" --op "$op" --threads "$c" --seconds "$SECS" --engagements $E | sed 's/^{/{"via":"in-process",/'
+    "$OPS" --db "$FTL_DB" --snapshot-key "$FTL_SNAPSHOT_KEY" --op "$op" --threads "$c" --seconds "$SECS" --warmup "$WARMUP" --engagements $E | sed 's/^{/{"via":"in-process",/'
     serve
     wrk_json "$op" "$c" "$WORK/$op.lua"
     unserve

@@ -23,6 +23,8 @@ int main(int argc, char** argv) {
   app.add_option("--op", op, "note, task or show")->check(CLI::IsMember({"note", "task", "show"}));
   app.add_option("--threads", threads)->check(CLI::PositiveNumber);
   app.add_option("--seconds", seconds);
+  double warmup = 2;
+  app.add_option("--warmup", warmup, "Seconds of the same load before the measured ones (a long-lived process is warm)");
   app.add_option("--engagements", engagements, "Engagements e0.. to spread over (each thread has its own)")->check(CLI::PositiveNumber);
   app.add_option("--snapshot-key", key, "The snapshot key file, as the server is given it");
   CLI11_PARSE(app, argc, argv);
@@ -34,11 +36,10 @@ int main(int argc, char** argv) {
     std::cerr << ledger.status().message() << "\n";
     return 1;
   }
-  std::atomic<bool> stop{false};
+  std::atomic<bool> stop{false}, counting{warmup <= 0};
   std::atomic<std::uint64_t> failures{0};
   std::vector<std::vector<double>> lat(threads);
   std::vector<std::thread> pool;
-  const auto start = std::chrono::steady_clock::now();
   for (unsigned t = 0; t < threads; ++t) {
     pool.emplace_back([&, t] {
       // Thread t has engagements t, t + N, t + 2N...: a pass over them records each task done,
@@ -55,14 +56,18 @@ int main(int argc, char** argv) {
           name = (n / own) % 2 == 0 ? "task.done" : "task.reopen";
           args["task"] = 1126;
         }
-        ftl::engine::Call call{**ledger, "bench", "", {}, {}, ""};
+        ftl::engine::Call call{**ledger, "bench", "", {}, {}, "", "", nullptr};
         const auto t0 = std::chrono::steady_clock::now();
         auto out = ftl::engine::run_operation(call, name, args);
+        if (!counting.load(std::memory_order_relaxed)) continue;
         lat[t].push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
         if (!out.ok()) failures.fetch_add(1, std::memory_order_relaxed);
       }
     });
   }
+  if (warmup > 0) std::this_thread::sleep_for(std::chrono::duration<double>(warmup));
+  counting = true;
+  const auto start = std::chrono::steady_clock::now();
   std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
   stop = true;
   for (auto& th : pool) th.join();

@@ -40,7 +40,7 @@ void setup_serve(CLI::App& app) {
   sv->add_option("--checkpoint-events", o->checkpoint_events, "With --key: and whenever this many events went in since the last (default 1000)");
   sv->add_option("--listen", o->listen, "HOST:PORT to listen on (default 127.0.0.1:8080; port 0 picks a free one)");
   sv->add_option("--threads", o->io_threads, "Threads for network I/O (default: one per core)");
-  sv->add_option("--workers", o->workers, "Requests run at once (default 64)");
+  sv->add_option("--workers", o->workers, "Views and admin operations run at once (default 64); recordings hold no worker");
   sv->add_option("--max-body", o->max_body, "Largest request body in bytes (default 1048576; playbook pages may be larger)");
   sv->add_option("--max-connections", o->max_connections, "Connections at once; more are answered 503 (default 1024)");
   sv->add_option("--header-timeout", o->header_timeout_s, "Seconds a client has to send a request's headers (default 10)");

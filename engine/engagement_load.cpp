@@ -121,10 +121,13 @@ Result<std::shared_ptr<const EngagementState>> cached_at_head(Ledger& ledger, co
     if (e.type == kEventRedactedType) return std::shared_ptr<const EngagementState>{};
   {
     // Held by the cache and by `hit` alone, none can take another reference while the lock is
-    // held: bring it forward in place, under the lock, so no reader sees it half way.
+    // held: bring it forward in place, under the lock, so no reader sees it half way. Only a
+    // few events: a long stretch (written by another process) is folded outside the lock,
+    // which every load takes.
+    constexpr std::size_t kInPlaceEvents = 64;
     std::lock_guard lock(cache_mu);
     auto it = state_cache.find(key);
-    if (!later.empty() && it != state_cache.end() && it->second.state == hit && hit.use_count() == 2 && hit->version + 1 == later.front().stream_version) {
+    if (!later.empty() && later.size() <= kInPlaceEvents && it != state_cache.end() && it->second.state == hit && hit.use_count() == 2 && hit->version + 1 == later.front().stream_version) {
       for (const auto& e : later)
         if (auto st = projections::apply(*hit, e); !st.ok()) {
           state_cache.erase(it);  // part applied: of no use to anyone
@@ -157,6 +160,12 @@ std::uint64_t snapshot_covers(Ledger& ledger, const std::string& stream, const s
   return covered;
 }
 
+bool is_kept(Ledger& ledger, const std::string& stream) {
+  const auto key = cache_key(ledger, stream);
+  std::lock_guard lock(cache_mu);
+  return state_cache.count(key) != 0;
+}
+
 void note_appended(const std::string& key, const AppendResult& r) {
   std::lock_guard lock(cache_mu);
   if (auto it = state_cache.find(key); it != state_cache.end()) {
@@ -164,6 +173,13 @@ void note_appended(const std::string& key, const AppendResult& r) {
     it->second.appended_first = r.first_sequence;
     it->second.appended_last = r.last_sequence;
   }
+}
+
+std::optional<std::uint64_t> known_snapshot_covers(const std::string& key) {
+  std::lock_guard lock(cache_mu);
+  auto it = state_cache.find(key);
+  if (it == state_cache.end()) return std::nullopt;
+  return it->second.snapshot_version;
 }
 
 void snapshot_written(const std::string& key, std::uint64_t version) {

@@ -128,11 +128,13 @@ Result<Outcome> execute(Ledger& ledger, const std::string& engagement_id, const 
 // The same without waiting for the append: the command is decided on the calling thread, its
 // append joins the ledger's group commit (Ledger::append_async), and what follows the sync
 // (retries, the outcome, the next command on this engagement) runs through `post`, which must
-// hand the work to a thread that may read and write the ledger (empty: run it where the sync
-// completes, which holds up the next group). `done` gets what execute would have returned, once.
+// hand the work to a thread that may read the ledger (empty: run it where the sync completes,
+// which holds up the next group). What may wait for the disk (loading an engagement this
+// process does not keep, writing its snapshot) goes through `background` instead (empty: the
+// same as `post`). `done` gets what execute would have returned, once.
 using Post = std::function<void(std::function<void()>)>;
 void execute_async(Ledger& ledger, const std::string& engagement_id, const std::string& actor, std::optional<std::int64_t> effective_us,
-                   bool create, Decide decide, const std::string& idempotency_key, Post post,
+                   bool create, Decide decide, const std::string& idempotency_key, Post post, Post background,
                    std::function<void(Result<Outcome>)> done);
 
 // The engagement's state (as of a sequence, or 0: the head). It starts from the engagement's
@@ -152,7 +154,13 @@ std::optional<projections::EngagementState> valid_snapshot(Ledger& ledger, const
                                                            std::uint64_t as_of_sequence = 0);
 // Writes a snapshot of `state` (which must be the stream folded up to state.last_sequence).
 Status write_snapshot(Ledger& ledger, const projections::EngagementState& state);
-inline constexpr std::uint64_t kSnapshotEvery = 128;  // events between automatic snapshots
+inline constexpr std::uint64_t kSnapshotEvery = 128;  // events between automatic snapshots, at least
+// Events between automatic snapshots of a stream at `version`: kSnapshotEvery, or a quarter of
+// the stream once it is long. A snapshot grows with its stream (~130 bytes an event), so a
+// fixed interval would make every event appended cost more snapshot bytes, in the log and in
+// compaction, the longer the engagement; this way it costs about 500 bytes at most, and a load
+// folds at most a fifth of the stream after the snapshot.
+inline std::uint64_t snapshot_interval(std::uint64_t version) { return version / 4 > kSnapshotEvery ? version / 4 : kSnapshotEvery; }
 Result<std::vector<std::string>> engagement_ids(Ledger& ledger);
 
 // "Exchange, Teams" or "Exchange / Teams" -> {"Exchange", "Teams"}

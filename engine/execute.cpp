@@ -156,15 +156,25 @@ Result<std::optional<Outcome>> conclude(const Command& c, Prepared& p, Result<Ap
     return Status::Conflict("idempotency key " + c.key + " is being recorded by another request");
   }
   p.outcome.position = *res;
-  const auto key = cache_key(c.ledger, c.stream);
-  note_appended(key, *res);
-  // Keep a snapshot near the head: the state folded before this append is exact up to its
-  // last sequence. A failure costs only speed, so it is not the command's failure.
-  if (p.state && p.state->version >= kSnapshotEvery && c.ledger.has_snapshot_key()) {
-    if (p.state->version >= snapshot_covers(c.ledger, c.stream, key) + kSnapshotEvery && write_snapshot(c.ledger, *p.state).ok())
-      snapshot_written(key, p.state->version);
-  }
+  note_appended(cache_key(c.ledger, c.stream), *res);
   return std::optional<Outcome>{std::move(p.outcome)};
+}
+
+// Whether keep_snapshot may write, from what this process knows without reading the disk.
+bool snapshot_maybe_due(const Command& c, const std::shared_ptr<const EngagementState>& state) {
+  if (!state || state->version < kSnapshotEvery || !c.ledger.has_snapshot_key()) return false;
+  const auto covers = known_snapshot_covers(cache_key(c.ledger, c.stream));
+  return !covers || state->version >= *covers + snapshot_interval(state->version);
+}
+
+// Keeps a snapshot near the head, from the state a command was decided on (exact up to its
+// last sequence). It may wait for the disk; a failure costs only speed, so it is never the
+// command's failure.
+void keep_snapshot(const Command& c, const std::shared_ptr<const EngagementState>& state) {
+  if (!state || state->version < kSnapshotEvery || !c.ledger.has_snapshot_key()) return;
+  const auto key = cache_key(c.ledger, c.stream);
+  if (state->version >= snapshot_covers(c.ledger, c.stream, key) + snapshot_interval(state->version) && write_snapshot(c.ledger, *state).ok())
+    snapshot_written(key, state->version);
 }
 
 Command command(Ledger& ledger, const std::string& engagement_id, const std::string& actor, std::optional<std::int64_t> effective_us,
@@ -213,8 +223,9 @@ AsyncTurns async_turns;
 // An asynchronous command, from its turn to its answer.
 class Execution : public std::enable_shared_from_this<Execution> {
  public:
-  Execution(Command c, Post post, std::function<void(Result<Outcome>)> done)
-      : c_(std::move(c)), turn_(c_.ledger.path() + "\n" + c_.stream), post_(std::move(post)), done_(std::move(done)) {}
+  Execution(Command c, Post post, Post background, std::function<void(Result<Outcome>)> done)
+      : c_(std::move(c)), turn_(c_.ledger.path() + "\n" + c_.stream), post_(std::move(post)), background_(std::move(background)),
+        done_(std::move(done)) {}
 
   void start() {
     async_turns.enter(turn_, [self = shared_from_this()] { self->step(); });
@@ -222,6 +233,12 @@ class Execution : public std::enable_shared_from_this<Execution> {
 
  private:
   void step() {
+    if (!loading_ && !is_kept(c_.ledger, c_.stream)) {
+      // Not kept: loading it reads the disk (a snapshot, a fold), which is background work.
+      loading_ = true;
+      return background_([self = shared_from_this()] { self->step(); });
+    }
+    loading_ = false;
     guarded([&] {
       auto p = prepare(c_);
       if (!p.ok()) return finish(p.status());
@@ -238,9 +255,17 @@ class Execution : public std::enable_shared_from_this<Execution> {
   void appended(Result<AppendResult> res) {
     guarded([&] {
       auto out = conclude(c_, *prepared_, std::move(res), attempt_);
-      prepared_.reset();  // the state it held is the kept one: held here, the next command would copy it
+      auto state = std::move(prepared_->state);
+      prepared_.reset();
       if (!out.ok()) return finish(out.status());
-      if (*out) return finish(std::move(**out));
+      if (*out) {
+        if (snapshot_maybe_due(c_, state))
+          background_([c = c_, state = std::move(state)]() mutable {
+            keep_snapshot(c, state);
+            state.reset();  // before the next command's load: held here, that load would copy it
+          });
+        return finish(std::move(**out));
+      }
       ++attempt_;
       step();
     });
@@ -267,7 +292,8 @@ class Execution : public std::enable_shared_from_this<Execution> {
 
   Command c_;
   const std::string turn_;
-  Post post_;
+  Post post_, background_;
+  bool loading_ = false;
   std::function<void(Result<Outcome>)> done_;
   std::optional<Prepared> prepared_;
   int attempt_ = 0;
@@ -289,20 +315,24 @@ Result<Outcome> execute(Ledger& ledger, const std::string& engagement_id, const 
     auto res = ledger.append(std::move(p->request));
     auto out = conclude(c, *p, std::move(res), attempt);
     if (!out.ok()) return out.status();
-    if (*out) return std::move(**out);
+    if (*out) {
+      keep_snapshot(c, p->state);
+      return std::move(**out);
+    }
     // Someone else recorded something on this engagement first: decide again on the new state.
     std::this_thread::sleep_for(std::chrono::microseconds(500 * std::min(attempt, 20)));
   }
 }
 
 void execute_async(Ledger& ledger, const std::string& engagement_id, const std::string& actor, std::optional<std::int64_t> effective_us,
-                   bool create, Decide decide, const std::string& idempotency_key, Post post,
+                   bool create, Decide decide, const std::string& idempotency_key, Post post, Post background,
                    std::function<void(Result<Outcome>)> done) {
   if (!idempotency_key.empty())
     if (auto st = check_idempotency_key(idempotency_key); !st.ok()) return done(st);
   if (!post) post = [](std::function<void()> f) { f(); };
+  if (!background) background = post;
   std::make_shared<Execution>(command(ledger, engagement_id, actor, effective_us, create, std::move(decide), idempotency_key),
-                              std::move(post), std::move(done))
+                              std::move(post), std::move(background), std::move(done))
       ->start();
 }
 

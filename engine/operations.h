@@ -38,13 +38,15 @@ struct Call {
   // Given: the snapshot-key file, for operations that say where it is (verify).
   std::string snapshot_key_file;
   // Given: the file of the key that signs checkpoints (outside the ledger), for the proofs.
-  std::string signing_key_file;
+  std::string signing_key_file{};
   // Given (a server that signs on its own): "the" checkpoint is the latest it signed, and
   // proofs are made against it unless the caller names another.
   CheckpointKeeper* checkpoints = nullptr;
   // Given: where an operation run with run_async hands the work that follows an append's sync
   // (engine::execute_async); empty, it runs on the ledger's commit thread.
-  std::function<void(std::function<void()>)> post;
+  std::function<void(std::function<void()>)> post{};
+  // Given: where such an operation hands what may wait for the disk (empty: `post`).
+  std::function<void(std::function<void()>)> background{};
 };
 
 struct Operation {

@@ -56,7 +56,7 @@ Operation recording(std::string name, bool create, ReadDecision read) {
   op.run_async = [name, create, read](Call& call, const json& j, Operation::Done done) {
     auto r = read_recording(name, create, read, j);
     if (!r.ok()) return done(r.status());
-    execute_async(call.ledger, r->engagement, call.actor, r->effective, create, std::move(r->decide), call.idempotency_key, call.post,
+    execute_async(call.ledger, r->engagement, call.actor, r->effective, create, std::move(r->decide), call.idempotency_key, call.post, call.background,
                   [engagement = r->engagement, done = std::move(done)](Result<Outcome> out) {
                     if (!out.ok()) return done(out.status());
                     done(outcome_json(engagement, *out));

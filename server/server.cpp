@@ -122,7 +122,7 @@ Result<json> request_args(const Admitted& a, const http::request<http::string_bo
 
 engine::Call make_call(Shared& shared, const Admitted& a, const http::request<http::string_body>& req) {
   return engine::Call{shared.ledger, a.holder.name, std::string(req["Idempotency-Key"]), {}, {}, shared.options.snapshot_key_file,
-                      shared.options.signing_key_file, shared.checkpoints.get(), {}};
+                      shared.options.signing_key_file, shared.checkpoints.get(), {}, {}};
 }
 
 // The answer to an operation that ran.
@@ -267,6 +267,7 @@ class Session : public std::enable_shared_from_this<Session> {
       if (!args.ok()) return reply(problem_response(args.status(), v, ka));
       auto call = make_call(shared_, admitted_, req);
       call.post = [io = shared_.network](std::function<void()> f) { asio::post(io, std::move(f)); };
+      call.background = [&workers = shared_.workers](std::function<void()> f) { asio::post(workers, std::move(f)); };
       engine::run_operation_async(call, admitted_.op->name, *args, [self = shared_from_this(), reply, v, ka](Result<json> out) {
         reply(answer(self->shared_, self->admitted_, http::verb::post, out, v, ka));
       });

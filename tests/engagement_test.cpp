@@ -568,7 +568,7 @@ struct AsyncRun {
       slot = answers.size();
       answers.emplace_back();
     }
-    execute_async(ledger, id, "ryan", std::nullopt, false, std::move(d), key, workers.post(), [this, slot](Result<Outcome> r) {
+    execute_async(ledger, id, "ryan", std::nullopt, false, std::move(d), key, workers.post(), workers.post(), [this, slot](Result<Outcome> r) {
       std::lock_guard lk(mu);
       CHECK_FALSE(answers[slot].has_value());  // answered once
       answers[slot] = std::move(r);
