@@ -246,8 +246,14 @@ class Execution : public std::enable_shared_from_this<Execution> {
       auto request = std::move(p->request);
       prepared_ = std::move(*p);
       c_.ledger.append_async(std::move(request), [self = shared_from_this()](Result<AppendResult> res) {
-        // On the ledger's commit thread: what follows reads and may write, so it runs elsewhere.
-        self->post_([self, res = std::move(res)]() mutable { self->appended(std::move(res)); });
+        // On the ledger's commit thread: what follows reads and may write, so it runs elsewhere
+        // (here only if it cannot be handed on: the command must end, and its turn pass on).
+        auto shared = std::make_shared<Result<AppendResult>>(std::move(res));
+        try {
+          self->post_([self, shared] { self->appended(std::move(*shared)); });
+        } catch (...) {
+          self->appended(std::move(*shared));
+        }
       });
     });
   }
@@ -272,7 +278,15 @@ class Execution : public std::enable_shared_from_this<Execution> {
   }
 
   void finish(Result<Outcome> r) {
-    if (auto next = async_turns.leave(turn_)) post_(std::move(next));
+    if (finished_) return;  // once, even if what follows throws and guarded() calls again
+    finished_ = true;
+    if (auto next = async_turns.leave(turn_)) {
+      try {
+        post_(next);
+      } catch (...) {
+        next();  // the turn must pass on: a command queued behind this one would wait forever
+      }
+    }
     try {
       done_(std::move(r));
     } catch (...) {
@@ -293,7 +307,7 @@ class Execution : public std::enable_shared_from_this<Execution> {
   Command c_;
   const std::string turn_;
   Post post_, background_;
-  bool loading_ = false;
+  bool loading_ = false, finished_ = false;
   std::function<void(Result<Outcome>)> done_;
   std::optional<Prepared> prepared_;
   int attempt_ = 0;
