@@ -7,9 +7,11 @@ a free loopback port in a temp dir and stopped by its pid.
 
 usage: server_test.py FTL SOURCE_DIR
 """
+import atexit
 import http.client
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -27,6 +29,23 @@ ENV = dict(os.environ, FTL_DB=DB, FTL_ACTOR="tester", NO_COLOR="1", FTL_SNAPSHOT
 ENV.pop("FTL_SERVER", None)
 ENV.pop("FTL_TOKEN", None)
 passed = failed = 0
+SERVERS = []
+finished = False
+
+
+def cleanup():
+    """Stops any server a failed step left running; keeps the temp dir only when a check failed."""
+    for srv in SERVERS:
+        if srv.proc.poll() is None:
+            srv.proc.kill()
+            srv.proc.wait()
+    if failed or not finished:
+        print(f"kept {WORK} for a look")
+    else:
+        shutil.rmtree(WORK, ignore_errors=True)
+
+
+atexit.register(cleanup)
 
 
 def check(name, ok, detail=""):
@@ -47,6 +66,7 @@ class Server:
         self.out = open(os.path.join(WORK, "serve.out"), "w+")
         self.err = open(os.path.join(WORK, "serve.err"), "w+")
         self.proc = subprocess.Popen([FTL, "serve", "--listen", "127.0.0.1:0", *extra], env=ENV, stdout=self.out, stderr=self.err)
+        SERVERS.append(self)
         deadline = time.time() + 20
         self.port = None
         while time.time() < deadline and self.port is None:
@@ -362,4 +382,5 @@ check("a retry across a restart returns the original sequence", s == 200 and d["
 srv.stop()
 
 print(f"{passed} passed, {failed} failed")
+finished = True
 sys.exit(1 if failed else 0)
