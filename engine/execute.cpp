@@ -170,11 +170,15 @@ bool snapshot_maybe_due(const Command& c, const std::shared_ptr<const Engagement
 // Keeps a snapshot near the head, from the state a command was decided on (exact up to its
 // last sequence). It may wait for the disk; a failure costs only speed, so it is never the
 // command's failure.
-void keep_snapshot(const Command& c, const std::shared_ptr<const EngagementState>& state) {
+void keep_snapshot(const Command& c, const std::shared_ptr<const EngagementState>& state) noexcept {
   if (!state || state->version < kSnapshotEvery || !c.ledger.has_snapshot_key()) return;
-  const auto key = cache_key(c.ledger, c.stream);
-  if (state->version >= snapshot_covers(c.ledger, c.stream, key) + snapshot_interval(state->version) && write_snapshot(c.ledger, *state).ok())
-    snapshot_written(key, state->version);
+  try {
+    const auto key = cache_key(c.ledger, c.stream);
+    if (state->version >= snapshot_covers(c.ledger, c.stream, key) + snapshot_interval(state->version) && write_snapshot(c.ledger, *state).ok())
+      snapshot_written(key, state->version);
+  } catch (...) {
+    // Out of memory encoding it: the next command that finds one due tries again.
+  }
 }
 
 Command command(Ledger& ledger, const std::string& engagement_id, const std::string& actor, std::optional<std::int64_t> effective_us,
@@ -234,9 +238,13 @@ class Execution : public std::enable_shared_from_this<Execution> {
  private:
   void step() {
     if (!loading_ && !is_kept(c_.ledger, c_.stream)) {
-      // Not kept: loading it reads the disk (a snapshot, a fold), which is background work.
+      // Not kept: loading it reads the disk (a snapshot, a fold), which is background work
+      // (here, if it cannot be handed on).
       loading_ = true;
-      return background_([self = shared_from_this()] { self->step(); });
+      try {
+        return background_([self = shared_from_this()] { self->step(); });
+      } catch (...) {
+      }
     }
     loading_ = false;
     guarded([&] {
@@ -265,11 +273,16 @@ class Execution : public std::enable_shared_from_this<Execution> {
       prepared_.reset();
       if (!out.ok()) return finish(out.status());
       if (*out) {
-        if (snapshot_maybe_due(c_, state))
-          background_([c = c_, state = std::move(state)]() mutable {
-            keep_snapshot(c, state);
-            state.reset();  // before the next command's load: held here, that load would copy it
-          });
+        if (snapshot_maybe_due(c_, state)) {
+          try {
+            background_([c = c_, state = std::move(state)]() mutable {
+              keep_snapshot(c, state);
+              state.reset();  // before the next command's load: held here, that load would copy it
+            });
+          } catch (...) {
+            // A snapshot only saves a later fold; the command is recorded all the same.
+          }
+        }
         return finish(std::move(**out));
       }
       ++attempt_;

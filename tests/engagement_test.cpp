@@ -3,8 +3,6 @@
 // corrections, time travel, concurrent writers, and random command sequences against a model.
 #include <catch2/catch.hpp>
 
-#include <condition_variable>
-#include <deque>
 #include <map>
 #include <random>
 #include <thread>
@@ -13,63 +11,14 @@
 #include "engine/verify.h"
 #include "projections/fold.h"
 #include "schema/codec.h"
-#include "tests/testutil.h"
+#include "tests/engagement_fixture.h"
 
 using namespace ftl;
 using namespace ftl::engine;
-using projections::EngagementState;
+using namespace ftl::test;
 using projections::TaskStatus;
-using Kind = TaskCommand::Kind;
 
 namespace {
-
-struct Fixture {
-  test::TempDir dir;
-  std::unique_ptr<Ledger> ledger = test::open_ledger(dir.sub("db"));
-
-  Fixture() { test::import_example(*ledger); }
-
-  Result<Outcome> run(const std::string& id, const Decide& d, bool create = false, std::string actor = "ryan") {
-    return execute(*ledger, id, actor, std::nullopt, create, d);
-  }
-  Result<Outcome> open(const std::string& id, std::uint32_t seats, const std::string& services, bool exception = false) {
-    OpenCommand c{id, "Customer " + id, seats, split_names(services), {"RFA"}, "Enable", exception};
-    return run(id, [c](const EngagementState& s, const CatalogView& cat) { return decide_open(s, cat, c); }, true);
-  }
-  Result<Outcome> task(const std::string& id, Kind kind, std::uint32_t t, std::string reason = {}) {
-    TaskCommand c{kind, t, std::move(reason), {}};
-    return run(id, [c](const EngagementState& s, const CatalogView& cat) { return decide_task(s, cat, c); });
-  }
-  Result<Outcome> status(const std::string& id, std::string service, std::string l1, std::string l2, std::string target = {}) {
-    StatusCommand c{std::move(service), std::move(l1), std::move(l2), std::move(target)};
-    return run(id, [c](const EngagementState& s, const CatalogView&) { return decide_status(s, c); });
-  }
-  Result<Outcome> contact(const std::string& id, const std::string& name, bool eligible) {
-    ContactCommand c;
-    c.name = name;
-    c.survey_eligible = eligible;
-    return run(id, [c](const EngagementState& s, const CatalogView&) { return decide_contact(s, c); });
-  }
-  EngagementState state(const std::string& id) {
-    auto s = load_engagement(*ledger, id);
-    REQUIRE(s.ok());
-    return *s;
-  }
-  // Runs a command that must be refused with `code`, and checks that nothing was appended.
-  std::string refused(const Result<Outcome>& r, Code code = Code::kInvalidArgument) {
-    REQUIRE_FALSE(r.ok());
-    CHECK(r.status().code() == code);
-    return r.status().message() + (r.status().hint().empty() ? "" : " | " + r.status().hint());
-  }
-};
-
-// A command that must be refused leaves the head where it was.
-#define REFUSED(fx, expr, text)                                       \
-  do {                                                                \
-    const auto head_before = (fx).ledger->head().sequence;            \
-    CHECK_THAT((fx).refused(expr), Catch::Contains(text));            \
-    CHECK((fx).ledger->head().sequence == head_before);               \
-  } while (false)
 
 // Every mandatory task that applies, except 1701.
 std::vector<std::uint32_t> mandatory_tasks(Fixture& f, const std::string& id) {
@@ -429,6 +378,12 @@ TEST_CASE("verify holds every payload to E1: one that does not decode, or holds 
     REQUIRE_FALSE(v.ok());
     CHECK_THAT(v.status().message(), Catch::Contains("breaks E1: NoteAdded payload cannot be decoded"));
     CHECK(load_engagement(*f.ledger, "contoso").status().code() == Code::kCorruption);  // and no view shows it
+    // Nor does the state kept from before it, half brought forward: every later load and
+    // command meets the same event, and records nothing.
+    CHECK(load_engagement(*f.ledger, "contoso").status().code() == Code::kCorruption);
+    const auto head = f.ledger->head().sequence;
+    CHECK(f.run("contoso", note_decision("after it")).status().code() == Code::kCorruption);
+    CHECK(f.ledger->head().sequence == head);
   }
   SECTION("a type no build knows") {
     append_raw("Bogus", 1, "x");
@@ -439,216 +394,4 @@ TEST_CASE("verify holds every payload to E1: one that does not decode, or holds 
     append_raw(enc.type, 99, enc.bytes);
     CHECK_THAT(engine::verify_ledger(*f.ledger, o).status().message(), Catch::Contains("UsageRecorded version 99 is not one this build reads"));
   }
-}
-
-// The engine keeps each engagement's newest state and brings it forward in place when no
-// caller holds it: a state a caller holds must never change under it, and what the cache gives
-// must always equal a fold of the stream from its first event.
-TEST_CASE("a kept engagement state never changes under a caller, and always matches a fresh fold", "[engagement][cache]") {
-  Fixture f;
-  const std::vector<std::string> ids = {"a0", "a1", "a2", "a3"};
-  for (const auto& id : ids) REQUIRE(f.open(id, 25000, "Exchange, Teams").ok());
-  auto note = [&](const std::string& id, const std::string& text) {
-    NoteCommand c{"environment", text, {}, 0};
-    return f.run(id, [c](const EngagementState& s, const CatalogView& cat) { return decide_note(s, cat, c); });
-  };
-  auto fresh = [&](const std::string& id) {
-    EngagementState s;
-    auto cur = f.ledger->scan_stream(projections::engagement_stream(id));
-    REQUIRE(projections::fold_stream(*cur, 0, s).ok());
-    return s;
-  };
-
-  {
-  // Held across a write: the holder's state stays as it was; the next load has the note.
-  auto held = load_engagement_shared(*f.ledger, "a0");
-  REQUIRE(held.ok());
-  const EngagementState copy = **held;
-  REQUIRE(note("a0", "first").ok());
-  CHECK(**held == copy);
-  auto after = load_engagement_shared(*f.ledger, "a0");
-  REQUIRE(after.ok());
-  CHECK((*after)->version == copy.version + 1);
-  CHECK((*after)->notes.size() == copy.notes.size() + 1);
-  CHECK(**after == fresh("a0"));
-  }  // both released
-
-  // Not held: brought forward where it is, still equal to a fresh fold.
-  for (int i = 0; i < 5; ++i) REQUIRE(note("a0", "again " + std::to_string(i)).ok());
-  CHECK(*load_engagement_shared(*f.ledger, "a0").value() == fresh("a0"));
-
-  // Writers and readers at once: every state a reader holds stays fixed while it holds it.
-  std::atomic<bool> stop{false};
-  std::atomic<int> changed{0}, failed{0};
-  std::vector<std::thread> readers, writers;
-  for (int r = 0; r < 3; ++r)
-    readers.emplace_back([&, r] {
-      for (std::size_t n = 0; !stop.load(); ++n) {
-        auto s = load_engagement_shared(*f.ledger, ids[(n + r) % ids.size()]);
-        if (!s.ok()) {
-          ++failed;
-          continue;
-        }
-        const auto version = (*s)->version;
-        const auto notes = (*s)->notes.size();
-        std::this_thread::yield();
-        if ((*s)->version != version || (*s)->notes.size() != notes) ++changed;
-      }
-    });
-  for (std::size_t w = 0; w < ids.size(); ++w)
-    writers.emplace_back([&, w] {
-      for (int i = 0; i < 40; ++i)
-        if (!note(ids[w], "n" + std::to_string(i)).ok()) ++failed;
-    });
-  for (auto& t : writers) t.join();
-  stop = true;
-  for (auto& t : readers) t.join();
-  CHECK(failed == 0);
-  CHECK(changed == 0);
-  for (const auto& id : ids) CHECK(*load_engagement_shared(*f.ledger, id).value() == fresh(id));
-}
-
-namespace {
-// Where an async command's work after each sync goes: two threads of the test's own.
-class Workers {
- public:
-  Workers() {
-    for (int i = 0; i < 2; ++i) threads_.emplace_back([this] { run(); });
-  }
-  ~Workers() {
-    {
-      std::lock_guard lk(mu_);
-      stop_ = true;
-    }
-    cv_.notify_all();
-    for (auto& t : threads_) t.join();
-  }
-  Post post() {
-    return [this](std::function<void()> f) {
-      std::lock_guard lk(mu_);
-      work_.push_back(std::move(f));
-      cv_.notify_one();
-    };
-  }
-
- private:
-  void run() {
-    std::unique_lock lk(mu_);
-    for (;;) {
-      cv_.wait(lk, [&] { return stop_ || !work_.empty(); });
-      if (work_.empty()) return;
-      auto f = std::move(work_.front());
-      work_.pop_front();
-      lk.unlock();
-      f();
-      lk.lock();
-    }
-  }
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<std::function<void()>> work_;
-  bool stop_ = false;
-  std::vector<std::thread> threads_;
-};
-
-// Runs commands with execute_async and keeps their answers, in the order they were sent.
-struct AsyncRun {
-  AsyncRun(Workers& w, Ledger& l) : workers(w), ledger(l) {}
-  Workers& workers;
-  Ledger& ledger;
-  std::mutex mu;
-  std::condition_variable cv;
-  std::vector<std::optional<Result<Outcome>>> answers;
-  std::size_t answered = 0;
-
-  void send(const std::string& id, Decide d, const std::string& key = {}) {
-    std::size_t slot;
-    {
-      std::lock_guard lk(mu);
-      slot = answers.size();
-      answers.emplace_back();
-    }
-    execute_async(ledger, id, "ryan", std::nullopt, false, std::move(d), key, workers.post(), workers.post(), [this, slot](Result<Outcome> r) {
-      std::lock_guard lk(mu);
-      CHECK_FALSE(answers[slot].has_value());  // answered once
-      answers[slot] = std::move(r);
-      ++answered;
-      cv.notify_all();
-    });
-  }
-  void wait() {
-    std::unique_lock lk(mu);
-    REQUIRE(cv.wait_for(lk, std::chrono::seconds(60), [&] { return answered == answers.size(); }));
-  }
-};
-
-Decide note_decision(const std::string& text) {
-  NoteCommand c{"environment", text, {}, 0};
-  return [c](const EngagementState& s, const CatalogView& cat) { return decide_note(s, cat, c); };
-}
-}  // namespace
-
-TEST_CASE("async commands take turns on an engagement beside waiting ones: none lost, none twice", "[engagement][async]") {
-  Fixture f;
-  REQUIRE(f.open("contoso", 25000, "Exchange, Teams, SharePoint").ok());
-  Workers workers;
-  AsyncRun run(workers, *f.ledger);
-  const std::vector<std::uint32_t> tasks = {1126, 1158, 1235, 1672, 2474, 3306, 3687, 3125, 1159, 1171, 3160, 3159};
-  const auto notes_before = f.state("contoso").notes.size();
-  // Each task sent twice async and once waiting, at once; and notes, async only.
-  std::vector<std::thread> waiting;
-  for (auto t : tasks) {
-    TaskCommand c{Kind::kDone, t, {}, {}};
-    Decide d = [c](const EngagementState& s, const CatalogView& cat) { return decide_task(s, cat, c); };
-    run.send("contoso", d);
-    run.send("contoso", d);
-    waiting.emplace_back([&f, t] { CHECK(f.task("contoso", Kind::kDone, t).ok()); });
-  }
-  for (int i = 0; i < 40; ++i) run.send("contoso", note_decision("async note " + std::to_string(i)));
-  for (auto& t : waiting) t.join();
-  run.wait();
-  for (const auto& a : run.answers) {
-    REQUIRE(a.has_value());
-    if (!a->ok()) FAIL(a->status().message());
-  }
-  auto s = f.state("contoso");
-  for (auto t : tasks) CHECK(s.task_status(t) == TaskStatus::kDone);
-  CHECK(s.notes.size() == notes_before + 40);
-  std::size_t completions = 0;
-  for (auto c = f.ledger->scan_stream("engagement/contoso"); c->valid(); c->next())
-    if (c->event().type == "TaskCompleted") ++completions;
-  CHECK(completions == tasks.size());  // each once, though each was sent three times
-  CHECK(f.ledger->verify({}).ok());
-}
-
-TEST_CASE("an async command answers as execute would: refusals, idempotent retries, a key reused", "[engagement][async]") {
-  Fixture f;
-  REQUIRE(f.open("contoso", 25000, "Exchange").ok());
-  Workers workers;
-  AsyncRun run(workers, *f.ledger);
-  const auto head = f.ledger->head().sequence;
-  TaskCommand unknown{Kind::kDone, 999999, {}, {}};
-  run.send("contoso", [unknown](const EngagementState& s, const CatalogView& cat) { return decide_task(s, cat, unknown); });
-  run.send("nobody", note_decision("to no one"));
-  run.send("contoso", note_decision("x"), "bad key with spaces");
-  run.wait();
-  CHECK(f.refused(*run.answers[0]).find("999999") != std::string::npos);
-  CHECK(run.answers[1]->status().code() == Code::kNotFound);
-  CHECK(run.answers[2]->status().tag() == "idempotency.key");
-  CHECK(f.ledger->head().sequence == head);  // nothing recorded
-
-  run.send("contoso", note_decision("kick-off held"), "key-1");
-  run.send("contoso", note_decision("kick-off held"), "key-1");  // the retry
-  run.send("contoso", note_decision("something else"), "key-1");
-  run.wait();
-  REQUIRE(run.answers[3]->ok());
-  REQUIRE(run.answers[4]->ok());
-  CHECK((*run.answers[4])->position.duplicate);
-  CHECK((*run.answers[4])->position.first_sequence == (*run.answers[3])->position.first_sequence);
-  CHECK(run.answers[5]->status().tag() == "idempotency.reused");
-  CHECK(f.ledger->head().sequence == head + 1);
-  // And the same key through execute, waiting, gets the same answer.
-  auto again = execute(*f.ledger, "contoso", "ryan", std::nullopt, false, note_decision("kick-off held"), "key-1");
-  REQUIRE(again.ok());
-  CHECK(again->position.duplicate);
 }
