@@ -1,7 +1,7 @@
 // Loading an engagement's state: from the state this process keeps (brought forward to the
 // head), from a snapshot when one passes its checks, or folded from the stream's first event.
 #include <algorithm>
-#include <map>
+#include <unordered_map>
 #include <memory>
 #include <mutex>
 
@@ -59,7 +59,7 @@ struct CachedState {
 };
 constexpr std::size_t kCachedStates = 1024;
 std::mutex cache_mu;
-std::map<std::string, CachedState> state_cache;  // by ledger instance and stream
+std::unordered_map<std::string, CachedState> state_cache;  // by ledger instance and stream
 std::uint64_t cache_clock = 0;
 
 

@@ -109,8 +109,19 @@ std::vector<std::string_view> segments(std::string_view path) {
   return out;
 }
 
-// Text that names a number, a flag or text goes into the args as the text itself: the
-// engine's argument reader takes a number or a flag from its text.
+// Each route's path cut into segments once: matching runs on every request.
+struct Pattern {
+  const Route* route;
+  std::vector<std::string_view> segments;  // into the route's path, which lives as long as routes()
+};
+const std::vector<Pattern>& patterns() {
+  static const std::vector<Pattern> all = [] {
+    std::vector<Pattern> out;
+    for (const auto& r : routes()) out.push_back({&r, segments(r.path)});
+    return out;
+  }();
+  return all;
+}
 }  // namespace
 
 Result<Matched> match(std::string_view method, std::string_view target) {
@@ -119,23 +130,26 @@ Result<Matched> match(std::string_view method, std::string_view target) {
   const auto query = q == std::string_view::npos ? std::string_view() : target.substr(q + 1);
   const auto have = segments(path);
   bool path_matched = false;
-  for (const auto& r : routes()) {
-    const auto want = segments(r.path);
+  std::vector<std::pair<std::string_view, std::string>> placed;  // placeholder name, decoded value
+  for (const auto& [route, want] : patterns()) {
     if (want.size() != have.size()) continue;
-    json args = json::object();
+    placed.clear();
     bool ok = true;
     for (std::size_t i = 0; i < want.size() && ok; ++i) {
       if (want[i].starts_with('{')) {
         auto v = percent_decode(have[i]);
         if (!v || v->empty()) ok = false;
-        else args[std::string(want[i].substr(1, want[i].size() - 2))] = *v;
+        else placed.emplace_back(want[i].substr(1, want[i].size() - 2), std::move(*v));
       } else {
         ok = want[i] == have[i];
       }
     }
     if (!ok) continue;
     path_matched = true;
-    if (r.method != method) continue;
+    if (route->method != method) continue;
+    const auto& r = *route;
+    json args = json::object();
+    for (auto& [k, v] : placed) args[std::string(k)] = std::move(v);
     if (!query.empty()) {
       std::size_t i = 0;
       while (i <= query.size()) {
@@ -163,12 +177,11 @@ std::string allowed_methods(std::string_view target) {
   const auto path = target.substr(0, target.find('?'));
   const auto have = segments(path);
   std::string out;
-  for (const auto& r : routes()) {
-    const auto want = segments(r.path);
+  for (const auto& [route, want] : patterns()) {
     if (want.size() != have.size()) continue;
     bool ok = true;
     for (std::size_t i = 0; i < want.size() && ok; ++i) ok = want[i].starts_with('{') || want[i] == have[i];
-    if (ok && out.find(r.method) == std::string::npos) out += (out.empty() ? "" : ", ") + r.method;
+    if (ok && out.find(route->method) == std::string::npos) out += (out.empty() ? "" : ", ") + route->method;
   }
   return out;
 }
