@@ -35,14 +35,16 @@ void setup_tasks(CLI::App& app) {
     auto* cmd = task->add_subcommand(name, help);
     cmd->add_option("engagement", t->r.engagement)->required();
     cmd->add_option("task", t->task, "FTOP task id")->required();
-    cmd->add_option("--reason", t->reason, "Why (required for na)");
-    cmd->add_option("--note", t->note, "A note to keep with the completion");
+    // What each event keeps: a completion its note, a reopening or a not-applicable its reason.
+    if (std::string(name) == "done") cmd->add_option("--note", t->note, "A note to keep with the completion");
+    else cmd->add_option("--reason", t->reason, std::string(name) == "na" ? "Why it does not apply (required)" : "Why it is reopened");
     add_effective(cmd, t->r);
     const std::string n = name;
     cmd->footer("Example:\n  ftl task " + n + " contoso 1126" + (n == "na" ? " --reason \"No SharePoint hybrid\"" : ""));
     cmd->callback([t, n, cmd] {
       json args = {{"task", t->task}};
-      put_given(args, cmd, {{"--reason", "reason", &t->reason}, {"--note", "note", &t->note}});
+      if (n == "done") put_given(args, cmd, {{"--note", "note", &t->note}});
+      else put_given(args, cmd, {{"--reason", "reason", &t->reason}});
       exit_code() = record("task." + n, t->r, args);
     });
   }

@@ -107,8 +107,9 @@ void add_recordings(std::vector<Operation>& ops) {
       TaskCommand c;
       c.kind = kind;
       c.task = static_cast<std::uint32_t>(a.number("task", UINT32_MAX, true));
-      c.reason = a.text("reason");
-      c.note = a.text("note");
+      // Only what the event keeps is read, so anything else is refused, never dropped.
+      if (kind == TaskCommand::Kind::kDone) c.note = a.text("note");
+      else c.reason = a.text("reason");
       return [c](const EngagementState& s, const CatalogView& cat) { return decide_task(s, cat, c); };
     }));
   }
