@@ -429,7 +429,7 @@ Result<Decision> decide_status(const EngagementState& s, const StatusCommand& c)
     if (*l1 == "In Progress" && new_target.empty())
       return invalid("In Progress needs a target date for " + svc + ", and it has none").tagged("field.target");
     if (cur.l1 == *l1 && cur.l2 == l2 && cur.target == new_target) continue;
-    d.events.emplace_back(schema::ConsumptionStatusSet{svc, cur.l1, *l1, cur.l2, l2, cur.target, target});
+    d.events.emplace_back(schema::ConsumptionStatusSet{svc, cur.l1, *l1, cur.l2, l2, cur.target, new_target});
   }
   d.message = d.events.empty() ? "status unchanged; nothing recorded"
                                : "set Consumption Status (L1) to " + *l1 + (l2.empty() ? "" : ", Reason (L2) to " + l2) +

@@ -147,7 +147,7 @@ struct Rows {
   void operator()(const schema::ConsumptionStatusSet& v) {
     row(v.service + " L1", v.l1_from, v.l1_to);
     row(v.service + " L2", v.l2_from, v.l2_to);
-    if (!v.target_to.empty()) row(v.service + " target date", v.target_from, v.target_to);
+    if (!v.target_to.empty() && v.target_to != v.target_from) row(v.service + " target date", v.target_from, v.target_to);
   }
   void operator()(const schema::ServiceStatusSet& v) { row(v.service + " Service Status", v.from, v.to); }
   void operator()(const schema::TargetDateSet& v) { row(v.service + " target date", v.from, v.to); }

@@ -119,6 +119,17 @@ TEST_CASE("L1/L2 rules: an L2 belongs to its L1, In Progress needs a target date
   CHECK(s.entitlements.at("Teams").target == "2026-12-15");
   // The target is kept: In Progress again needs no new one, and an unchanged status records nothing.
   CHECK(f.status("contoso", "Teams", "Blocked", "Adoption Readiness").ok());
+  {
+    // And the event says so: its target after the change is the kept one, as every view reads it.
+    auto e = f.ledger->get(f.ledger->head().sequence);
+    REQUIRE(e.ok());
+    auto decoded = schema::decode_engagement(e->type, e->schema_version, e->payload);
+    REQUIRE(decoded.ok());
+    const auto* set = std::get_if<schema::ConsumptionStatusSet>(&*decoded);
+    REQUIRE(set != nullptr);
+    CHECK(set->target_from == "2026-12-15");
+    CHECK(set->target_to == "2026-12-15");
+  }
   CHECK(f.status("contoso", "Teams", "in progress", "Migration").ok());
   auto same = f.status("contoso", "Teams", "In Progress", "Migration");
   REQUIRE(same.ok());
