@@ -84,7 +84,8 @@ std::string cli_hint(const Status& s) {
   if (t == "ledger.locked") return "wait longer with --wait SECONDS, or send writes through `ftl serve` with --server";
   if (t == "ledger.wal_damaged" || t == "ledger.lost_events")
     return "accept the loss with `ftl recover --reason TEXT` (" + s.hint() + "; the damaged files are copied aside first)";
-  if (t == "ledger.disk_full") return "free space on that disk: nothing was written, and the ledger works again once there is room";
+  if (t == "ledger.disk_full")  // a server says what it needs (a restart); a local command opens the ledger afresh
+    return s.hint().empty() ? "free space on that disk: nothing was written, and the ledger works again once there is room" : s.hint();
   if (t == "ledger.not_a_ledger") return s.hint() + ", or name another with --db PATH";
   if (t == "key.missing") return "name the signing key file with --key FILE or FTL_LEDGER_KEY (make one with `ftl key generate`)";
   if (t == "proof.mismatch") return "`ftl verify` tells whether this ledger's events or its stored tree changed";

@@ -167,6 +167,11 @@ struct RocksLedger::Group {
   merkle::Frontier tree;                                     // the tree's right edge, with the staged events
 };
 
+Status RocksLedger::write_health() const {
+  std::lock_guard poison(poison_mu_);
+  return poisoned_ ? *poisoned_ : Status::Ok();
+}
+
 Result<std::uint64_t> RocksLedger::sequence_of_id(const std::string& event_id) {
   std::string v;
   auto s = db_->Get({}, cf(kByEventId), event_id, &v);
@@ -349,6 +354,7 @@ std::vector<Result<AppendResult>> RocksLedger::commit_group(const std::vector<Wr
                                              s.ToString() + ")").tagged("ledger.disk_full")
                            : Status::IOError("the synced write to the ledger at " + path_ + " failed, so nothing was written (" +
                                              s.ToString() + ")").tagged("ledger.write_failed");
+        std::lock_guard poison(poison_mu_);
         poisoned_ = write_status;
       }
     }

@@ -270,6 +270,9 @@ class Ledger {
   virtual std::uint64_t stream_count() = 0;
   virtual Digest head() = 0;
   virtual LedgerStats stats() = 0;
+  // Whether this handle can still write: after a write that failed (a full disk, an I/O error)
+  // it writes nothing more, and this is that failure, until the ledger is opened again.
+  virtual Status write_health() const { return Status::Ok(); }
 
   // Walks the chain, every index and every metadata key (rules V1..V12 of ledger/FORMAT.md).
   // Returns Corruption naming the first event, index entry or key that breaks a rule, and which

@@ -58,6 +58,7 @@ class RocksLedger final : public Ledger {
   std::uint64_t stream_count() override;
   Digest head() override;
   LedgerStats stats() override;
+  Status write_health() const override;
   Result<VerifyReport> verify(const VerifyOptions& options) override;
   const std::string& path() const override { return path_; }
 
@@ -174,6 +175,7 @@ class RocksLedger final : public Ledger {
   // database, not even on close (RocksDB 7.8 asserts when a file writer that failed is used
   // again). Written by the appender only; read under queue_mu_.
   std::optional<Status> poisoned_;
+  mutable std::mutex poison_mu_;  // held where poisoned_ is set, and by write_health() on any thread
   // Stream heads: those the appender wrote (it is the only writer, so they are exact), and
   // those of existing streams read from the stream index on a miss, kept only when no group
   // committed while they were read (heads_epoch_ unchanged), so a reader never puts back a head

@@ -39,7 +39,7 @@ StoredSnapshot RocksLedger::unseal(std::string name, std::string_view value) con
 
 Status RocksLedger::put_snapshot(const std::string& key, const std::string& bytes) {
   if (options_.read_only) return Status::Unavailable("the ledger at " + path_ + " is open read-only");
-  if (poisoned_) return *poisoned_;
+  if (auto st = write_health(); !st.ok()) return st;
   if (auto st = ensure_snapshot_key(); !st.ok()) return st;
   const auto mac_key = this->key();
   if (cf(kSnapshots) == nullptr) return Status::Unavailable("the snapshots of " + path_ + " could not be recreated");
@@ -85,7 +85,7 @@ Status RocksLedger::list_snapshots(const std::function<bool(const StoredSnapshot
 
 Result<std::uint64_t> RocksLedger::drop_snapshots() {
   if (options_.read_only) return Status::Unavailable("the ledger at " + path_ + " is open read-only");
-  if (poisoned_) return *poisoned_;
+  if (auto st = write_health(); !st.ok()) return st;
   std::uint64_t n = 0;
   {
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, cf(kSnapshots)));

@@ -67,9 +67,15 @@ json problem(const Status& s, int status) {
             {"status", status},
             {"detail", s.message()},
             {"code", code_name(s.code())}};
-  if (!s.hint().empty()) p["hint"] = s.hint();
+  if (const auto hint = server_hint(s); !hint.empty()) p["hint"] = hint;
   if (!s.tag().empty()) p["tag"] = s.tag();
   return p;
+}
+
+std::string server_hint(const Status& s) {
+  if (s.tag() == "ledger.disk_full" || s.tag() == "ledger.write_failed")
+    return "after a failed write this server records nothing more: free space on that disk (or fix it), then restart ftl serve";
+  return s.hint();
 }
 
 Status status_from_problem(const json& p, int http_status) {
