@@ -44,6 +44,7 @@ void setup_serve(CLI::App& app) {
   sv->add_option("--max-body", o->max_body, "Largest request body in bytes (default 1048576; playbook pages may be larger)");
   sv->add_option("--max-connections", o->max_connections, "Connections at once; more are answered 503 (default 1024)");
   sv->add_option("--header-timeout", o->header_timeout_s, "Seconds a client has to send a request's headers (default 10)");
+  sv->add_option("--body-timeout", o->body_timeout_s, "Seconds a client has to send a request's body once its headers are in (default 60)");
   sv->add_option("--idle-timeout", o->idle_timeout_s, "Seconds a kept-alive connection may sit idle (default 60)");
   sv->footer("Example:\n  ftl token add ryan --role writer\n  ftl serve --listen 127.0.0.1:8080\n"
              "  FTL_SERVER=http://127.0.0.1:8080 FTL_TOKEN=ftl_... ftl task done contoso 1126");

@@ -52,16 +52,21 @@ Result<json> invoke_remote(const std::string& op, const json& args, const RowSin
   for (auto& row : (*out)["rows"])
     if (auto st = sink(row); !st.ok()) return st;
   out->erase("rows");
-  // The raw log comes in pages: ask for the next until one comes back short.
-  if (op == "log" && args.value("limit", json(0)) == json(0)) {
+  // The raw log comes in pages (the server caps each): ask for the next until one comes back
+  // empty, or as many as asked for have come.
+  if (op == "log") {
+    const std::uint64_t wanted = args.value("limit", json(0)).is_number_unsigned() ? args["limit"].get<std::uint64_t>() : 0;
+    std::uint64_t got = out->value("count", std::uint64_t{0});
     json next = args;
-    for (auto page = *out; page.value("count", 0) > 0;) {
+    for (auto page = *out; page.value("count", 0) > 0 && (wanted == 0 || got < wanted);) {
+      if (wanted != 0) next["limit"] = wanted - got;
       next["from"] = page["next_from"];
       if (next.contains("stream") && !next["stream"].get<std::string>().empty()) next["after_version"] = page["after_version"];
       auto more = server::call(o, op, next, "");
       if (!more.ok()) return more.status();
       for (auto& row : (*more)["rows"])
         if (auto st = sink(row); !st.ok()) return st;
+      got += more->value("count", std::uint64_t{0});
       page = std::move(*more);
     }
   }

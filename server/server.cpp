@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <charconv>
 #include <boost/asio.hpp>
 #include <boost/beast.hpp>
 #include <filesystem>
@@ -34,6 +35,7 @@ using nlohmann::json;
 namespace {
 
 constexpr const char* kServerFile = "FTL-SERVER";
+constexpr std::uint64_t kLogPage = 1000;  // events in one answer of GET /v1/log
 
 struct Shared {
   Ledger& ledger;
@@ -44,12 +46,20 @@ struct Shared {
   std::atomic<bool> stopping{false};
   ViewCache views;
   std::unique_ptr<engine::CheckpointKeeper> checkpoints;  // with a signing key
-  asio::any_io_executor network;  // the network threads', where what follows an append's sync runs
+  // One io_context per network thread: a connection lives on one thread, from its accept to its
+  // close, and so needs no strand; what follows its appends' sync is handed back to it there.
+  std::vector<std::unique_ptr<asio::io_context>> network;
+  std::atomic<std::size_t> next_network{0};
+  asio::io_context& pick_network() { return *network[next_network++ % network.size()]; }
   asio::thread_pool workers;  // last: destroyed first, while what its leftover handlers touch still is
   Shared(Ledger& l, const ServeOptions& o) : ledger(l), options(o), workers(o.workers == 0 ? 64 : o.workers) {}
 };
 
 using Response = http::response<http::string_body>;
+using Executor = asio::io_context::executor_type;
+using Socket = asio::basic_stream_socket<tcp, Executor>;
+using Stream = beast::basic_stream<tcp, Executor>;
+using Timer = asio::basic_waitable_timer<std::chrono::steady_clock, asio::wait_traits<std::chrono::steady_clock>, Executor>;
 
 Response json_response(int status, const json& body, unsigned version, bool keep_alive, const char* type = "application/json") {
   Response res{static_cast<http::status>(status), version};
@@ -117,6 +127,21 @@ Result<json> request_args(const Admitted& a, const http::request<http::string_bo
       args[k] = val;
     }
   }
+  if (a.op != nullptr && a.op->name == "log") {
+    // One page of the raw log at most: an answer is built whole in memory (a client pages on
+    // with next_from, as the CLI does). A limit that is not a number is left to be refused.
+    std::uint64_t limit = 0;
+    bool number = true;
+    if (args.contains("limit")) {
+      const auto& l = args["limit"];
+      if (l.is_number_unsigned()) limit = l.get<std::uint64_t>();
+      else if (l.is_string()) {
+        const auto s = l.get<std::string>();
+        number = !s.empty() && std::from_chars(s.data(), s.data() + s.size(), limit).ptr == s.data() + s.size();
+      } else number = false;
+    }
+    if (number && (limit == 0 || limit > kLogPage)) args["limit"] = kLogPage;
+  }
   return args;
 }
 
@@ -144,12 +169,21 @@ Response handle(Shared& shared, const Admitted& a, const http::request<http::str
   const std::string target(req.target());
   if (a.op == nullptr) {
     if (target == "/v1/health") {
-      json health = {{"ok", true}, {"sequence", shared.ledger.head().sequence}};
+      // Not ok (503) once a write failed: this server records nothing more until it is restarted.
+      const auto writable = shared.ledger.write_health();
+      json health = {{"ok", writable.ok()},
+                     {"writable", writable.ok()},
+                     {"sequence", shared.ledger.head().sequence},
+                     {"connections", shared.connections.load()}};
+      if (!writable.ok()) {
+        health["error"] = writable.message();
+        health["hint"] = server_hint(writable);
+      }
       if (shared.checkpoints) {
         const auto kept = shared.checkpoints->latest();
         health["checkpoint"] = {{"size", kept.size}, {"error", shared.checkpoints->last_error()}};
       }
-      return json_response(200, health, v, ka);
+      return json_response(writable.ok() ? 200 : 503, health, v, ka);
     }
     return json_response(200, openapi_document(), v, ka);
   }
@@ -170,23 +204,27 @@ std::chrono::steady_clock::duration seconds(double s) {
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, Shared& shared) : stream_(std::move(socket)), shared_(shared) {}
+  Session(Socket socket, Shared& shared) : stream_(std::move(socket)), shared_(shared) {}
   ~Session() { --shared_.connections; }
 
-  void start() { read(); }
+  // On the connection's own thread, where everything it does runs.
+  void start() {
+    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read(); });
+  }
 
  private:
   void read() {
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(shared_.options.max_header));
     parser_->body_limit(shared_.options.max_body);
-    stream_.expires_after(seconds(first_ ? shared_.options.header_timeout_s : shared_.options.idle_timeout_s));
+    arm_read_timer(first_ ? shared_.options.header_timeout_s : shared_.options.idle_timeout_s);
     first_ = false;
     http::async_read_header(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::on_header, shared_from_this()));
   }
 
   void on_header(beast::error_code ec, std::size_t) {
     if (ec) return fail_read(ec);
+    disarm_read_timer();
     const auto& h = parser_->get();
     if (shared_.stopping)
       return send(problem_response(Status::Unavailable("the server is stopping").tagged("http.busy"), h.version(), false));
@@ -208,7 +246,7 @@ class Session : public std::enable_shared_from_this<Session> {
     admitted_ = std::move(*admitted);
     // The route decides how large a body may be (playbook pages are larger than a note).
     if (admitted_.op != nullptr) parser_->body_limit(std::max(shared_.options.max_body, admitted_.matched.route->max_body));
-    stream_.expires_after(seconds(shared_.options.body_timeout_s));
+    arm_read_timer(shared_.options.body_timeout_s);
     if (beast::iequals(h[http::field::expect], "100-continue")) {
       auto cont = std::make_shared<http::response<http::empty_body>>(http::status::continue_, h.version());
       return http::async_write(stream_, *cont, [self = shared_from_this(), cont](beast::error_code e, std::size_t) {
@@ -219,7 +257,27 @@ class Session : public std::enable_shared_from_this<Session> {
     http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::on_read, shared_from_this()));
   }
 
+  // A read's deadline. The stream's own timeout would close the socket, and leave no way to
+  // tell a client that had begun a request why: this one cancels the read, so a 408 can go out.
+  void arm_read_timer(double s) {
+    stream_.expires_never();
+    timed_out_ = false;
+    read_timer_.expires_after(seconds(s));
+    read_timer_.async_wait([self = shared_from_this(), gen = ++read_gen_](beast::error_code ec) {
+      if (ec || gen != self->read_gen_) return;  // cancelled, or a deadline since replaced
+      self->timed_out_ = true;
+      beast::error_code ignored;
+      self->stream_.socket().cancel(ignored);
+    });
+  }
+  void disarm_read_timer() {
+    ++read_gen_;
+    read_timer_.cancel();
+  }
+
   void fail_read(beast::error_code ec) {
+    disarm_read_timer();
+    if (ec == asio::error::operation_aborted && timed_out_) ec = beast::error::timeout;
     if (ec == http::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset) return close();
     if (ec == beast::error::timeout) {
       // A client that sends too slowly (or not at all) is dropped; it is told if it started a request.
@@ -236,7 +294,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void on_read(beast::error_code ec, std::size_t) {
     if (ec) return fail_read(ec);
-    stream_.expires_never();
+    disarm_read_timer();
     ++shared_.in_flight;
     auto self = shared_from_this();
     if (admitted_.op != nullptr && admitted_.op->run_async && parser_->get().method() == http::verb::post) return record();
@@ -259,14 +317,15 @@ class Session : public std::enable_shared_from_this<Session> {
     const auto& req = parser_->get();
     const unsigned v = req.version();
     const bool ka = req.keep_alive();
+    // On this connection's thread (where the answer is usually made): sent at once.
     auto reply = [self = shared_from_this()](Response res) {
-      asio::post(self->stream_.get_executor(), [self, r = std::move(res)]() mutable { self->send(std::move(r), false, true); });
+      asio::dispatch(self->stream_.get_executor(), [self, r = std::move(res)]() mutable { self->send(std::move(r), false, true); });
     };
     try {
       auto args = request_args(admitted_, req);
       if (!args.ok()) return reply(problem_response(args.status(), v, ka));
       auto call = make_call(shared_, admitted_, req);
-      call.post = [io = shared_.network](std::function<void()> f) { asio::post(io, std::move(f)); };
+      call.post = [ex = stream_.get_executor()](std::function<void()> f) { asio::post(ex, std::move(f)); };
       call.background = [&workers = shared_.workers](std::function<void()> f) { asio::post(workers, std::move(f)); };
       engine::run_operation_async(call, admitted_.op->name, *args, [self = shared_from_this(), reply, v, ka](Result<json> out) {
         reply(answer(self->shared_, self->admitted_, http::verb::post, out, v, ka));
@@ -295,6 +354,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void close() {
+    disarm_read_timer();
     beast::error_code ec;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
     stream_.close();
@@ -319,7 +379,10 @@ class Session : public std::enable_shared_from_this<Session> {
     });
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
+  Timer read_timer_{stream_.get_executor()};
+  std::uint64_t read_gen_ = 0;  // which deadline is current
+  bool timed_out_ = false;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   Admitted admitted_;
@@ -329,7 +392,7 @@ class Session : public std::enable_shared_from_this<Session> {
 };
 
 void accept(tcp::acceptor& acceptor, Shared& shared) {
-  acceptor.async_accept(asio::make_strand(acceptor.get_executor()), [&acceptor, &shared](beast::error_code ec, tcp::socket socket) {
+  acceptor.async_accept(shared.pick_network(), [&acceptor, &shared](beast::error_code ec, Socket socket) {
     if (ec) {
       if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
     } else if (shared.connections.load() >= shared.options.max_connections) {
@@ -339,7 +402,7 @@ void accept(tcp::acceptor& acceptor, Shared& shared) {
                                       .tagged("http.busy"),
                                   11, false);
       auto sp = std::make_shared<Response>(std::move(res));
-      auto sock = std::make_shared<tcp::socket>(std::move(socket));
+      auto sock = std::make_shared<Socket>(std::move(socket));
       http::async_write(*sock, *sp, [sp, sock](beast::error_code, std::size_t) {
         beast::error_code ignored;
         sock->shutdown(tcp::socket::shutdown_both, ignored);
@@ -397,8 +460,8 @@ Status serve(Ledger& ledger, const std::string& db_path, const ServeOptions& opt
   if (port > 65535) return Status::InvalidArgument("listen address '" + options.listen + "' has no port from 0 to 65535").tagged("serve.listen");
 
   const unsigned threads = options.io_threads != 0 ? options.io_threads : std::max(1u, std::thread::hardware_concurrency());
-  asio::io_context ioc(static_cast<int>(threads));
-  shared.network = ioc.get_executor();
+  for (unsigned i = 0; i < threads; ++i) shared.network.push_back(std::make_unique<asio::io_context>(1));
+  asio::io_context& ioc = *shared.network.front();  // also accepts, and takes the signals
   tcp::acceptor acceptor(ioc);
   const tcp::endpoint endpoint(address, static_cast<unsigned short>(port));
   acceptor.open(endpoint.protocol(), ec);
@@ -419,7 +482,8 @@ Status serve(Ledger& ledger, const std::string& db_path, const ServeOptions& opt
 
   // The network threads run until the stop below, even while every connection is idle or its
   // request is with a worker (a worker's answer is handed back to them).
-  auto keep_running = asio::make_work_guard(ioc);
+  std::vector<asio::executor_work_guard<Executor>> keep_running;
+  for (auto& io : shared.network) keep_running.push_back(asio::make_work_guard(*io));
   asio::signal_set signals(ioc, SIGINT, SIGTERM);
   std::thread stopper;
   signals.async_wait([&](beast::error_code ec, int) {
@@ -428,21 +492,21 @@ Status serve(Ledger& ledger, const std::string& db_path, const ServeOptions& opt
     shared.stopping = true;
     beast::error_code ignored;
     acceptor.close(ignored);
-    stopper = std::thread([&ioc, &shared] {
+    stopper = std::thread([&shared] {
       // Every request already read runs and is answered (its append synced first); requests that
       // arrive now are told the server is stopping. Then the idle connections are closed.
       const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
       while (shared.in_flight.load() > 0 && std::chrono::steady_clock::now() < deadline)
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
       shared.workers.join();
-      ioc.stop();
+      for (auto& io : shared.network) io->stop();
     });
   });
 
   accept(acceptor, shared);
   if (options.on_listening) options.on_listening(url);
   std::vector<std::thread> pool;
-  for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&ioc] { ioc.run(); });
+  for (unsigned i = 1; i < threads; ++i) pool.emplace_back([io = shared.network[i].get()] { io->run(); });
   ioc.run();
   for (auto& t : pool) t.join();
   if (stopper.joinable()) stopper.join();

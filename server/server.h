@@ -20,7 +20,7 @@ struct ServeOptions {
   std::size_t max_body = 1 << 20;         // bytes; a route may allow more (playbook pages)
   std::size_t max_header = 16 << 10;      // bytes of request line and headers
   double header_timeout_s = 10;           // to receive a request's headers (slow clients dropped)
-  double body_timeout_s = 30;             // to receive its body (once its headers are admitted)
+  double body_timeout_s = 60;             // to receive its body (once its headers are admitted)
   double idle_timeout_s = 60;             // keep-alive: between requests
   std::size_t max_connections = 1024;     // beyond it: 503 and close
   std::string snapshot_key_file;
